@@ -101,6 +101,8 @@ export interface PostgresConnection {
   readonly password: string;
   /** Npgsql `SSL Mode`: Disable, Allow, Prefer, Require, VerifyCA, VerifyFull. */
   readonly sslMode?: string;
+  /** Npgsql `Trust Server Certificate`: encrypt without validating the server's certificate. */
+  readonly trustServerCertificate?: boolean;
 }
 
 /** Parts of an MS SQL connection for SqlClient. */
@@ -123,7 +125,34 @@ export function npgsqlConnectionString(c: PostgresConnection): string {
     ["Username", c.username],
     ["Password", c.password],
     ["SSL Mode", c.sslMode],
+    ["Trust Server Certificate", c.trustServerCertificate === undefined ? undefined : String(c.trustServerCertificate)],
   ]);
+}
+
+/** The sslmode values libpq (and so @pulumi/postgresql) accepts, by their Npgsql spelling. */
+const NPGSQL_SSL_MODES: Readonly<Record<string, string>> = {
+  disable: "Disable",
+  allow: "Allow",
+  prefer: "Prefer",
+  require: "Require",
+  "verify-ca": "VerifyCA",
+  "verify-full": "VerifyFull",
+};
+
+/**
+ * Maps a PostgreSQL `sslmode` (libpq spelling such as `verify-full`, or Npgsql's `VerifyFull`,
+ * any case) to the libpq value and the Npgsql settings with the same meaning. libpq's `require`
+ * encrypts without checking the certificate; Npgsql 6 and 7 refuse `SSL Mode=Require` unless
+ * `Trust Server Certificate=true` says so explicitly (older and newer Npgsql accept the key), so it
+ * is added. Returns undefined for an unknown mode; the caller names its own setting in the error.
+ */
+export function sslModeSettings(mode: string): { libpq: string; npgsql: Pick<PostgresConnection, "sslMode" | "trustServerCertificate"> } | undefined {
+  const wanted = mode.trim().toLowerCase().replace(/[-_\s]/g, "");
+  for (const [libpq, npgsql] of Object.entries(NPGSQL_SSL_MODES)) {
+    if (libpq.replace(/-/g, "") !== wanted) continue;
+    return { libpq, npgsql: { sslMode: npgsql, ...(libpq === "require" ? { trustServerCertificate: true } : {}) } };
+  }
+  return undefined;
 }
 
 /** SqlClient syntax: `Server=host,port;Database=..;User Id=..;Password=..`. */
@@ -158,7 +187,16 @@ export function parseNpgsqlConnectionString(text: string): PostgresConnection {
   const portText = pick(m, "port") ?? "5432";
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error("PostgreSQL connection string has an invalid Port");
-  return { host, port, database, username, password: pick(m, "password", "psw", "pwd") ?? "", sslMode: pick(m, "ssl mode", "sslmode") };
+  const trust = pick(m, "trust server certificate", "trustservercertificate");
+  return {
+    host,
+    port,
+    database,
+    username,
+    password: pick(m, "password", "psw", "pwd") ?? "",
+    sslMode: pick(m, "ssl mode", "sslmode"),
+    ...(trust === undefined ? {} : { trustServerCertificate: /^(true|yes)$/i.test(trust) }),
+  };
 }
 
 /** Reads a SqlClient connection string back into its parts. */
@@ -170,6 +208,7 @@ export function parseSqlClientConnectionString(text: string): SqlServerConnectio
   if (!database) throw new Error("MS SQL connection string has no Database");
   const [server, portText] = serverText.replace(/^tcp:/i, "").split(",");
   const port = portText === undefined ? 1433 : Number(portText.trim());
+  if (!server.trim() || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error("MS SQL connection string has an invalid Server (expected host or host,port)");
   const bool = (v?: string) => (v === undefined ? undefined : /^(true|yes|mandatory|strict)$/i.test(v));
   return {
     server: server.trim(),
