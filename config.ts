@@ -1,0 +1,584 @@
+/**
+ * The stack's configuration: every key the program reads, its type, default and description, and
+ * one validation pass that runs before any resource is created.
+ *
+ * `CONFIG_KEYS` is the single source of truth; `Pulumi.yaml`'s `config:` block declares the same
+ * keys with the same types and defaults (a test keeps the two in step). Defaults are applied here
+ * too, because the program must behave the same when the CLI does not inject them (mocks, the
+ * Automation API with an inline program).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { parseNpgsqlConnectionString, parseSqlClientConnectionString, DbProvider } from "./lib/connectionString";
+
+export const PROJECT = "creatio-identity";
+
+type KeyType = "string" | "integer" | "boolean" | "array";
+
+/** How one config key is declared. */
+export interface ConfigKeySpec {
+  readonly type: KeyType;
+  readonly description: string;
+  /** Applied when the key is unset. Keys without a default are optional unless a rule requires them. */
+  readonly default?: string | number | boolean | string[];
+  /** Must be set with `pulumi config set --secret`; never echoed in errors. */
+  readonly secret?: boolean;
+  /** Extra check on the typed value; returns the problem in words, or undefined. */
+  readonly check?: (value: any) => string | undefined;
+  /** A plausible example for error messages (never a real secret). */
+  readonly example: string;
+}
+
+const LOG_LEVELS = ["Trace", "Debug", "Information", "Warning", "Error", "Critical", "None"];
+const DB_MODES = ["container", "server", "connectionString"];
+const NO_WS = /^[^\s\p{Cc}]+$/u;
+
+const port = (v: number) => (v >= 1 && v <= 65535 ? undefined : "must be a TCP port from 1 to 65535");
+const positive = (v: number) => (v > 0 ? undefined : "must be a positive whole number");
+const url = (v: string) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === "http:" || u.protocol === "https:" ? undefined : "must be an http:// or https:// URL";
+  } catch {
+    return "must be an absolute http:// or https:// URL";
+  }
+};
+const oneOf = (values: string[]) => (v: string) => (values.includes(v) ? undefined : `must be one of ${values.join(", ")}`);
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Every key the program reads (without the `creatio-identity:` prefix). */
+export const CONFIG_KEYS = {
+  // --- Creatio and the client Creatio uses -------------------------------------------------
+  creatioUrl: {
+    type: "string", default: "http://localhost:8080", example: "https://creatio.example.com",
+    description: "Creatio's base URL as users' browsers see it; the client's redirect URIs are derived from it.",
+    check: url,
+  },
+  clientName: {
+    type: "string", default: "Creatio", example: "Creatio production",
+    description: "The Identity Service client's display name (ClientName).",
+    check: (v: string) => (v.trim() ? undefined : "must not be empty"),
+  },
+  clientId: {
+    type: "string", example: "a1b2c3d4e5f6g7h8",
+    description: "Supply the client id (exactly 16 characters, no spaces). Generated (16 letters and digits) when unset.",
+    check: (v: string) => ([...v].length === 16 && NO_WS.test(v) ? undefined : "must be exactly 16 characters without spaces"),
+  },
+  clientSecret: {
+    type: "string", secret: true, example: "<32 or more characters>",
+    description: "Supply the client secret (at least 32 characters, no spaces). Generated (32 letters and digits) when unset.",
+    check: (v: string) => ([...v].length >= 32 && NO_WS.test(v) ? undefined : "must be at least 32 characters without spaces"),
+  },
+  rotation: {
+    type: "string", example: "2026-11",
+    description: "Keeper for the generated client secret: change it (any new value) to rotate the secret on the next `pulumi up`.",
+  },
+  // --- The Identity Service container ------------------------------------------------------
+  identityServiceSourceDir: {
+    type: "string", default: "./IdentityService", example: "./IdentityService",
+    description: "Folder of the unpacked IdentityService.zip (holds Dockerfile-OAuth); the image is built from it unless `image` is set. Relative to the project folder.",
+  },
+  image: {
+    type: "string", example: "registry.example.com/creatio-identity-service:8.1.4",
+    description: "Use this prebuilt Identity Service image instead of building one from identityServiceSourceDir.",
+    check: (v: string) => (NO_WS.test(v) ? undefined : "must be an image reference without spaces"),
+  },
+  imageName: {
+    type: "string", default: "creatio-identity-service:latest", example: "creatio-identity-service:latest",
+    description: "Tag given to the image built from identityServiceSourceDir.",
+    check: (v: string) => (NO_WS.test(v) ? undefined : "must be an image name without spaces"),
+  },
+  containerName: {
+    type: "string", default: "creatio-identity-service", example: "creatio-identity-service",
+    description: "Name of the Identity Service container (fixed: replacements delete the old container first).",
+    check: (v: string) => (/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v) ? undefined : "must be a Docker container name (letters, digits, _ . -)"),
+  },
+  httpPort: {
+    type: "integer", default: 8090, example: "8090",
+    description: "Host port published for the Identity Service's HTTP endpoint (container port 80).",
+    check: port,
+  },
+  httpsPort: {
+    type: "integer", default: 8443, example: "8443",
+    description: "Host port published for the Identity Service's HTTPS endpoint (container port 443).",
+    check: port,
+  },
+  listenAddress: {
+    type: "string", default: "0.0.0.0", example: "127.0.0.1",
+    description: "Host address the ports are published on; 0.0.0.0 for every interface (as `docker run -p`).",
+    check: (v: string) => (/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f:]+$/i.test(v) ? undefined : "must be an IP address"),
+  },
+  publicUrl: {
+    type: "string", example: "https://identity.example.com",
+    description: "The Identity Service URL Creatio and browsers use. Default: https://localhost:<httpsPort>.",
+    check: url,
+  },
+  logLevel: {
+    type: "string", default: "Information", example: "Warning",
+    description: "Identity Service log level (Logging__LogLevel__Default).",
+    check: oneOf(LOG_LEVELS),
+  },
+  redisConnection: {
+    type: "string", secret: true, example: "redis.example.com:6379,password=...",
+    description: "StackExchange.Redis connection string for machineKey protection; unset disables it.",
+  },
+  // --- Certificate -------------------------------------------------------------------------
+  certificatePfxBase64: {
+    type: "string", secret: true, example: "$(base64 -w0 identity.pfx)",
+    description: "A supplied PFX (base64). Unset (with certificatePfxFile unset): a self-signed certificate is made.",
+    check: (v: string) => (/^[A-Za-z0-9+/\s]+=*$/.test(v) ? undefined : "must be base64 (for example `base64 -w0 identity.pfx`)"),
+  },
+  certificatePfxFile: {
+    type: "string", example: "./certs/identity.pfx",
+    description: "Path of a supplied PFX file, relative to the project folder (alternative to certificatePfxBase64).",
+  },
+  certificatePassword: {
+    type: "string", secret: true, example: "<the PFX password>",
+    description: "Password of the supplied PFX. Required with certificatePfxBase64 or certificatePfxFile.",
+  },
+  certificateDnsNames: {
+    type: "array", default: ["localhost"], example: "[\"identity.example.com\"]",
+    description: "Self-signed certificate: DNS names (the public URL's host name is added).",
+    check: (v: string[]) => (v.length > 0 && v.every((n) => /^[a-zA-Z0-9*]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$/.test(n)) ? undefined : "must be a non-empty list of DNS names"),
+  },
+  certificateValidityDays: {
+    type: "integer", default: 365, example: "365",
+    description: "Self-signed certificate: validity in days.",
+    check: positive,
+  },
+  certificateEarlyRenewalDays: {
+    type: "integer", default: 30, example: "30",
+    description: "Self-signed certificate: a `pulumi up` this many days (or fewer) before expiry renews it.",
+    check: (v: number) => (v >= 0 ? undefined : "must be zero or more"),
+  },
+  certificateKeyAlgorithm: {
+    type: "string", default: "RSA", example: "RSA",
+    description: "Self-signed certificate key: RSA (3072 bits) or ECDSA (P-256).",
+    check: oneOf(["RSA", "ECDSA"]),
+  },
+  // --- Identity Service database -----------------------------------------------------------
+  databaseMode: {
+    type: "string", default: "container", example: "server",
+    description: "container: a PostgreSQL container (dev); server: a role and database on an existing PostgreSQL server; connectionString: use databaseConnectionString.",
+    check: oneOf(DB_MODES),
+  },
+  databaseImage: {
+    type: "string", default: "postgres:16-alpine", example: "postgres:16-alpine",
+    description: "databaseMode container: the PostgreSQL image.",
+  },
+  databaseHostPort: {
+    type: "integer", default: 55432, example: "55432",
+    description: "databaseMode container: port published on 127.0.0.1 so Pulumi can reach the database (client rotation).",
+    check: port,
+  },
+  databaseHost: {
+    type: "string", example: "pg.example.com",
+    description: "databaseMode server: PostgreSQL host name, as both Pulumi and the Identity Service container reach it.",
+  },
+  databasePort: {
+    type: "integer", default: 5432, example: "5432",
+    description: "databaseMode server: PostgreSQL port.",
+    check: port,
+  },
+  databaseAdminUsername: {
+    type: "string", example: "postgres",
+    description: "databaseMode server: a role that can create roles and databases.",
+  },
+  databaseAdminPassword: {
+    type: "string", secret: true, example: "<admin password>",
+    description: "databaseMode server: that role's password.",
+  },
+  databaseSslMode: {
+    type: "string", default: "prefer", example: "require",
+    description: "databaseMode server: libpq sslmode for Pulumi and the matching Npgsql SSL Mode for the Identity Service.",
+    check: oneOf(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
+  },
+  databaseName: {
+    type: "string", default: "identity_service", example: "identity_service",
+    description: "databaseMode container/server: the Identity Service database.",
+    check: (v: string) => (/^[a-z_][a-z0-9_]*$/.test(v) ? undefined : "must be a lower-case SQL identifier (letters, digits, _)"),
+  },
+  databaseUsername: {
+    type: "string", default: "identity_service", example: "identity_service",
+    description: "databaseMode container/server: the Identity Service's login role (owns the database).",
+    check: (v: string) => (/^[a-z_][a-z0-9_]*$/.test(v) ? undefined : "must be a lower-case SQL identifier (letters, digits, _)"),
+  },
+  databaseProvider: {
+    type: "string", default: "Postgres", example: "MsSqlServer",
+    description: "databaseMode connectionString: Postgres or MsSqlServer (the Identity Service's DbProvider).",
+    check: oneOf(["Postgres", "MsSqlServer"]),
+  },
+  databaseConnectionString: {
+    type: "string", secret: true, example: "Host=pg;Port=5432;Database=identity;Username=is;Password=...",
+    description: "databaseMode connectionString: ADO.NET connection string (Npgsql or SqlClient syntax).",
+  },
+  // --- Creatio integration (post-deploy) ---------------------------------------------------
+  creatioIntegration: {
+    type: "boolean", default: false, example: "true",
+    description: "Switch Creatio over to the Identity Service after it runs: enable OAuth20Integration and write the three system settings.",
+  },
+  creatioUsername: {
+    type: "string", default: "Supervisor", example: "Supervisor",
+    description: "creatioIntegration: a Creatio administrator's user name.",
+  },
+  creatioPassword: {
+    type: "string", secret: true, example: "<Creatio password>",
+    description: "creatioIntegration: that user's password.",
+  },
+  creatioNetCore: {
+    type: "boolean", default: false, example: "true",
+    description: "creatioIntegration: true for Creatio on .NET 6/8 (API at the site root); false for .NET Framework (API under /0).",
+  },
+  creatioDatabaseUrl: {
+    type: "string", secret: true, example: "postgres://creatio:...@db.example.com:5432/creatio",
+    description: "creatioIntegration: Creatio's own PostgreSQL database as a postgres:// URL (to enable the feature).",
+    check: (v: string) => (/^postgres(ql)?:\/\//.test(v) ? undefined : "must be a postgres:// URL"),
+  },
+  creatioFeatureAdminUnitIds: {
+    type: "array", default: ["a29a3ba5-4b0d-de11-9a51-005056c00008"], example: "[\"a29a3ba5-4b0d-de11-9a51-005056c00008\"]",
+    description: "creatioIntegration: the roles/users OAuth20Integration is enabled for (default: All employees).",
+    check: (v: string[]) => (v.length > 0 && v.every((id) => guid.test(id)) ? undefined : "must be a non-empty list of GUIDs"),
+  },
+  identityServerUrlForCreatio: {
+    type: "string", example: "http://creatio-identity-service",
+    description: "creatioIntegration: the Identity Service URL as Creatio's server reaches it. Default: publicUrl.",
+    check: url,
+  },
+  readinessTimeoutSeconds: {
+    type: "integer", default: 300, example: "300",
+    description: "creatioIntegration: how long to wait for the Identity Service to issue a token before failing.",
+    check: positive,
+  },
+} satisfies Record<string, ConfigKeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** A secret config value: only ever handed on as a Pulumi secret. */
+export type Secret = pulumi.Output<string>;
+
+/** The validated, typed configuration the stack program works from. */
+export interface StackConfig {
+  readonly creatioUrl: string;
+  readonly client: {
+    readonly name: string;
+    readonly id?: string;
+    readonly secret?: Secret;
+    readonly rotation?: string;
+  };
+  readonly service: {
+    readonly sourceDir?: string;
+    readonly image?: string;
+    readonly imageName: string;
+    readonly containerName: string;
+    readonly httpPort: number;
+    readonly httpsPort: number;
+    readonly listenAddress: string;
+    readonly publicUrl: string;
+    readonly logLevel: string;
+    readonly redisConnection?: Secret;
+  };
+  readonly certificate:
+    | { readonly kind: "selfSigned"; readonly dnsNames: string[]; readonly validityDays: number; readonly earlyRenewalDays: number; readonly keyAlgorithm: "RSA" | "ECDSA" }
+    | { readonly kind: "supplied"; readonly pfxBase64?: Secret; readonly pfxFile?: string; readonly password: Secret };
+  readonly database:
+    | { readonly mode: "container"; readonly image: string; readonly hostPort: number; readonly databaseName: string; readonly username: string }
+    | { readonly mode: "server"; readonly host: string; readonly port: number; readonly adminUsername: string; readonly adminPassword: Secret; readonly sslMode: string; readonly databaseName: string; readonly username: string }
+    | { readonly mode: "connectionString"; readonly provider: DbProvider; readonly connectionString: Secret };
+  readonly creatio?: {
+    readonly username: string;
+    readonly password: Secret;
+    readonly netCore: boolean;
+    readonly databaseUrl: Secret;
+    readonly featureAdminUnitIds: string[];
+    readonly identityServerUrl: string;
+    readonly readinessTimeoutSeconds: number;
+  };
+}
+
+/** Bad configuration: the message lists every problem, each naming its key and the fix. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration for stack (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** What the raw config looks like: full keys (`creatio-identity:httpPort`) to strings, plus which are secret. */
+export interface RawConfig {
+  readonly values: Readonly<Record<string, string>>;
+  readonly secretKeys: ReadonlySet<string>;
+  /** Folder relative paths are resolved against (the project folder). */
+  readonly projectDir: string;
+}
+
+const typeParsers: Record<KeyType, z.ZodType> = {
+  string: z.string(),
+  integer: z.string().trim().regex(/^-?\d+$/).transform(Number),
+  boolean: z.enum(["true", "false"]).transform((v) => v === "true"),
+  array: z.string().transform((text, ctx) => {
+    try {
+      const parsed = JSON.parse(text);
+      if (Array.isArray(parsed) && parsed.every((x) => typeof x === "string")) return parsed as string[];
+    } catch {
+      /* reported below */
+    }
+    ctx.addIssue({ code: "custom", message: "not a list" });
+    return z.NEVER;
+  }),
+};
+
+const typeWords: Record<KeyType, string> = {
+  string: "a string",
+  integer: "a whole number",
+  boolean: "true or false",
+  array: "a list of strings",
+};
+
+function setCommand(key: string, spec: ConfigKeySpec): string {
+  if (spec.type === "array") return `set it in Pulumi.<stack>.yaml as a YAML list, or \`pulumi config set --path '${key}[0]' <value>\``;
+  return `\`pulumi config set ${spec.secret ? "--secret " : ""}${key} ${spec.example}\``;
+}
+
+/**
+ * Validates raw config and returns the typed configuration, or throws one ConfigError that lists
+ * every problem. Pure apart from reading the files that config points at (existence checks).
+ */
+export function parseStackConfig(raw: RawConfig): StackConfig {
+  const problems: string[] = [];
+  const prefix = `${PROJECT}:`;
+  const typed: Record<string, any> = {};
+  const explicit = new Set<string>();
+
+  for (const fullKey of Object.keys(raw.values)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if (!(key in CONFIG_KEYS)) {
+      const near = nearestKey(key);
+      problems.push(`${fullKey}: unknown key.${near ? ` Did you mean ${near}?` : ""} Remove it with \`pulumi config rm ${key}\`; the README lists every key.`);
+    }
+  }
+
+  for (const [key, spec] of Object.entries(CONFIG_KEYS) as [ConfigKey, ConfigKeySpec][]) {
+    const fullKey = `${prefix}${key}`;
+    const text = raw.values[fullKey];
+    // Unset and empty mean the same: Pulumi.yaml declares optional keys with `default: ""`,
+    // because the CLI requires a value for a declared key that has no default.
+    if (text === undefined || text === "") {
+      typed[key] = spec.default;
+      continue;
+    }
+    if (spec.secret && !raw.secretKeys.has(fullKey)) {
+      problems.push(`${fullKey}: is a secret but is stored in plain text. Fix: \`pulumi config set --secret ${key} <value>\`.`);
+      continue;
+    }
+    const parsed = typeParsers[spec.type].safeParse(text);
+    const shown = spec.secret ? "" : ` (got ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text)})`;
+    if (!parsed.success) {
+      problems.push(`${fullKey}: must be ${typeWords[spec.type]}${shown}. Fix: ${setCommand(key, spec)}.`);
+      continue;
+    }
+    const problem = spec.check?.(parsed.data);
+    if (problem) {
+      problems.push(`${fullKey}: ${problem}${shown}. Fix: ${setCommand(key, spec)}.`);
+      continue;
+    }
+    typed[key] = parsed.data;
+    // The CLI injects Pulumi.yaml's defaults into the stack's config, so "set" means "differs from the default".
+    if (JSON.stringify(parsed.data) !== JSON.stringify(spec.default)) explicit.add(key);
+  }
+
+  const need = (key: ConfigKey, why: string) => {
+    if (typed[key] === undefined || typed[key] === "") {
+      const spec: ConfigKeySpec = CONFIG_KEYS[key];
+      problems.push(`${prefix}${key}: is required ${why}. Fix: ${setCommand(key, spec)}.`);
+    }
+  };
+  const onlyWith = (keys: ConfigKey[], why: string) => {
+    for (const k of keys) if (explicit.has(k)) problems.push(`${prefix}${k}: is only used ${why}; remove it (\`pulumi config rm ${k}\`) or change that setting.`);
+  };
+  const secret = (key: ConfigKey): Secret | undefined => (typed[key] === undefined ? undefined : pulumi.secret(String(typed[key])));
+  const resolvePath = (p: string) => (path.isAbsolute(p) ? p : path.resolve(raw.projectDir, p));
+
+  // Image: a given image, or a build from the unpacked IdentityService.zip.
+  let sourceDir: string | undefined;
+  if (typed.image !== undefined) {
+    onlyWith(["identityServiceSourceDir", "imageName"], "when the image is built (image is set)");
+  } else {
+    sourceDir = resolvePath(typed.identityServiceSourceDir);
+    if (!fs.existsSync(path.join(sourceDir, "Dockerfile-OAuth"))) {
+      problems.push(
+        `${prefix}identityServiceSourceDir: no Dockerfile-OAuth in ${sourceDir}. Fix: unpack IdentityService.zip from your Creatio distribution there, ` +
+          "or point the key at it (`pulumi config set identityServiceSourceDir <folder>`), or use a prebuilt image (`pulumi config set image <name>`).",
+      );
+    }
+  }
+  if (typed.httpPort === typed.httpsPort) problems.push(`${prefix}httpsPort: must differ from httpPort (both are ${typed.httpPort}). Fix: \`pulumi config set httpsPort 8443\`.`);
+  const publicUrl: string = typed.publicUrl ?? `https://localhost:${typed.httpsPort}`;
+
+  // Certificate: supplied PFX or self-signed.
+  let certificate: StackConfig["certificate"];
+  if (typed.certificatePfxBase64 !== undefined || typed.certificatePfxFile !== undefined) {
+    if (typed.certificatePfxBase64 !== undefined && typed.certificatePfxFile !== undefined) {
+      problems.push(`${prefix}certificatePfxFile: set either certificatePfxBase64 or certificatePfxFile, not both. Fix: \`pulumi config rm certificatePfxFile\` or \`pulumi config rm certificatePfxBase64\`.`);
+    }
+    need("certificatePassword", "with a supplied PFX");
+    onlyWith(["certificateDnsNames", "certificateValidityDays", "certificateEarlyRenewalDays", "certificateKeyAlgorithm"], "for the self-signed certificate (a PFX is supplied)");
+    const pfxFile = typed.certificatePfxFile !== undefined ? resolvePath(typed.certificatePfxFile) : undefined;
+    if (pfxFile !== undefined && !fs.existsSync(pfxFile)) {
+      problems.push(`${prefix}certificatePfxFile: file not found: ${pfxFile}. Fix: put the PFX there or \`pulumi config set certificatePfxFile <path>\`.`);
+    }
+    certificate = { kind: "supplied", pfxBase64: secret("certificatePfxBase64"), pfxFile, password: secret("certificatePassword") ?? pulumi.secret("") };
+  } else {
+    onlyWith(["certificatePassword"], "with a supplied PFX (certificatePfxBase64 or certificatePfxFile)");
+    const host = safeHostname(publicUrl);
+    const dnsNames = [...typed.certificateDnsNames];
+    if (host && !dnsNames.includes(host) && !/^[\d.]+$|:/.test(host)) dnsNames.push(host);
+    certificate = {
+      kind: "selfSigned",
+      dnsNames,
+      validityDays: typed.certificateValidityDays,
+      earlyRenewalDays: typed.certificateEarlyRenewalDays,
+      keyAlgorithm: typed.certificateKeyAlgorithm,
+    };
+    if (typed.certificateEarlyRenewalDays >= typed.certificateValidityDays) {
+      problems.push(`${prefix}certificateEarlyRenewalDays: must be less than certificateValidityDays (${typed.certificateValidityDays}), or every \`pulumi up\` renews the certificate. Fix: \`pulumi config set certificateEarlyRenewalDays 30\`.`);
+    }
+  }
+
+  // Database.
+  const serverKeys: ConfigKey[] = ["databaseHost", "databasePort", "databaseAdminUsername", "databaseAdminPassword", "databaseSslMode"];
+  const containerKeys: ConfigKey[] = ["databaseImage", "databaseHostPort"];
+  const suppliedKeys: ConfigKey[] = ["databaseProvider", "databaseConnectionString"];
+  let database: StackConfig["database"];
+  switch (typed.databaseMode) {
+    case "server":
+      need("databaseHost", "when databaseMode is server");
+      need("databaseAdminUsername", "when databaseMode is server");
+      need("databaseAdminPassword", "when databaseMode is server");
+      onlyWith([...containerKeys, ...suppliedKeys], "with another databaseMode");
+      database = {
+        mode: "server",
+        host: typed.databaseHost,
+        port: typed.databasePort,
+        adminUsername: typed.databaseAdminUsername,
+        adminPassword: secret("databaseAdminPassword") ?? pulumi.secret(""),
+        sslMode: typed.databaseSslMode,
+        databaseName: typed.databaseName,
+        username: typed.databaseUsername,
+      };
+      break;
+    case "connectionString":
+      need("databaseConnectionString", "when databaseMode is connectionString");
+      onlyWith([...containerKeys, ...serverKeys, "databaseName", "databaseUsername"], "with another databaseMode");
+      if (typed.databaseConnectionString !== undefined) {
+        try {
+          if (typed.databaseProvider === "MsSqlServer") parseSqlClientConnectionString(typed.databaseConnectionString);
+          else parseNpgsqlConnectionString(typed.databaseConnectionString);
+        } catch (e) {
+          const syntax = typed.databaseProvider === "MsSqlServer" ? "Server=host,1433;Database=..;User Id=..;Password=.." : "Host=..;Port=5432;Database=..;Username=..;Password=..";
+          problems.push(`${prefix}databaseConnectionString: ${(e as Error).message} (expected ${typed.databaseProvider} syntax ${syntax}; quote values holding ; or = in double quotes). Fix: \`pulumi config set --secret databaseConnectionString '<string>'\`.`);
+        }
+      }
+      database = { mode: "connectionString", provider: typed.databaseProvider, connectionString: secret("databaseConnectionString") ?? pulumi.secret("") };
+      break;
+    default:
+      onlyWith([...serverKeys, ...suppliedKeys], "with another databaseMode");
+      database = { mode: "container", image: typed.databaseImage, hostPort: typed.databaseHostPort, databaseName: typed.databaseName, username: typed.databaseUsername };
+      if (typed.databaseHostPort === typed.httpPort || typed.databaseHostPort === typed.httpsPort) {
+        problems.push(`${prefix}databaseHostPort: ${typed.databaseHostPort} is already used by the Identity Service. Fix: \`pulumi config set databaseHostPort 55432\`.`);
+      }
+  }
+
+  // Creatio integration.
+  let creatio: StackConfig["creatio"];
+  const creatioKeys: ConfigKey[] = ["creatioPassword", "creatioDatabaseUrl", "creatioNetCore", "creatioFeatureAdminUnitIds", "identityServerUrlForCreatio", "readinessTimeoutSeconds", "creatioUsername"];
+  if (typed.creatioIntegration) {
+    need("creatioPassword", "when creatioIntegration is true");
+    need("creatioDatabaseUrl", "when creatioIntegration is true");
+    creatio = {
+      username: typed.creatioUsername,
+      password: secret("creatioPassword") ?? pulumi.secret(""),
+      netCore: typed.creatioNetCore,
+      databaseUrl: secret("creatioDatabaseUrl") ?? pulumi.secret(""),
+      featureAdminUnitIds: typed.creatioFeatureAdminUnitIds,
+      identityServerUrl: typed.identityServerUrlForCreatio ?? publicUrl,
+      readinessTimeoutSeconds: typed.readinessTimeoutSeconds,
+    };
+  } else {
+    onlyWith(creatioKeys, "when creatioIntegration is true (`pulumi config set creatioIntegration true`)");
+  }
+
+  if (typed.clientSecret !== undefined && typed.rotation !== undefined) {
+    problems.push(`${prefix}rotation: rotates the generated client secret, but clientSecret is supplied. Fix: rotate by setting a new clientSecret, and \`pulumi config rm rotation\`.`);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    creatioUrl: typed.creatioUrl,
+    client: { name: typed.clientName, id: typed.clientId, secret: secret("clientSecret"), rotation: typed.rotation },
+    service: {
+      sourceDir,
+      image: typed.image,
+      imageName: typed.imageName,
+      containerName: typed.containerName,
+      httpPort: typed.httpPort,
+      httpsPort: typed.httpsPort,
+      listenAddress: typed.listenAddress,
+      publicUrl,
+      logLevel: typed.logLevel,
+      redisConnection: secret("redisConnection"),
+    },
+    certificate,
+    database,
+    creatio,
+  };
+}
+
+function safeHostname(u: string): string | undefined {
+  try {
+    return new URL(u).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The declared key closest to a mistyped one (edit distance ≤ 3), for "did you mean". */
+function nearestKey(key: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const candidate of Object.keys(CONFIG_KEYS)) {
+    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+/** Reads the running stack's config through Pulumi's runtime and validates it (see parseStackConfig). */
+export function loadStackConfig(projectDir: string = process.cwd()): StackConfig {
+  const values = pulumi.runtime.allConfig();
+  const secretKeys = new Set<string>();
+  // isConfigSecret is exported by the runtime but missing from its type declarations.
+  const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
+  for (const key of Object.keys(values)) if (runtimeConfig.isConfigSecret?.(key)) secretKeys.add(key);
+  return parseStackConfig({ values, secretKeys, projectDir });
+}

@@ -1,0 +1,49 @@
+/**
+ * The Identity Service container's environment, as Creatio's Docker guide lists it. Pure.
+ * Names are exact: `__` is .NET's configuration nesting separator.
+ */
+import { DbProvider } from "./connectionString";
+
+/** Where the HTTPS PFX is uploaded in the container (the guide's `/https/aspnetapp.pfx`). */
+export const KESTREL_CERTIFICATE_PATH = "/https/aspnetapp.pfx";
+/** The OpenID Connect discovery document every health check reads. */
+export const DISCOVERY_PATH = "/.well-known/openid-configuration";
+
+export interface IdentityServiceEnvInput {
+  readonly dbProvider: DbProvider;
+  readonly connectionString: string;
+  readonly clientsJson: string;
+  readonly redisConnection?: string;
+  readonly certificatePassword: string;
+  readonly logLevel: string;
+}
+
+/** The `KEY=value` list for the container, in a stable order (so previews show no reordering). */
+export function identityServiceEnvironment(input: IdentityServiceEnvInput): string[] {
+  const env: [string, string][] = [
+    ["DbProvider", input.dbProvider],
+    [input.dbProvider === "MsSqlServer" ? "MsSqlConnection" : "PostgresConnection", input.connectionString],
+    ["Clients", input.clientsJson],
+    ["ASPNETCORE_URLS", "https://+;http://+"],
+    ["ASPNETCORE_HTTPS_PORT", "443"],
+    ["ASPNETCORE_Kestrel__Certificates__Default__Path", KESTREL_CERTIFICATE_PATH],
+    ["ASPNETCORE_Kestrel__Certificates__Default__Password", input.certificatePassword],
+    ["DOTNET_RUNNING_IN_CONTAINER", "true"],
+    ["Logging__LogLevel__Default", input.logLevel],
+  ];
+  // Blank disables machineKey protection (the guide): leave the variable out rather than set it empty.
+  if (input.redisConnection) env.push(["RedisConnection", input.redisConnection]);
+  return env.map(([k, v]) => `${k}=${v}`);
+}
+
+/**
+ * Docker health check: the discovery document over the container's own HTTP port. The .NET runtime
+ * images ship without curl or wget, so bash's /dev/tcp is the fallback.
+ */
+export function healthCheckCommand(): string {
+  const request = `GET ${DISCOVERY_PATH} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n`;
+  return (
+    `curl -fsS -o /dev/null http://127.0.0.1${DISCOVERY_PATH} 2>/dev/null || ` +
+    `bash -c 'exec 3<>/dev/tcp/127.0.0.1/80 && printf "${request}" >&3 && head -n 1 <&3 | grep -q " 200 "'`
+  );
+}
