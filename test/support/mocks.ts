@@ -4,7 +4,29 @@ import * as pulumi from "@pulumi/pulumi";
 export interface RecordedResource {
   readonly type: string;
   readonly name: string;
+  /** Inputs with secret wrappers removed (plain values). */
   readonly inputs: Record<string, any>;
+  /** Top-level input names whose value (or any part of it) reached the engine as a secret. */
+  readonly secretInputs: ReadonlySet<string>;
+}
+
+// How the SDK marks a secret value on the wire (see @pulumi/pulumi runtime/rpc).
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function isWrappedSecret(v: unknown): v is { value: unknown } {
+  return typeof v === "object" && v !== null && (v as any)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Removes secret wrappers; `found` is set when any was present. */
+function unwrap(v: unknown, found: { secret: boolean }): any {
+  if (isWrappedSecret(v)) {
+    found.secret = true;
+    return unwrap(v.value, found);
+  }
+  if (Array.isArray(v)) return v.map((x) => unwrap(x, found));
+  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x, found)]));
+  return v;
 }
 
 /** Computes the outputs a fake provider would return for a resource type (on top of its inputs). */
@@ -58,9 +80,16 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
   pulumi.runtime.setMocks(
     {
       newResource(args) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const inputs: Record<string, any> = {};
+        const secretInputs = new Set<string>();
+        for (const [k, v] of Object.entries(args.inputs ?? {})) {
+          const found = { secret: false };
+          inputs[k] = unwrap(v, found);
+          if (found.secret) secretInputs.add(k);
+        }
+        resources.push({ type: args.type, name: args.name, inputs, secretInputs });
         const faker = fakers[args.type];
-        const state = { ...args.inputs, ...(faker ? faker(args) : {}) };
+        const state = { ...args.inputs, ...(faker ? faker({ ...args, inputs }) : {}) };
         return { id: `${args.name}-id`, state };
       },
       call(args) {
