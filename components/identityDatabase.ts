@@ -1,0 +1,285 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import * as postgresql from "@pulumi/postgresql";
+import * as random from "@pulumi/random";
+import {
+  DbProvider,
+  npgsqlConnectionString,
+  parseConnectionString,
+  parseNpgsqlConnectionString,
+  parseSqlClientConnectionString,
+  sslModeSettings,
+} from "../lib/connectionString";
+
+/** The database the Identity Service keeps its clients, grants and keys in. Set exactly one mode. */
+export interface IdentityDatabaseArgs {
+  /** Dev: a PostgreSQL container on a private Docker network of its own. */
+  readonly container?: {
+    /** The PostgreSQL image. Default `postgres:16-alpine`. */
+    readonly image?: pulumi.Input<string>;
+    /** The container's name, also its host name on the network. Default `${name}-postgres`. */
+    readonly containerName?: pulumi.Input<string>;
+    /** Default `identity_service`. */
+    readonly databaseName?: pulumi.Input<string>;
+    /** Default `identity_service`. */
+    readonly username?: pulumi.Input<string>;
+    /** Published on 127.0.0.1 only, so the Pulumi host (not the world) can reach it; used by later sync steps. Default 55432. */
+    readonly hostPort?: pulumi.Input<number>;
+  };
+  /** An existing PostgreSQL server: a login role with a generated password and a database it owns (@pulumi/postgresql). */
+  readonly server?: {
+    readonly host: pulumi.Input<string>;
+    /** Default 5432. */
+    readonly port?: pulumi.Input<number>;
+    /** A role allowed to create roles and databases (CREATEROLE, CREATEDB); it need not be a superuser. */
+    readonly adminUsername: pulumi.Input<string>;
+    /** Secret. */
+    readonly adminPassword: pulumi.Input<string>;
+    /** PostgreSQL sslmode (`disable` ... `verify-full`) for the admin connection; mapped to Npgsql `SSL Mode` for the Identity Service. Default: each client's own default (prefer). */
+    readonly sslMode?: pulumi.Input<string>;
+    /** Default `identity_service`. */
+    readonly databaseName?: pulumi.Input<string>;
+    /** Default `identity_service`. */
+    readonly username?: pulumi.Input<string>;
+  };
+  /** A connection string the user supplies (PostgreSQL in Npgsql syntax or MS SQL in SqlClient syntax). */
+  readonly connectionString?: { readonly provider: "Postgres" | "MsSqlServer"; readonly value: pulumi.Input<string> };
+}
+
+const DEFAULT_IMAGE = "postgres:16-alpine";
+const DEFAULT_DATABASE = "identity_service";
+const DEFAULT_USERNAME = "identity_service";
+const DEFAULT_HOST_PORT = 55432;
+const POSTGRES_PORT = 5432;
+/** Where the official postgres image (up to 17) keeps its cluster. */
+const POSTGRES_DATA_DIR = "/var/lib/postgresql/data";
+/** The config key the stack program reads a supplied connection string from; errors name it. */
+const SUPPLIED_KEY = "databaseConnectionString";
+/** Generated passwords: long, and only letters and digits so no layer ever needs to quote them. */
+const PASSWORD = { length: 32, special: false } as const;
+
+/**
+ * Gives the Identity Service a database: a dev PostgreSQL container, a role and database on an
+ * existing PostgreSQL server, or a connection string the user supplies. Outputs the `DbProvider`
+ * value and the ADO.NET connection string exactly as the container gets it.
+ */
+export class IdentityDatabase extends pulumi.ComponentResource {
+  /** `DbProvider` for the Identity Service. */
+  public readonly dbProvider: pulumi.Output<DbProvider>;
+  /** Secret. The ADO.NET string for `PostgresConnection` / `MsSqlConnection`. */
+  public readonly connectionString: pulumi.Output<string>;
+  /** Secret. The same database reached from the machine running Pulumi (container mode: 127.0.0.1 and the published port). */
+  public readonly connectionStringFromHost: pulumi.Output<string>;
+  /** Container mode: the Docker network the Identity Service container must join; otherwise undefined. */
+  public readonly networkName: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: IdentityDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("creatio:identity:IdentityDatabase", name, {}, opts);
+
+    const modes = (["container", "server", "connectionString"] as const).filter((m) => args[m] !== undefined);
+    if (modes.length !== 1) {
+      throw new Error(
+        `IdentityDatabase ${name}: set exactly one of container (a dev PostgreSQL container), server (an existing PostgreSQL server) ` +
+          `or connectionString (a connection string you supply); ${modes.length === 0 ? "none is set" : `${modes.join(" and ")} are set`}`,
+      );
+    }
+
+    let result: { dbProvider: pulumi.Output<DbProvider>; connectionString: pulumi.Output<string>; connectionStringFromHost: pulumi.Output<string>; networkName: pulumi.Output<string | undefined> };
+    if (args.container) result = this.createContainer(name, args.container);
+    else if (args.server) result = this.createOnServer(name, args.server);
+    else result = this.useSupplied(args.connectionString!);
+
+    this.dbProvider = result.dbProvider;
+    this.connectionString = pulumi.secret(result.connectionString);
+    this.connectionStringFromHost = pulumi.secret(result.connectionStringFromHost);
+    this.networkName = result.networkName;
+    this.registerOutputs({
+      dbProvider: this.dbProvider,
+      connectionString: this.connectionString,
+      connectionStringFromHost: this.connectionStringFromHost,
+      networkName: this.networkName,
+    });
+  }
+
+  private createContainer(name: string, c: NonNullable<IdentityDatabaseArgs["container"]>) {
+    const containerName = checked(c.containerName ?? `${name}-postgres`, checkContainerName);
+    const databaseName = checked(c.databaseName ?? DEFAULT_DATABASE, (v) => checkNonEmpty(v, "container.databaseName"));
+    const username = checked(c.username ?? DEFAULT_USERNAME, (v) => checkNonEmpty(v, "container.username"));
+    const hostPort = checked(c.hostPort ?? DEFAULT_HOST_PORT, (v) => checkPort(v, "container.hostPort"));
+
+    const password = newPassword(name, this);
+    const network = new docker.Network(`${name}-network`, { name: `${name}-network` }, { parent: this, deleteBeforeReplace: true });
+    const image = new docker.RemoteImage(`${name}-postgres-image`, { name: c.image ?? DEFAULT_IMAGE, keepLocally: true }, { parent: this });
+    // A named volume keeps the Identity Service's clients and keys across container replacements.
+    const volume = new docker.Volume(`${name}-data`, { name: `${name}-data` }, { parent: this });
+    const container = new docker.Container(
+      `${name}-postgres`,
+      {
+        name: containerName,
+        image: image.imageId,
+        // POSTGRES_* apply only when the volume is empty: the password must stay stable (it does,
+        // RandomPassword keeps its result in state).
+        envs: [pulumi.interpolate`POSTGRES_DB=${databaseName}`, pulumi.interpolate`POSTGRES_USER=${username}`, pulumi.interpolate`POSTGRES_PASSWORD=${password}`],
+        volumes: [{ volumeName: volume.name, containerPath: POSTGRES_DATA_DIR }],
+        networksAdvanced: [{ name: network.name, aliases: [containerName] }],
+        ports: [{ internal: POSTGRES_PORT, external: hostPort, ip: "127.0.0.1", protocol: "tcp" }],
+        restart: "unless-stopped",
+        // Over TCP on purpose: the image's first-start initialisation runs a temporary server on the
+        // Unix socket only, which a socket check would already report as ready.
+        healthcheck: {
+          tests: pulumi.all([username, databaseName]).apply(([u, d]) => ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", String(POSTGRES_PORT), "-U", u, "-d", d]),
+          interval: "5s",
+          timeout: "5s",
+          retries: 12,
+          startPeriod: "30s",
+        },
+        // Created means healthy, so the Identity Service (which depends on the connection string)
+        // never starts against a database that is still initialising.
+        wait: true,
+        waitTimeout: 180,
+      },
+      // Fixed name and host port: the old container must go before its replacement can start.
+      { parent: this, deleteBeforeReplace: true },
+    );
+
+    // Built from the container's outputs so anything using them waits for the healthy container.
+    const connectionString = pulumi
+      .all([container.name, databaseName, username, password])
+      .apply(([host, database, user, pw]) => npgsqlConnectionString({ host, port: POSTGRES_PORT, database, username: user, password: pw }));
+    const connectionStringFromHost = pulumi
+      .all([container.name, hostPort, databaseName, username, password])
+      .apply(([, port, database, user, pw]) => npgsqlConnectionString({ host: "127.0.0.1", port, database, username: user, password: pw }));
+    return {
+      dbProvider: pulumi.output<DbProvider>("Postgres"),
+      connectionString,
+      connectionStringFromHost,
+      networkName: network.name.apply((n): string | undefined => n),
+    };
+  }
+
+  private createOnServer(name: string, s: NonNullable<IdentityDatabaseArgs["server"]>) {
+    const port = checked(s.port ?? POSTGRES_PORT, (v) => checkPort(v, "server.port"));
+    const host = checked(s.host, (v) => checkNonEmpty(v, "server.host"));
+    const ssl = s.sslMode === undefined ? undefined : checked(s.sslMode, checkSslMode);
+
+    const password = newPassword(name, this);
+    const provider = new postgresql.Provider(
+      `${name}-provider`,
+      {
+        host,
+        port,
+        username: s.adminUsername,
+        password: pulumi.secret(s.adminPassword),
+        database: "postgres",
+        ...(ssl ? { sslmode: ssl.apply((m) => m.libpq) } : {}),
+        // Managed servers (RDS, Azure, Cloud SQL) give no superuser; the provider then avoids
+        // superuser-only statements and grants itself membership where ownership needs it.
+        superuser: false,
+      },
+      { parent: this },
+    );
+    const role = new postgresql.Role(
+      `${name}-role`,
+      { name: s.username ?? DEFAULT_USERNAME, login: true, password },
+      { parent: this, provider },
+    );
+    // Owning the database lets the Identity Service create and migrate its tables (PostgreSQL 15+
+    // gives the public schema to the database owner).
+    const database = new postgresql.Database(`${name}-db`, { name: s.databaseName ?? DEFAULT_DATABASE, owner: role.name }, { parent: this, provider });
+
+    const connectionString = pulumi
+      .all([host, port, database.name, role.name, password, ssl ?? pulumi.output(undefined)])
+      .apply(([h, p, db, user, pw, mode]) =>
+        npgsqlConnectionString({ host: h, port: p, database: db, username: user, password: pw, ...(mode ? mode.npgsql : {}) }),
+      );
+    return { dbProvider: pulumi.output<DbProvider>("Postgres"), connectionString, connectionStringFromHost: connectionString, networkName: pulumi.output<string | undefined>(undefined) };
+  }
+
+  private useSupplied(s: NonNullable<IdentityDatabaseArgs["connectionString"]>) {
+    if (s.provider !== "Postgres" && s.provider !== "MsSqlServer") {
+      throw new Error(`IdentityDatabase: connectionString.provider must be "Postgres" or "MsSqlServer" (the Identity Service's DbProvider values)`);
+    }
+    const provider = s.provider;
+    const value = checked(s.value, (v) => checkSuppliedConnectionString(provider, v));
+    return { dbProvider: pulumi.output<DbProvider>(provider), connectionString: value, connectionStringFromHost: value, networkName: pulumi.output<string | undefined>(undefined) };
+  }
+}
+
+/**
+ * Checks that a supplied connection string parses per ADO.NET rules and names what the Identity
+ * Service needs. Returns it unchanged (extra keys such as pooling or timeouts are the user's to set).
+ * The error names the config key and the missing part, never the value: it holds a password.
+ */
+export function checkSuppliedConnectionString(provider: DbProvider, value: string): string {
+  const example =
+    provider === "Postgres"
+      ? "Host=db.example.com;Port=5432;Database=identity_service;Username=identity_service;Password=..."
+      : "Server=sql.example.com,1433;Database=identity_service;User Id=identity_service;Password=...";
+  const fail = (why: string): never => {
+    throw new Error(
+      `${SUPPLIED_KEY} is not a usable ${provider === "Postgres" ? "PostgreSQL connection string (Npgsql syntax)" : "MS SQL connection string (SqlClient syntax)"}: ${why}. ` +
+        `Set it with \`pulumi config set --secret ${SUPPLIED_KEY} '${example}'\` (quote a value holding ; ' " or = in double quotes, doubling any " inside).`,
+    );
+  };
+  if (typeof value !== "string" || value.trim() === "") fail("it is empty");
+  try {
+    if (provider === "Postgres") {
+      parseNpgsqlConnectionString(value);
+    } else {
+      parseSqlClientConnectionString(value);
+      const keys = parseConnectionString(value);
+      const hasLogin = ["user id", "uid", "user"].some((k) => keys.get(k));
+      const hasOtherAuth = keys.has("authentication") || /^(true|yes|sspi)$/i.test(keys.get("integrated security") ?? keys.get("trusted_connection") ?? "");
+      if (!hasLogin && !hasOtherAuth) throw new Error("MS SQL connection string has no User Id (nor Integrated Security or Authentication)");
+    }
+  } catch (e) {
+    // Our parsers' messages name positions and keys only, so they are safe to pass on.
+    fail(e instanceof Error ? e.message : "it cannot be parsed");
+  }
+  return value;
+}
+
+/** The generated password, secret wherever it flows (not only once the engine has marked `result`). */
+function newPassword(name: string, parent: pulumi.Resource): pulumi.Output<string> {
+  return pulumi.secret(new random.RandomPassword(`${name}-password`, PASSWORD, { parent }).result);
+}
+
+/**
+ * Validates an input: a plain value at once (the constructor throws, nothing is created), an
+ * Output or promise when it resolves (the deployment fails before any resource uses the value).
+ */
+function checked<T, R>(input: pulumi.Input<T>, check: (value: T) => R): pulumi.Output<R> {
+  if (!pulumi.Output.isInstance(input) && !(input instanceof Promise)) {
+    const result = check(input as T);
+    return pulumi.output(input).apply(() => result);
+  }
+  return pulumi.output(input).apply((v) => check(v as T));
+}
+
+function checkPort(value: number, property: string): number {
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw new Error(`IdentityDatabase: ${property} must be a TCP port number from 1 to 65535, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function checkNonEmpty(value: string, property: string): string {
+  if (typeof value !== "string" || value.trim() === "") throw new Error(`IdentityDatabase: ${property} must be a non-empty string`);
+  return value;
+}
+
+function checkContainerName(value: string): string {
+  // Docker's own rule for container names; the name is also the host name on the network.
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(value)) {
+    throw new Error(`IdentityDatabase: container.containerName must start with a letter or digit and hold only letters, digits, '_', '.' and '-', got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function checkSslMode(value: string) {
+  const settings = sslModeSettings(value);
+  if (!settings) {
+    throw new Error(`IdentityDatabase: server.sslMode must be one of disable, allow, prefer, require, verify-ca, verify-full; got ${JSON.stringify(value)}`);
+  }
+  return settings;
+}
