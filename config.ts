@@ -373,6 +373,9 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       problems.push(`${fullKey}: is a secret but is stored in plain text. Fix: \`pulumi config set --secret ${key} <value>\`.`);
       continue;
     }
+    // Until proven valid, the key keeps its default, so one bad value is reported once and does
+    // not cascade into the cross-key checks below.
+    typed[key] = spec.default;
     const parsed = typeParsers[spec.type].safeParse(text);
     const shown = spec.secret ? "" : ` (got ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text)})`;
     if (!parsed.success) {

@@ -33,8 +33,8 @@ export interface IdentityServiceArgs {
   readonly publicUrl?: pulumi.Input<string>;
   /** `Logging__LogLevel__Default`. Default "Information". */
   readonly logLevel?: pulumi.Input<string>;
-  /** A Docker network to join (the dev database's). */
-  readonly networkName?: pulumi.Input<string>;
+  /** A Docker network to join (the dev database's); undefined joins none. */
+  readonly networkName?: pulumi.Input<string | undefined>;
   /** Seconds to wait for the container's health check on create/update. Default 180. */
   readonly healthTimeoutSeconds?: pulumi.Input<number>;
 }
@@ -107,7 +107,7 @@ export class IdentityService extends pulumi.ComponentResource {
         // the Identity Service has created its tables and serves its discovery document.
         wait: true,
         waitTimeout: args.healthTimeoutSeconds ?? 180,
-        networksAdvanced: args.networkName !== undefined ? [{ name: args.networkName }] : undefined,
+        networksAdvanced: pulumi.output(args.networkName).apply((network) => (network ? [{ name: network }] : undefined)),
         mustRun: true,
       },
       // Fixed container name and host ports: the old container must go before its replacement starts.

@@ -1,0 +1,178 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import YAML from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_KEYS, ConfigError, parseStackConfig, PROJECT, StackConfig } from "../config";
+
+/** A project folder with the unpacked Identity Service in its default place. */
+function projectDir(withIdentityService = true): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfg-"));
+  if (withIdentityService) {
+    fs.mkdirSync(path.join(dir, "IdentityService"));
+    fs.writeFileSync(path.join(dir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
+  }
+  return dir;
+}
+
+function parse(values: Record<string, string>, secretKeys: string[] = [], dir = projectDir()): StackConfig {
+  const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
+  return parseStackConfig({ values: full, secretKeys: new Set(secretKeys.map((k) => `${PROJECT}:${k}`)), projectDir: dir });
+}
+
+function problems(values: Record<string, string>, secretKeys: string[] = [], dir?: string): string[] {
+  try {
+    parse(values, secretKeys, dir);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+/** Pulumi.yaml's defaults as the CLI injects them into the stack's config (strings, lists as JSON). */
+function pulumiYamlDefaults(): Record<string, string> {
+  const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries<any>(doc.config)) {
+    if (v.default === undefined) continue;
+    out[k] = typeof v.default === "string" ? v.default : JSON.stringify(v.default);
+  }
+  return out;
+}
+
+describe("stack config", () => {
+  it("gives a working dev stack with nothing set", () => {
+    const dir = projectDir();
+    const cfg = parse({}, [], dir);
+    expect(cfg.creatioUrl).toBe("http://localhost:8080");
+    expect(cfg.service).toMatchObject({ sourceDir: path.join(dir, "IdentityService"), httpPort: 8090, httpsPort: 8443, publicUrl: "https://localhost:8443", logLevel: "Information" });
+    expect(cfg.certificate).toEqual({ kind: "selfSigned", dnsNames: ["localhost"], validityDays: 365, earlyRenewalDays: 30, keyAlgorithm: "RSA" });
+    expect(cfg.database).toMatchObject({ mode: "container", image: "postgres:16-alpine", hostPort: 55432 });
+    expect(cfg.creatio).toBeUndefined();
+    expect(cfg.client.secret).toBeUndefined();
+  });
+
+  it("treats the defaults the CLI injects from Pulumi.yaml as unset", () => {
+    const dir = projectDir();
+    expect(parse(pulumiYamlDefaults(), [], dir)).toEqual(parse({}, [], dir));
+  });
+
+  it("names the key and the fix for a malformed value", () => {
+    const found = problems({ httpPort: "eighty", httpsPort: "70000", logLevel: "Loud", creatioUrl: "ftp://x" });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^creatio-identity:httpPort: must be a whole number \(got "eighty"\)\. Fix: `pulumi config set httpPort 8090`/),
+        expect.stringMatching(/^creatio-identity:httpsPort: must be a TCP port from 1 to 65535/),
+        expect.stringMatching(/^creatio-identity:logLevel: must be one of Trace, Debug, Information/),
+        expect.stringMatching(/^creatio-identity:creatioUrl: must be an http:\/\/ or https:\/\/ URL/),
+      ]),
+    );
+    expect(found).toHaveLength(4);
+  });
+
+  it("reports an unknown key with the closest real one", () => {
+    expect(problems({ httpsPrt: "8443" })).toEqual([expect.stringMatching(/creatio-identity:httpsPrt: unknown key\. Did you mean httpsPort\?/)]);
+  });
+
+  it("refuses a secret stored in plain text, without echoing it", () => {
+    const secret = "S3cr3t-value-that-must-not-leak-0123456789";
+    const found = problems({ clientSecret: secret });
+    expect(found).toEqual([expect.stringContaining("creatio-identity:clientSecret: is a secret but is stored in plain text. Fix: `pulumi config set --secret clientSecret")]);
+    expect(found.join("\n")).not.toContain(secret);
+  });
+
+  it("never echoes a malformed secret", () => {
+    const found = problems({ clientSecret: "short secret" }, ["clientSecret"]);
+    expect(found).toEqual([expect.stringContaining("creatio-identity:clientSecret: must be at least 32 characters without spaces")]);
+    expect(found.join("\n")).not.toContain("short secret");
+  });
+
+  it("hands secrets on as Pulumi secrets", async () => {
+    const cfg = parse({ clientSecret: "x".repeat(32), redisConnection: "redis:6379" }, ["clientSecret", "redisConnection"]);
+    expect(await pulumi.isSecret(cfg.client.secret!)).toBe(true);
+    expect(await pulumi.isSecret(cfg.service.redisConnection!)).toBe(true);
+  });
+
+  it("says where to put the Identity Service when Dockerfile-OAuth is missing", () => {
+    const dir = projectDir(false);
+    expect(problems({}, [], dir)).toEqual([
+      expect.stringMatching(/identityServiceSourceDir: no Dockerfile-OAuth in .*IdentityService\. Fix: unpack IdentityService\.zip/),
+    ]);
+    expect(() => parse({ image: "creatio-identity-service:8.1" }, [], dir)).not.toThrow();
+  });
+
+  it("requires the keys of the chosen database mode and rejects the others", () => {
+    expect(problems({ databaseMode: "server" })).toEqual([
+      expect.stringMatching(/databaseHost: is required when databaseMode is server\. Fix: `pulumi config set databaseHost/),
+      expect.stringMatching(/databaseAdminUsername: is required/),
+      expect.stringMatching(/databaseAdminPassword: is required .* Fix: `pulumi config set --secret databaseAdminPassword/),
+    ]);
+    expect(problems({ databaseHost: "pg" })).toEqual([expect.stringMatching(/databaseHost: is only used with another databaseMode/)]);
+  });
+
+  it("validates a supplied connection string without echoing it", () => {
+    const value = "Host=pg;Password=hunter2;Database";
+    const found = problems({ databaseMode: "connectionString", databaseConnectionString: value }, ["databaseConnectionString"]);
+    expect(found).toEqual([expect.stringMatching(/databaseConnectionString: malformed connection string/)]);
+    expect(found.join("\n")).not.toContain("hunter2");
+    const ok = parse({ databaseMode: "connectionString", databaseProvider: "MsSqlServer", databaseConnectionString: "Server=sql,1433;Database=is;User Id=u;Password=\"p;w\"" }, ["databaseConnectionString"]);
+    expect(ok.database).toMatchObject({ mode: "connectionString", provider: "MsSqlServer" });
+  });
+
+  it("takes a supplied PFX only with its password, and not with self-signed settings", () => {
+    expect(problems({ certificatePfxBase64: "AAAA" }, ["certificatePfxBase64"])).toEqual([expect.stringMatching(/certificatePassword: is required with a supplied PFX/)]);
+    expect(problems({ certificatePfxBase64: "AAAA", certificatePassword: "pw", certificateValidityDays: "90" }, ["certificatePfxBase64", "certificatePassword"])).toEqual([
+      expect.stringMatching(/certificateValidityDays: is only used for the self-signed certificate/),
+    ]);
+    expect(problems({ certificatePfxFile: "missing.pfx", certificatePassword: "pw" }, ["certificatePassword"])).toEqual([expect.stringMatching(/certificatePfxFile: file not found: .*missing\.pfx/)]);
+  });
+
+  it("adds the public URL's host to the self-signed certificate's names", () => {
+    const cfg = parse({ publicUrl: "https://id.example.com", certificateDnsNames: '["localhost"]' });
+    expect(cfg.certificate).toMatchObject({ kind: "selfSigned", dnsNames: ["localhost", "id.example.com"] });
+    expect(problems({ certificateDnsNames: "localhost" })).toEqual([expect.stringMatching(/certificateDnsNames: must be a list of strings .*YAML list/)]);
+  });
+
+  it("requires Creatio's credentials when the integration is on", () => {
+    expect(problems({ creatioIntegration: "true" })).toEqual([
+      expect.stringMatching(/creatioPassword: is required when creatioIntegration is true/),
+      expect.stringMatching(/creatioDatabaseUrl: is required when creatioIntegration is true/),
+    ]);
+    expect(problems({ creatioPassword: "pw" }, ["creatioPassword"])).toEqual([expect.stringMatching(/creatioPassword: is only used when creatioIntegration is true/)]);
+    const cfg = parse({ creatioIntegration: "true", creatioPassword: "pw", creatioDatabaseUrl: "postgres://u:p@h/db" }, ["creatioPassword", "creatioDatabaseUrl"]);
+    expect(cfg.creatio).toMatchObject({ username: "Supervisor", netCore: false, identityServerUrl: "https://localhost:8443", featureAdminUnitIds: ["a29a3ba5-4b0d-de11-9a51-005056c00008"] });
+  });
+
+  it("rejects rotation of a supplied secret and clashing ports", () => {
+    expect(problems({ clientSecret: "x".repeat(32), rotation: "1" }, ["clientSecret"])).toEqual([expect.stringMatching(/rotation: rotates the generated client secret/)]);
+    expect(problems({ httpPort: "8443" })).toEqual([expect.stringMatching(/httpsPort: must differ from httpPort/)]);
+  });
+});
+
+describe("Pulumi.yaml", () => {
+  const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
+
+  it("is the creatio-identity nodejs project", () => {
+    expect(doc.name).toBe(PROJECT);
+    expect(doc.runtime.name ?? doc.runtime).toBe("nodejs");
+  });
+
+  it("declares exactly the keys the program reads, with the same types and defaults", () => {
+    expect(Object.keys(doc.config).sort()).toEqual(Object.keys(CONFIG_KEYS).sort());
+    for (const [key, spec] of Object.entries<any>(CONFIG_KEYS)) {
+      const declared = doc.config[key];
+      expect({ key, type: declared.type }).toEqual({ key, type: spec.type });
+      expect({ key, default: declared.default }).toEqual({ key, default: spec.default ?? (spec.type === "string" ? "" : undefined) });
+      expect(declared.description).toEqual(expect.stringContaining(spec.description.slice(0, 40)));
+      if (spec.type === "array") expect(declared.items).toEqual({ type: "string" });
+    }
+  });
+
+  it("Pulumi.dev.yaml sets only declared keys and validates", () => {
+    const dev = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8"));
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries<any>(dev.config ?? {})) values[k.replace(`${PROJECT}:`, "")] = String(v);
+    expect(() => parse(values)).not.toThrow();
+  });
+});
