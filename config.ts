@@ -11,7 +11,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { parseNpgsqlConnectionString, parseSqlClientConnectionString, DbProvider } from "./lib/connectionString";
+import { DbProvider } from "./lib/connectionString";
+import { checkSuppliedConnectionString } from "./components/identityDatabase";
 
 export const PROJECT = "creatio-identity";
 
@@ -477,11 +478,10 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       onlyWith([...containerKeys, ...serverKeys, "databaseName", "databaseUsername"], "with another databaseMode");
       if (typed.databaseConnectionString !== undefined) {
         try {
-          if (typed.databaseProvider === "MsSqlServer") parseSqlClientConnectionString(typed.databaseConnectionString);
-          else parseNpgsqlConnectionString(typed.databaseConnectionString);
+          checkSuppliedConnectionString(typed.databaseProvider, typed.databaseConnectionString);
         } catch (e) {
-          const syntax = typed.databaseProvider === "MsSqlServer" ? "Server=host,1433;Database=..;User Id=..;Password=.." : "Host=..;Port=5432;Database=..;Username=..;Password=..";
-          problems.push(`${prefix}databaseConnectionString: ${(e as Error).message} (expected ${typed.databaseProvider} syntax ${syntax}; quote values holding ; or = in double quotes). Fix: \`pulumi config set --secret databaseConnectionString '<string>'\`.`);
+          // The message names the key and the missing part, never the value.
+          problems.push(`${prefix}${(e as Error).message}`);
         }
       }
       database = { mode: "connectionString", provider: typed.databaseProvider, connectionString: secret("databaseConnectionString") ?? pulumi.secret("") };

@@ -114,7 +114,7 @@ describe("stack config", () => {
   it("validates a supplied connection string without echoing it", () => {
     const value = "Host=pg;Password=hunter2;Database";
     const found = problems({ databaseMode: "connectionString", databaseConnectionString: value }, ["databaseConnectionString"]);
-    expect(found).toEqual([expect.stringMatching(/databaseConnectionString: malformed connection string/)]);
+    expect(found).toEqual([expect.stringMatching(/^creatio-identity:databaseConnectionString is not a usable PostgreSQL connection string .*malformed connection string/)]);
     expect(found.join("\n")).not.toContain("hunter2");
     const ok = parse({ databaseMode: "connectionString", databaseProvider: "MsSqlServer", databaseConnectionString: "Server=sql,1433;Database=is;User Id=u;Password=\"p;w\"" }, ["databaseConnectionString"]);
     expect(ok.database).toMatchObject({ mode: "connectionString", provider: "MsSqlServer" });
