@@ -1,0 +1,18 @@
+/**
+ * creatio-identity: deploys Creatio's Identity Service and wires Creatio to it.
+ * `pulumi up` runs this file: config is validated first (nothing is created on bad config), then
+ * the components are built; see stack.ts for the wiring and README.md for the config keys.
+ */
+import { loadStackConfig } from "./config";
+import { createIdentityStack } from "./stack";
+
+const outputs = createIdentityStack(loadStackConfig(__dirname));
+
+export const identityServiceUrl = outputs.identityServiceUrl;
+export const discoveryUrl = outputs.discoveryUrl;
+export const clientId = outputs.clientId;
+export const clientSecret = outputs.clientSecret;
+export const creatioSettings = outputs.creatioSettings;
+export const connectionString = outputs.connectionString;
+export const dbProvider = outputs.dbProvider;
+export const certificateExpiresAt = outputs.certificateExpiresAt;

@@ -1,0 +1,100 @@
+/**
+ * The stack program: typed config in, components wired together, outputs out. `index.ts` calls it
+ * with the running stack's config; tests and the benchmark call it with config of their own.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "./config";
+import { ClientCredentials } from "./components/clientCredentials";
+import { Certificate } from "./components/certificate";
+import { IdentityDatabase } from "./components/identityDatabase";
+import { IdentityService } from "./components/identityService";
+
+/** Creatio's three OAuth 2.0 system settings and the values this stack gives them. */
+export interface CreatioSettings {
+  readonly OAuth20IdentityServerUrl: string;
+  readonly OAuth20IdentityServerClientId: string;
+  readonly OAuth20IdentityServerClientSecret: string;
+}
+
+export interface StackOutputs {
+  /** The Identity Service URL Creatio and browsers use. */
+  readonly identityServiceUrl: pulumi.Output<string>;
+  readonly discoveryUrl: pulumi.Output<string>;
+  readonly clientId: pulumi.Output<string>;
+  /** Secret. */
+  readonly clientSecret: pulumi.Output<string>;
+  /** Secret. The values of Creatio's three system settings, keyed by setting code. */
+  readonly creatioSettings: pulumi.Output<CreatioSettings>;
+  /** Secret. The Identity Service database connection string (ADO.NET). */
+  readonly connectionString: pulumi.Output<string>;
+  readonly dbProvider: pulumi.Output<string>;
+  /** When the HTTPS certificate expires (ISO 8601). */
+  readonly certificateExpiresAt: pulumi.Output<string>;
+}
+
+/** Builds every resource of the stack under one name prefix. */
+export function createIdentityStack(config: StackConfig, name = "creatio-identity"): StackOutputs {
+  const client = new ClientCredentials(`${name}-client`, {
+    creatioUrl: config.creatioUrl,
+    clientName: config.client.name,
+    clientId: config.client.id,
+    clientSecret: config.client.secret,
+    rotation: config.client.rotation,
+  });
+
+  const cert = config.certificate;
+  const certificate = new Certificate(
+    `${name}-certificate`,
+    cert.kind === "selfSigned"
+      ? { selfSigned: { dnsNames: cert.dnsNames, validityDays: cert.validityDays, earlyRenewalDays: cert.earlyRenewalDays, keyAlgorithm: cert.keyAlgorithm } }
+      : { pfx: { base64: cert.pfxBase64, file: cert.pfxFile, password: cert.password } },
+  );
+
+  const db = config.database;
+  const database = new IdentityDatabase(
+    `${name}-db`,
+    db.mode === "container"
+      ? { container: { image: db.image, hostPort: db.hostPort, databaseName: db.databaseName, username: db.username, containerName: `${config.service.containerName}-db` } }
+      : db.mode === "server"
+        ? { server: { host: db.host, port: db.port, adminUsername: db.adminUsername, adminPassword: db.adminPassword, sslMode: db.sslMode, databaseName: db.databaseName, username: db.username } }
+        : { connectionString: { provider: db.provider, value: db.connectionString } },
+  );
+
+  const svc = config.service;
+  const service = new IdentityService(`${name}-service`, {
+    ...(svc.image !== undefined ? { image: svc.image } : { sourceDir: svc.sourceDir, imageName: svc.imageName }),
+    containerName: svc.containerName,
+    dbProvider: database.dbProvider,
+    connectionString: database.connectionString,
+    clientsJson: client.clientsJson,
+    redisConnection: svc.redisConnection,
+    certificate: { pfxBase64: certificate.pfxBase64, password: certificate.password },
+    httpPort: svc.httpPort,
+    httpsPort: svc.httpsPort,
+    listenAddress: svc.listenAddress,
+    publicUrl: svc.publicUrl,
+    logLevel: svc.logLevel,
+    networkName: database.networkName,
+  });
+
+  const creatioSettings = pulumi.secret(
+    pulumi.all([service.url, client.clientId, client.clientSecret]).apply(
+      ([url, clientId, clientSecret]): CreatioSettings => ({
+        OAuth20IdentityServerUrl: url,
+        OAuth20IdentityServerClientId: clientId,
+        OAuth20IdentityServerClientSecret: clientSecret,
+      }),
+    ),
+  );
+
+  return {
+    identityServiceUrl: service.url,
+    discoveryUrl: service.discoveryUrl,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    creatioSettings,
+    connectionString: database.connectionString,
+    dbProvider: database.dbProvider,
+    certificateExpiresAt: certificate.expiresAt,
+  };
+}

@@ -1,0 +1,114 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, only, secretValueOf, valueOf, settle, RecordedResource, OutputFaker } from "./support/mocks";
+import { parseStackConfig, PROJECT } from "../config";
+import { createIdentityStack } from "../stack";
+
+const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
+fs.mkdirSync(path.join(projectDir, "IdentityService"));
+fs.writeFileSync(path.join(projectDir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
+
+/** Dynamic resources (the PFX bundle, the sync, the Creatio integration) get outputs from here. */
+const dynamicFaker: OutputFaker = (a) => ({ pfxBase64: "UEZY", notAfter: "2027-11-23T00:00:00.000Z", certificatePem: "cert", ...a.inputs });
+
+async function runStack(values: Record<string, string> = {}, secretKeys: string[] = []) {
+  const resources = installMocks({ fakers: { "pulumi-nodejs:dynamic:Resource": dynamicFaker } });
+  const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
+  const config = parseStackConfig({ values: full, secretKeys: new Set(secretKeys.map((k) => `${PROJECT}:${k}`)), projectDir });
+  const outputs = createIdentityStack(config);
+  const resolved: Record<string, { value: unknown; secret: boolean }> = {};
+  for (const [k, v] of Object.entries(outputs)) resolved[k] = await secretValueOf(v as pulumi.Output<unknown>);
+  await settle();
+  return { resources, outputs, resolved };
+}
+
+const shape = (rs: RecordedResource[]) => rs.map((r) => ({ type: r.type, name: r.name, inputs: JSON.stringify(r.inputs) }));
+
+describe("the dev stack program", () => {
+  it("builds the database, certificate, client and Identity Service with nothing configured", async () => {
+    const { resources } = await runStack();
+    const names = resources.map((r) => r.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "creatio-identity-client",
+        "creatio-identity-certificate",
+        "creatio-identity-db",
+        "creatio-identity-service",
+        "creatio-identity-service-container",
+        "creatio-identity-db-postgres",
+      ]),
+    );
+    const container = only(resources, "docker:index/container:Container", "creatio-identity-service-container");
+    const env = Object.fromEntries((container.inputs.envs as string[]).map((e) => [e.split("=")[0], e.slice(e.indexOf("=") + 1)]));
+    expect(env.DbProvider).toBe("Postgres");
+    expect(env.PostgresConnection).toMatch(/^Host=creatio-identity-service-db;Port=5432;Database=identity_service;Username=identity_service;Password=p{32}$/);
+    expect(JSON.parse(env.Clients)[0].RedirectUris[0]).toBe("http://localhost:8080");
+    expect(container.inputs.networksAdvanced).toEqual([expect.objectContaining({ name: "creatio-identity-db-network" })]);
+  });
+
+  it("exports secrets only as secrets", async () => {
+    const { resolved } = await runStack();
+    expect(resolved.clientSecret.secret).toBe(true);
+    expect(resolved.creatioSettings.secret).toBe(true);
+    expect(resolved.connectionString.secret).toBe(true);
+    expect(resolved.clientId.secret).toBe(false);
+    expect(resolved.identityServiceUrl).toEqual({ value: "https://localhost:8443", secret: false });
+    expect(resolved.discoveryUrl.value).toBe("https://localhost:8443/.well-known/openid-configuration");
+    expect(resolved.certificateExpiresAt.value).toBe("2027-11-23T00:00:00.000Z");
+    expect(resolved.creatioSettings.value).toEqual({
+      OAuth20IdentityServerUrl: "https://localhost:8443",
+      OAuth20IdentityServerClientId: resolved.clientId.value,
+      OAuth20IdentityServerClientSecret: resolved.clientSecret.value,
+    });
+  });
+
+  it("gives identical resource inputs on a second run with the same config", async () => {
+    const first = await runStack({ rotation: "r1" });
+    const second = await runStack({ rotation: "r1" });
+    expect(shape(second.resources)).toEqual(shape(first.resources));
+  });
+
+  it("wires a supplied connection string and an existing image through", async () => {
+    const { resources, resolved } = await runStack(
+      { image: "is:8.1", databaseMode: "connectionString", databaseProvider: "MsSqlServer", databaseConnectionString: "Server=sql,1433;Database=is;User Id=u;Password=x" },
+      ["databaseConnectionString"],
+    );
+    expect(resources.filter((r) => r.type === "docker:index/image:Image")).toHaveLength(0);
+    expect(resources.filter((r) => r.name === "creatio-identity-db-postgres")).toHaveLength(0);
+    expect(resolved.dbProvider.value).toBe("MsSqlServer");
+    const container = only(resources, "docker:index/container:Container");
+    expect(container.inputs.envs).toContain("MsSqlConnection=Server=sql,1433;Database=is;User Id=u;Password=x");
+    expect(container.inputs.networksAdvanced).toBeUndefined();
+  });
+});
+
+describe("index.ts", () => {
+  it("fails on bad config before any resource is registered", async () => {
+    const resources = installMocks({ config: { httpPort: "not-a-port" } });
+    let error: unknown;
+    jest.isolateModules(() => {
+      try {
+        require("../index");
+      } catch (e) {
+        error = e;
+      }
+    });
+    await settle();
+    expect(String(error)).toMatch(/creatio-identity:httpPort: must be a whole number/);
+    expect(resources).toHaveLength(0);
+  });
+
+  it("exports the documented outputs", async () => {
+    installMocks({ fakers: { "pulumi-nodejs:dynamic:Resource": dynamicFaker }, config: { image: "is:8.1" } });
+    let mod: Record<string, unknown> = {};
+    jest.isolateModules(() => {
+      mod = require("../index");
+    });
+    expect(Object.keys(mod).sort()).toEqual(
+      ["certificateExpiresAt", "clientId", "clientSecret", "connectionString", "creatioSettings", "dbProvider", "discoveryUrl", "identityServiceUrl"].sort(),
+    );
+    expect(await valueOf(mod.identityServiceUrl as pulumi.Output<string>)).toBe("https://localhost:8443");
+  });
+});
