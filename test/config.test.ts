@@ -176,3 +176,21 @@ describe("Pulumi.yaml", () => {
     expect(() => parse(values)).not.toThrow();
   });
 });
+
+describe("README", () => {
+  const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+
+  it("starts with the install and test commands", () => {
+    const firstBlock = readme.slice(readme.indexOf("```"), readme.indexOf("```", readme.indexOf("```") + 3));
+    expect(firstBlock).toContain("npm ci");
+    expect(firstBlock).toContain("npm test");
+  });
+
+  it("documents every config key with its default", () => {
+    for (const [key, spec] of Object.entries<any>(CONFIG_KEYS)) {
+      const row = readme.split("\n").find((l) => l.startsWith(`| \`${key}\` |`));
+      expect({ key, row: row !== undefined }).toEqual({ key, row: true });
+      if (spec.default !== undefined) expect(row).toContain(Array.isArray(spec.default) ? JSON.stringify(spec.default) : String(spec.default));
+    }
+  });
+});
