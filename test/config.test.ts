@@ -194,3 +194,20 @@ describe("README", () => {
     }
   });
 });
+
+describe("examples/Pulumi.prod.yaml", () => {
+  it("validates once its documented secrets are set", () => {
+    const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "examples", "Pulumi.prod.yaml"), "utf8"));
+    const dir = projectDir(false);
+    fs.mkdirSync(path.join(dir, "certs"));
+    fs.writeFileSync(path.join(dir, "certs", "identity.pfx"), "not read by validation");
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries<any>(doc.config)) values[k.replace(`${PROJECT}:`, "")] = String(v);
+    const secrets = { certificatePassword: "pw", databaseAdminPassword: "pw", redisConnection: "r:6379", creatioPassword: "pw", creatioDatabaseUrl: "postgres://u:p@h/db" };
+    const cfg = parse({ ...values, ...secrets }, Object.keys(secrets), dir);
+    expect(cfg.database.mode).toBe("server");
+    expect(cfg.certificate.kind).toBe("supplied");
+    expect(cfg.creatio?.netCore).toBe(true);
+    expect(cfg.service.publicUrl).toBe("https://identity.example.com");
+  });
+});
