@@ -513,6 +513,9 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     onlyWith(creatioKeys, "when creatioIntegration is true (`pulumi config set creatioIntegration true`)");
   }
 
+  if (typed.databaseMode === "connectionString" && typed.databaseProvider === "MsSqlServer" && typed.rotation !== undefined) {
+    problems.push(`${prefix}rotation: rotating the client is not supported yet with an MS SQL Identity Service database (the old client's rows must be deleted first). Fix: \`pulumi config rm rotation\` and follow the README's manual MS SQL procedure.`);
+  }
   if (typed.clientSecret !== undefined && typed.rotation !== undefined) {
     problems.push(`${prefix}rotation: rotates the generated client secret, but clientSecret is supplied. Fix: rotate by setting a new clientSecret, and \`pulumi config rm rotation\`.`);
   }

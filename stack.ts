@@ -8,6 +8,7 @@ import { ClientCredentials } from "./components/clientCredentials";
 import { Certificate } from "./components/certificate";
 import { IdentityDatabase } from "./components/identityDatabase";
 import { IdentityService } from "./components/identityService";
+import { IdentityClientSync } from "./components/identityClientSync";
 
 /** Creatio's three OAuth 2.0 system settings and the values this stack gives them. */
 export interface CreatioSettings {
@@ -60,13 +61,32 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
         : { connectionString: { provider: db.provider, value: db.connectionString } },
   );
 
+  // The Identity Service seeds its client from `Clients` only when the client is missing, so a
+  // changed client must be deleted from its database before the container restarts. The container
+  // takes `Clients` from the sync's output: that data dependency orders sync -> container.
+  let clientsJson: pulumi.Output<string> = client.clientsJson;
+  const provider = db.mode === "connectionString" ? db.provider : "Postgres";
+  if (provider === "Postgres") {
+    const sync = new IdentityClientSync(`${name}-client-sync`, {
+      dbProvider: database.dbProvider,
+      connectionString: database.connectionStringFromHost,
+      clientsJson: client.clientsJson,
+    });
+    clientsJson = sync.clientsJson;
+  } else {
+    pulumi.log.warn(
+      "IdentityClientSync does not support MS SQL yet: a changed client id or secret will NOT reach the Identity Service database " +
+        "by itself. Before `pulumi up` with a new client, delete the client's rows by hand (README, 'Rotating the client secret').",
+    );
+  }
+
   const svc = config.service;
   const service = new IdentityService(`${name}-service`, {
     ...(svc.image !== undefined ? { image: svc.image } : { sourceDir: svc.sourceDir, imageName: svc.imageName }),
     containerName: svc.containerName,
     dbProvider: database.dbProvider,
     connectionString: database.connectionString,
-    clientsJson: client.clientsJson,
+    clientsJson,
     redisConnection: svc.redisConnection,
     certificate: { pfxBase64: certificate.pfxBase64, password: certificate.password },
     httpPort: svc.httpPort,

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, only, secretValueOf, valueOf, settle, RecordedResource, OutputFaker } from "./support/mocks";
 import { parseStackConfig, PROJECT } from "../config";
 import { createIdentityStack } from "../stack";
+import { IDENTITY_CLIENT_SYNC_TYPE } from "../components/identityClientSync";
 
 const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
 fs.mkdirSync(path.join(projectDir, "IdentityService"));
@@ -81,6 +82,48 @@ describe("the dev stack program", () => {
     const container = only(resources, "docker:index/container:Container");
     expect(container.inputs.envs).toContain("MsSqlConnection=Server=sql,1433;Database=is;User Id=u;Password=x");
     expect(container.inputs.networksAdvanced).toBeUndefined();
+  });
+});
+
+describe("ordering of the client sync and the container", () => {
+  it("creates the container only after the sync has cleared changed clients, with the synced Clients value", async () => {
+    const events: string[] = [];
+    const resources = installMocks({
+      fakers: {
+        "pulumi-nodejs:dynamic:Resource": dynamicFaker,
+        [IDENTITY_CLIENT_SYNC_TYPE]: (a) => ({ ...a.inputs, clientsJson: `SYNCED:${a.inputs.clientsJson}`, removedClientIds: [] }),
+      },
+      delays: { "creatio-identity-client-sync": 300 },
+      events,
+    });
+    const config = parseStackConfig({ values: {}, secretKeys: new Set(), projectDir });
+    const outputs = createIdentityStack(config);
+    await valueOf(outputs.identityServiceUrl);
+    await settle();
+    const sync = only(resources, IDENTITY_CLIENT_SYNC_TYPE, "creatio-identity-client-sync");
+    expect(sync.inputs.dbProvider).toBe("Postgres");
+    // Pulumi reaches the dev database through the port published on 127.0.0.1, not the container network.
+    expect(sync.inputs.connectionString).toMatch(/^Host=127\.0\.0\.1;Port=55432;Database=identity_service;/);
+    expect(sync.secretInputs.has("clientsJson")).toBe(true);
+    expect(sync.secretInputs.has("connectionString")).toBe(true);
+    const container = only(resources, "docker:index/container:Container", "creatio-identity-service-container");
+    expect((container.inputs.envs as string[]).find((e) => e.startsWith("Clients="))).toMatch(/^Clients=SYNCED:\[/);
+    expect(events.indexOf("done:creatio-identity-client-sync")).toBeLessThan(events.indexOf("start:creatio-identity-service-container"));
+  });
+
+  it("skips the sync for MS SQL, and config refuses rotation there", async () => {
+    const { resources } = await runStack(
+      { databaseMode: "connectionString", databaseProvider: "MsSqlServer", databaseConnectionString: "Server=sql,1433;Database=is;User Id=u;Password=x" },
+      ["databaseConnectionString"],
+    );
+    expect(resources.filter((r) => r.name.endsWith("client-sync"))).toHaveLength(0);
+    expect(() =>
+      parseStackConfig({
+        values: { [`${PROJECT}:databaseMode`]: "connectionString", [`${PROJECT}:databaseProvider`]: "MsSqlServer", [`${PROJECT}:databaseConnectionString`]: "Server=s;Database=d;User Id=u", [`${PROJECT}:rotation`]: "1" },
+        secretKeys: new Set([`${PROJECT}:databaseConnectionString`]),
+        projectDir,
+      }),
+    ).toThrow(/rotation: rotating the client is not supported yet with an MS SQL/);
   });
 });
 

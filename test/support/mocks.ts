@@ -62,6 +62,10 @@ export interface MockOptions {
   readonly secretKeys?: string[];
   /** Extra or replacement output fakers by type token. */
   readonly fakers?: Record<string, OutputFaker>;
+  /** Milliseconds the fake provider takes to create a resource, by resource name (to observe ordering). */
+  readonly delays?: Record<string, number>;
+  /** Receives `start:<name>` when the engine is asked to create a resource and `done:<name>` when it has. */
+  readonly events?: string[];
 }
 
 /**
@@ -79,7 +83,10 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
   pulumi.runtime.setAllConfig(config, secretKeys);
   pulumi.runtime.setMocks(
     {
-      newResource(args) {
+      async newResource(args) {
+        options.events?.push(`start:${args.name}`);
+        const delay = options.delays?.[args.name];
+        if (delay) await new Promise((r) => setTimeout(r, delay));
         const inputs: Record<string, any> = {};
         const secretInputs = new Set<string>();
         for (const [k, v] of Object.entries(args.inputs ?? {})) {
@@ -90,6 +97,7 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
         resources.push({ type: args.type, name: args.name, inputs, secretInputs });
         const faker = fakers[args.type];
         const state = { ...args.inputs, ...(faker ? faker({ ...args, inputs }) : {}) };
+        options.events?.push(`done:${args.name}`);
         return { id: `${args.name}-id`, state };
       },
       call(args) {
