@@ -1,0 +1,144 @@
+import * as pulumi from "@pulumi/pulumi";
+import { buildPfx, pfxInputProblems } from "../lib/pfx";
+
+/**
+ * PfxBundle builds the PKCS#12 (PFX) for a key and certificate once and keeps it in state.
+ *
+ * A PKCS#12 is random-salted: building it in the program would give new bytes on every run and
+ * restart the Identity Service container on every `pulumi up`. This resource builds it at create,
+ * and again only when the key, the certificate or the password change (an update), so a re-run
+ * with the same inputs plans nothing and the container's PFX stays byte-identical.
+ */
+
+/** PfxBundle's inputs, resolved (what the provider receives). */
+export interface PfxBundleInputs {
+  /** The RSA private key, PEM. */
+  readonly privateKeyPem: string;
+  /** The certificate for the key, PEM. */
+  readonly certificatePem: string;
+  /** The PFX password (printable ASCII). */
+  readonly password: string;
+}
+
+/** PfxBundle's state: its inputs plus the PFX built from them. */
+export interface PfxBundleOutputs extends PfxBundleInputs {
+  /** The PFX, base64. */
+  readonly pfxBase64: string;
+  /** The certificate's expiry, ISO 8601 (UTC). */
+  readonly notAfter: string;
+}
+
+/** The diff result, with the inputs that differ (for tests and debugging; the engine shows its own diff). */
+export interface PfxBundleDiffResult extends pulumi.dynamic.DiffResult {
+  readonly changedKeys: string[];
+}
+
+/** The Pulumi type token of the resource (what a mock engine records). */
+export const PFX_BUNDLE_TYPE = "pulumi-nodejs:dynamic/creatio-identity:PfxBundle";
+
+/** Pulumi's placeholder for an input not known yet (during preview). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The inputs whose change rebuilds the PFX. */
+const INPUT_KEYS = ["privateKeyPem", "certificatePem", "password"] as const;
+
+/** Input problems as Pulumi check failures; unknown values are skipped, messages never carry a value. */
+function inputFailures(news: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
+  const known = (value: unknown) => (value === UNKNOWN ? undefined : value ?? "");
+  return pfxInputProblems({
+    privateKeyPem: known(news.privateKeyPem),
+    certificatePem: known(news.certificatePem),
+    password: known(news.password),
+  }).map((p) => ({ property: p.property, reason: `PfxBundle: ${p.reason}` }));
+}
+
+/** Builds the PFX and the state that keeps it. */
+function build(inputs: PfxBundleInputs): PfxBundleOutputs {
+  const { X509Certificate } = require("crypto");
+  const pfx = buildPfx({ privateKeyPem: inputs.privateKeyPem, certificatePem: inputs.certificatePem, password: inputs.password });
+  return {
+    privateKeyPem: inputs.privateKeyPem,
+    certificatePem: inputs.certificatePem,
+    password: inputs.password,
+    pfxBase64: pfx.toString("base64"),
+    notAfter: new Date(new X509Certificate(inputs.certificatePem).validTo).toISOString(),
+  };
+}
+
+/**
+ * The dynamic provider. The PFX lives only in state: read returns the state as it is, delete has
+ * nothing outside it to remove.
+ */
+export const pfxBundleProvider: pulumi.dynamic.ResourceProvider<PfxBundleInputs, PfxBundleOutputs> = {
+  async check(_olds: PfxBundleInputs, news: PfxBundleInputs): Promise<pulumi.dynamic.CheckResult<PfxBundleInputs>> {
+    const failures = inputFailures(news as unknown as Record<string, unknown>);
+    return failures.length > 0 ? { inputs: news, failures } : { inputs: news };
+  },
+
+  async diff(_id: pulumi.ID, olds: PfxBundleOutputs, news: PfxBundleInputs): Promise<PfxBundleDiffResult> {
+    // An unknown new value (preview) differs from the old one, so it counts as a change.
+    const changedKeys = INPUT_KEYS.filter((k) => olds[k] !== news[k]);
+    return { changes: changedKeys.length > 0, replaces: [], deleteBeforeReplace: false, changedKeys };
+  },
+
+  async create(inputs: PfxBundleInputs): Promise<pulumi.dynamic.CreateResult<PfxBundleOutputs>> {
+    const { randomUUID } = require("crypto");
+    return { id: randomUUID(), outs: build(inputs) };
+  },
+
+  async update(_id: pulumi.ID, _olds: PfxBundleOutputs, news: PfxBundleInputs): Promise<pulumi.dynamic.UpdateResult<PfxBundleOutputs>> {
+    return { outs: build(news) };
+  },
+
+  async read(id: pulumi.ID, props?: PfxBundleOutputs): Promise<pulumi.dynamic.ReadResult<PfxBundleOutputs>> {
+    return { id, props };
+  },
+
+  async delete(): Promise<void> {
+    // Nothing outside the state.
+  },
+};
+
+/** Arguments of PfxBundle. */
+export interface PfxBundleArgs {
+  /** The RSA private key, PEM (e.g. `tls.PrivateKey.privateKeyPem`). */
+  readonly privateKeyPem: pulumi.Input<string>;
+  /** The certificate for the key, PEM (e.g. `tls.SelfSignedCert.certPem`). */
+  readonly certificatePem: pulumi.Input<string>;
+  /** The PFX password: printable ASCII. */
+  readonly password: pulumi.Input<string>;
+}
+
+/**
+ * A PFX (AES-256 PKCS#12) built once from a key and certificate and kept in state.
+ * `pfxBase64`, `privateKeyPem` and `password` are secret outputs.
+ */
+export class PfxBundle extends pulumi.dynamic.Resource {
+  /** The private key the PFX holds (secret). */
+  declare public readonly privateKeyPem: pulumi.Output<string>;
+  /** The certificate the PFX holds, PEM. */
+  declare public readonly certificatePem: pulumi.Output<string>;
+  /** The PFX password (secret). */
+  declare public readonly password: pulumi.Output<string>;
+  /** The PFX, base64 (secret). */
+  declare public readonly pfxBase64: pulumi.Output<string>;
+  /** The certificate's expiry, ISO 8601 (UTC). */
+  declare public readonly notAfter: pulumi.Output<string>;
+
+  constructor(name: string, args: PfxBundleArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      pfxBundleProvider,
+      name,
+      {
+        privateKeyPem: args.privateKeyPem,
+        certificatePem: args.certificatePem,
+        password: args.password,
+        pfxBase64: undefined,
+        notAfter: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["pfxBase64", "privateKeyPem", "password"] }),
+      "creatio-identity",
+      "PfxBundle",
+    );
+  }
+}
