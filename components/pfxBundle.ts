@@ -33,8 +33,11 @@ export interface PfxBundleDiffResult extends pulumi.dynamic.DiffResult {
   readonly changedKeys: string[];
 }
 
-/** The Pulumi type token of the resource (what a mock engine records). */
-export const PFX_BUNDLE_TYPE = "pulumi-nodejs:dynamic/creatio-identity:PfxBundle";
+/**
+ * The Pulumi type token of the resource (what a mock engine records): Pulumi's generic dynamic
+ * resource type; tell PfxBundles apart by name (`<certificate>-pfx`).
+ */
+export const PFX_BUNDLE_TYPE = "pulumi-nodejs:dynamic:Resource";
 
 /** Pulumi's placeholder for an input not known yet (during preview). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -137,8 +140,6 @@ export class PfxBundle extends pulumi.dynamic.Resource {
         notAfter: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["pfxBase64", "privateKeyPem", "password"] }),
-      "creatio-identity",
-      "PfxBundle",
     );
   }
 }
