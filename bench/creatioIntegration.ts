@@ -1,0 +1,120 @@
+/**
+ * The CreatioOAuthIntegration provider's create/read/delete round trip against a real PostgreSQL
+ * (the Creatio fixture) and the Creatio and Identity Service stand-ins, next to the seed's manual
+ * step (one raw SQL UPDATE run with `pg`) as the baseline. Called by bench/bench.ts, which starts
+ * PostgreSQL; prints nothing itself.
+ */
+import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import * as pulumi from "@pulumi/pulumi";
+import { Client } from "pg";
+import { creatioOAuthIntegrationProvider as provider } from "../components/creatioOAuthIntegration";
+import { SEED_ENABLE_FEATURE_SQL } from "../lib/creatioFeatureSql";
+import { loadCreatioFixture, startCreatioStandIn } from "../test/support/creatioStandIn";
+import { startIdentityServiceStandIn } from "../test/support/identityServiceStandIn";
+
+const ITERATIONS = 7;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function withClient<T>(url: string, f: (c: Client) => Promise<T>): Promise<T> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await f(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await f();
+  return { ms: performance.now() - started, value };
+}
+
+/** A fingerprint of everything the provider may touch, to check each delete put it all back. */
+function fingerprint(url: string): Promise<string> {
+  return withClient(url, async (c) => {
+    const states = await c.query(`SELECT "Id", "FeatureState" FROM "AdminUnitFeatureState" ORDER BY "Id"`);
+    const values = await c.query(`SELECT "Id", "TextValue" FROM "SysSettingsValue" ORDER BY "Id"`);
+    return JSON.stringify([states.rows, values.rows]);
+  });
+}
+
+export async function benchCreatioIntegration(adminPgUrl: string): Promise<Record<string, string | number>> {
+  const name = `bench_creatio_${randomBytes(4).toString("hex")}`;
+  await withClient(adminPgUrl, (c) => c.query(`CREATE DATABASE "${name}"`));
+  const dbUrl = new URL(adminPgUrl);
+  dbUrl.pathname = `/${name}`;
+  const databaseUrl = dbUrl.toString();
+  // The provider reports progress through pulumi.log; keep the bench output to the figures.
+  const { info, warn } = pulumi.log;
+  (pulumi.log as { info: unknown }).info = () => Promise.resolve();
+  (pulumi.log as { warn: unknown }).warn = () => Promise.resolve();
+  const clientId = "benchClient00001";
+  const clientSecret = randomBytes(16).toString("hex");
+  const password = randomBytes(12).toString("hex");
+  await loadCreatioFixture(databaseUrl);
+  const creatio = await startCreatioStandIn({ databaseUrl, password });
+  const identity = await startIdentityServiceStandIn({ clients: [{ clientId, secret: clientSecret }] });
+  try {
+    const checked = await provider.check!({}, {
+      identityServerUrl: identity.url,
+      clientId,
+      clientSecret,
+      creatio: { url: creatio.url, username: "Supervisor", password, databaseConnectionString: databaseUrl },
+    });
+    if (checked.failures && checked.failures.length > 0) throw new Error(`bench inputs rejected: ${JSON.stringify(checked.failures)}`);
+    const original = await fingerprint(databaseUrl);
+    const create: number[] = [];
+    const read: number[] = [];
+    const remove: number[] = [];
+    const roundTrip: number[] = [];
+    for (let i = 0; i < ITERATIONS; i++) {
+      const c = await timed(() => provider.create(checked.inputs));
+      const r = await timed(() => provider.read!(c.value.id, c.value.outs));
+      const d = await timed(() => provider.delete!(c.value.id, r.value.props));
+      create.push(c.ms);
+      read.push(r.ms);
+      remove.push(d.ms);
+      roundTrip.push(c.ms + r.ms + d.ms);
+      if ((await fingerprint(databaseUrl)) !== original) throw new Error("bench: delete did not put Creatio's rows back as found");
+    }
+
+    const seedWithConnect: number[] = [];
+    const seedStatement: number[] = [];
+    const reset = `UPDATE "AdminUnitFeatureState" SET "FeatureState" = 0 WHERE "Id" = '5e1f0c3a-0d7b-4c55-9a8e-2f6b7c8d9e01'`;
+    for (let i = 0; i < ITERATIONS; i++) {
+      seedWithConnect.push((await timed(() => withClient(databaseUrl, (c) => c.query(SEED_ENABLE_FEATURE_SQL)))).ms);
+      await withClient(databaseUrl, async (c) => {
+        await c.query(reset);
+        seedStatement.push((await timed(() => c.query(SEED_ENABLE_FEATURE_SQL))).ms);
+        await c.query(reset);
+      });
+    }
+    const trip = median(roundTrip);
+    const seed = median(seedWithConnect);
+    return {
+      iterations: String(ITERATIONS),
+      "provider create, median ms (login, token check, snapshot, transaction, settings API)": median(create),
+      "provider read, median ms (login, feature states, QuerySysSettings)": median(read),
+      "provider delete, median ms (login, restore rows, settings API)": median(remove),
+      "provider create+read+delete round trip, median ms": trip,
+      "seed raw SQL UPDATE with pg incl. connect, median ms (baseline)": seed,
+      "seed raw SQL UPDATE on an open connection, median ms": median(seedStatement),
+      "round trip / baseline": trip / seed,
+      "HTTP requests per round trip (Creatio + Identity Service)": String((creatio.requests.length + identity.requests.length) / ITERATIONS),
+    };
+  } finally {
+    pulumi.log.info = info;
+    pulumi.log.warn = warn;
+    await identity.stop();
+    await creatio.stop();
+    await withClient(adminPgUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  }
+}
