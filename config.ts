@@ -154,11 +154,6 @@ export const CONFIG_KEYS = {
     description: "Self-signed certificate: a `pulumi up` this many days (or fewer) before expiry renews it.",
     check: (v: number) => (v >= 0 ? undefined : "must be zero or more"),
   },
-  certificateKeyAlgorithm: {
-    type: "string", default: "RSA", example: "RSA",
-    description: "Self-signed certificate key: RSA (3072 bits) or ECDSA (P-256).",
-    check: oneOf(["RSA", "ECDSA"]),
-  },
   // --- Identity Service database -----------------------------------------------------------
   databaseMode: {
     type: "string", default: "container", example: "server",
@@ -281,7 +276,7 @@ export interface StackConfig {
     readonly redisConnection?: Secret;
   };
   readonly certificate:
-    | { readonly kind: "selfSigned"; readonly dnsNames: string[]; readonly validityDays: number; readonly earlyRenewalDays: number; readonly keyAlgorithm: "RSA" | "ECDSA" }
+    | { readonly kind: "selfSigned"; readonly dnsNames: string[]; readonly validityDays: number; readonly earlyRenewalDays: number }
     | { readonly kind: "supplied"; readonly pfxBase64?: Secret; readonly pfxFile?: string; readonly password: Secret };
   readonly database:
     | { readonly mode: "container"; readonly image: string; readonly hostPort: number; readonly databaseName: string; readonly username: string }
@@ -428,7 +423,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       problems.push(`${prefix}certificatePfxFile: set either certificatePfxBase64 or certificatePfxFile, not both. Fix: \`pulumi config rm certificatePfxFile\` or \`pulumi config rm certificatePfxBase64\`.`);
     }
     need("certificatePassword", "with a supplied PFX");
-    onlyWith(["certificateDnsNames", "certificateValidityDays", "certificateEarlyRenewalDays", "certificateKeyAlgorithm"], "for the self-signed certificate (a PFX is supplied)");
+    onlyWith(["certificateDnsNames", "certificateValidityDays", "certificateEarlyRenewalDays"], "for the self-signed certificate (a PFX is supplied)");
     const pfxFile = typed.certificatePfxFile !== undefined ? resolvePath(typed.certificatePfxFile) : undefined;
     if (pfxFile !== undefined && !fs.existsSync(pfxFile)) {
       problems.push(`${prefix}certificatePfxFile: file not found: ${pfxFile}. Fix: put the PFX there or \`pulumi config set certificatePfxFile <path>\`.`);
@@ -444,7 +439,6 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       dnsNames,
       validityDays: typed.certificateValidityDays,
       earlyRenewalDays: typed.certificateEarlyRenewalDays,
-      keyAlgorithm: typed.certificateKeyAlgorithm,
     };
     if (typed.certificateEarlyRenewalDays >= typed.certificateValidityDays) {
       problems.push(`${prefix}certificateEarlyRenewalDays: must be less than certificateValidityDays (${typed.certificateValidityDays}), or every \`pulumi up\` renews the certificate. Fix: \`pulumi config set certificateEarlyRenewalDays 30\`.`);

@@ -47,7 +47,7 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
   const certificate = new Certificate(
     `${name}-certificate`,
     cert.kind === "selfSigned"
-      ? { selfSigned: { dnsNames: cert.dnsNames, validityDays: cert.validityDays, earlyRenewalDays: cert.earlyRenewalDays, keyAlgorithm: cert.keyAlgorithm } }
+      ? { selfSigned: { dnsNames: cert.dnsNames, validityDays: cert.validityDays, earlyRenewalDays: cert.earlyRenewalDays } }
       : { pfx: { base64: cert.pfxBase64, file: cert.pfxFile, password: cert.password } },
   );
 

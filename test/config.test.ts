@@ -47,7 +47,7 @@ describe("stack config", () => {
     const cfg = parse({}, [], dir);
     expect(cfg.creatioUrl).toBe("http://localhost:8080");
     expect(cfg.service).toMatchObject({ sourceDir: path.join(dir, "IdentityService"), httpPort: 8090, httpsPort: 8443, publicUrl: "https://localhost:8443", logLevel: "Information" });
-    expect(cfg.certificate).toEqual({ kind: "selfSigned", dnsNames: ["localhost"], validityDays: 365, earlyRenewalDays: 30, keyAlgorithm: "RSA" });
+    expect(cfg.certificate).toEqual({ kind: "selfSigned", dnsNames: ["localhost"], validityDays: 365, earlyRenewalDays: 30 });
     expect(cfg.database).toMatchObject({ mode: "container", image: "postgres:16-alpine", hostPort: 55432 });
     expect(cfg.creatio).toBeUndefined();
     expect(cfg.client.secret).toBeUndefined();
