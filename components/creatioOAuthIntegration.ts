@@ -288,7 +288,11 @@ async function createIntegration(raw: Record<string, any>): Promise<pulumi.dynam
         throw new Error(`${e instanceof Error ? e.message : String(e)} Rolled back: the ${OAUTH_FEATURE_CODE} feature states are unchanged and ${putBack}.${tail}`);
       }
       const now = await featureStateRows(db, featureId);
-      logInfo(`Creatio now uses the Identity Service at ${safeUrl(i.identityServerUrl)}: ${OAUTH_FEATURE_CODE} enabled, ${SETTING_CODE_LIST.join(", ")} written`, secrets);
+      logInfo(
+        `Creatio now uses the Identity Service at ${safeUrl(i.identityServerUrl)}: ${OAUTH_FEATURE_CODE} enabled, ${SETTING_CODE_LIST.join(", ")} written. ` +
+          `Creatio caches feature states: restart Creatio or clear its Redis cache for the feature to take effect.`,
+        secrets,
+      );
       const outs: CreatioOAuthIntegrationOutputs = {
         ...i,
         featureId,
@@ -474,9 +478,16 @@ async function deleteIntegration(_id: string, props: Record<string, any>): Promi
         if (problems.length > 0) logWarning(problems.join("; "), secrets);
       } catch (e) {
         await rollback(db);
-        throw new Error(`Could not put Creatio back as it was: ${e instanceof Error ? e.message : String(e)}. The feature states are unchanged; run the destroy again once the cause is fixed.`);
+        throw new Error(
+          `Could not put Creatio back as it was: ${e instanceof Error ? e.message : String(e)}. ` +
+            `The feature states were left as they were (rolled back); some settings may already be put back. Run the destroy again once the cause is fixed.`,
+        );
       }
-      logInfo(`Creatio put back as found: ${OAUTH_FEATURE_CODE} states restored, ${SETTING_CODE_LIST.join(", ")} restored`, secrets);
+      logInfo(
+        `Creatio put back as found: ${OAUTH_FEATURE_CODE} states and ${SETTING_CODE_LIST.join(", ")} restored. ` +
+          `Creatio caches feature states: restart Creatio or clear its Redis cache for this to take effect.`,
+        secrets,
+      );
     } finally {
       await db.end().catch(() => undefined);
     }

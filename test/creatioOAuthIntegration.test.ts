@@ -475,8 +475,11 @@ describe("serialization", () => {
 });
 
 describe("CreatioOAuthIntegration resource", () => {
-  it("registers its own type with the inputs and the serialized provider", async () => {
+  it("registers its own type with the inputs, the serialized provider and its secret outputs", async () => {
     const resources = installMocks();
+    // The mock engine ignores additionalSecretOutputs, so look at what the resource asks Pulumi for.
+    const runtimeResource = require("@pulumi/pulumi/runtime/resource");
+    const register = jest.spyOn(runtimeResource, "registerResource");
     const integration = new CreatioOAuthIntegration("creatio-oauth", {
       identityServerUrl: "https://identity.example.com",
       clientId: CLIENT_ID,
@@ -491,5 +494,8 @@ describe("CreatioOAuthIntegration resource", () => {
     expect(typeof r.inputs.__provider).toBe("string");
     expect(r.inputs.__provider).toContain("exports.handler");
     expectNoSecrets(r.inputs.__provider);
+    const call = register.mock.calls.find((c) => c[3] === "creatio-oauth");
+    expect((call?.[8] as pulumi.CustomResourceOptions).additionalSecretOutputs).toEqual(["clientSecret", "creatio", "previousSettings"]);
+    register.mockRestore();
   });
 });
