@@ -16,3 +16,5 @@ export const creatioSettings = outputs.creatioSettings;
 export const connectionString = outputs.connectionString;
 export const dbProvider = outputs.dbProvider;
 export const certificateExpiresAt = outputs.certificateExpiresAt;
+/** What the Creatio integration changed (undefined unless `creatioIntegration` is true). */
+export const creatioIntegration = outputs.creatioIntegration;

@@ -9,6 +9,7 @@ import { Certificate } from "./components/certificate";
 import { IdentityDatabase } from "./components/identityDatabase";
 import { IdentityService } from "./components/identityService";
 import { IdentityClientSync } from "./components/identityClientSync";
+import { CreatioOAuthIntegration } from "./components/creatioOAuthIntegration";
 
 /** Creatio's three OAuth 2.0 system settings and the values this stack gives them. */
 export interface CreatioSettings {
@@ -31,6 +32,18 @@ export interface StackOutputs {
   readonly dbProvider: pulumi.Output<string>;
   /** When the HTTPS certificate expires (ISO 8601). */
   readonly certificateExpiresAt: pulumi.Output<string>;
+  /** What the Creatio integration changed in Creatio (only when `creatioIntegration` is on). */
+  readonly creatioIntegration?: pulumi.Output<CreatioIntegrationSummary>;
+}
+
+/** What the post-deploy step did to Creatio, for the stack's outputs. */
+export interface CreatioIntegrationSummary {
+  readonly featureId: string;
+  /** OAuth20Integration state per admin unit id, as Creatio has it now. */
+  readonly featureStates: Record<string, number>;
+  /** Rows the step inserted (deleted again on destroy). */
+  readonly insertedFeatureStateIds: string[];
+  readonly settingsWritten: string[];
 }
 
 /** Builds every resource of the stack under one name prefix. */
@@ -107,7 +120,34 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     ),
   );
 
+  // Post-deploy: switch Creatio over once the Identity Service issues a token for this client.
+  // identityServerUrl comes from the service, whose URL depends on the healthy container.
+  let creatioIntegration: pulumi.Output<CreatioIntegrationSummary> | undefined;
+  if (config.creatio) {
+    const c = config.creatio;
+    const integration = new CreatioOAuthIntegration(
+      `${name}-creatio-oauth`,
+      {
+        identityServerUrl: pulumi.all([service.url]).apply(() => c.identityServerUrl),
+        // This machine checks readiness through the public URL; Creatio may use another one.
+        identityServerCheckUrl: service.url,
+        // A self-signed Identity Service is trusted for this check only, never globally.
+        identityServerCaPem: config.certificate.kind === "selfSigned" ? certificate.certificatePem : undefined,
+        clientId: client.clientId,
+        clientSecret: client.clientSecret,
+        creatio: { url: config.creatioUrl, username: c.username, password: c.password, netCore: c.netCore, databaseConnectionString: c.databaseUrl },
+        featureAdminUnitIds: c.featureAdminUnitIds,
+        readinessTimeoutSeconds: c.readinessTimeoutSeconds,
+      },
+      { dependsOn: [service] },
+    );
+    creatioIntegration = pulumi
+      .all([integration.featureId, integration.featureStates, integration.insertedFeatureStateIds, integration.settingsWritten])
+      .apply(([featureId, featureStates, insertedFeatureStateIds, settingsWritten]) => ({ featureId, featureStates, insertedFeatureStateIds, settingsWritten }));
+  }
+
   return {
+    creatioIntegration,
     identityServiceUrl: service.url,
     discoveryUrl: service.discoveryUrl,
     clientId: client.clientId,

@@ -6,6 +6,7 @@ import { installMocks, only, secretValueOf, valueOf, settle, RecordedResource, O
 import { parseStackConfig, PROJECT } from "../config";
 import { createIdentityStack } from "../stack";
 import { IDENTITY_CLIENT_SYNC_TYPE } from "../components/identityClientSync";
+import { CREATIO_OAUTH_INTEGRATION_TYPE } from "../components/creatioOAuthIntegration";
 
 const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
 fs.mkdirSync(path.join(projectDir, "IdentityService"));
@@ -20,7 +21,7 @@ async function runStack(values: Record<string, string> = {}, secretKeys: string[
   const config = parseStackConfig({ values: full, secretKeys: new Set(secretKeys.map((k) => `${PROJECT}:${k}`)), projectDir });
   const outputs = createIdentityStack(config);
   const resolved: Record<string, { value: unknown; secret: boolean }> = {};
-  for (const [k, v] of Object.entries(outputs)) resolved[k] = await secretValueOf(v as pulumi.Output<unknown>);
+  for (const [k, v] of Object.entries(outputs)) if (v !== undefined) resolved[k] = await secretValueOf(v as pulumi.Output<unknown>);
   await settle();
   return { resources, outputs, resolved };
 }
@@ -127,6 +128,48 @@ describe("ordering of the client sync and the container", () => {
   });
 });
 
+describe("the Creatio integration", () => {
+  const creatioConfig = { creatioIntegration: "true", creatioPassword: "creatio-pw", creatioDatabaseUrl: "postgres://c:dbpw@creatio-db:5432/creatio", creatioUrl: "https://creatio.example.com" };
+
+  it("is off unless configured", async () => {
+    const { resources, resolved } = await runStack();
+    expect(resources.filter((r) => r.type === CREATIO_OAUTH_INTEGRATION_TYPE)).toHaveLength(0);
+    expect(resolved.creatioIntegration).toBeUndefined();
+  });
+
+  it("runs after the Identity Service container is healthy, with the stack's client and secrets kept secret", async () => {
+    const events: string[] = [];
+    const resources = installMocks({
+      fakers: {
+        "pulumi-nodejs:dynamic:Resource": dynamicFaker,
+        [CREATIO_OAUTH_INTEGRATION_TYPE]: (a) => ({ ...a.inputs, featureId: "f836e885-8e51-44dd-879c-37c901210874", featureStates: { u: 1 }, insertedFeatureStateIds: ["i1"], settingsWritten: ["OAuth20IdentityServerUrl"] }),
+      },
+      delays: { "creatio-identity-service-container": 300 },
+      events,
+    });
+    const full = Object.fromEntries(Object.entries(creatioConfig).map(([k, v]) => [`${PROJECT}:${k}`, v]));
+    const config = parseStackConfig({ values: full, secretKeys: new Set([`${PROJECT}:creatioPassword`, `${PROJECT}:creatioDatabaseUrl`]), projectDir });
+    const outputs = createIdentityStack(config);
+    const summary = await valueOf(outputs.creatioIntegration!);
+    await settle();
+    const integration = only(resources, CREATIO_OAUTH_INTEGRATION_TYPE, "creatio-identity-creatio-oauth");
+    expect(events.indexOf("done:creatio-identity-service-container")).toBeLessThan(events.indexOf("start:creatio-identity-creatio-oauth"));
+    expect(integration.inputs).toMatchObject({
+      identityServerUrl: "https://localhost:8443",
+      identityServerCheckUrl: "https://localhost:8443",
+      clientId: "r".repeat(16),
+      clientSecret: "p".repeat(32),
+      featureAdminUnitIds: ["a29a3ba5-4b0d-de11-9a51-005056c00008"],
+      readinessTimeoutSeconds: 300,
+      creatio: { url: "https://creatio.example.com", username: "Supervisor", password: "creatio-pw", netCore: false, databaseConnectionString: "postgres://c:dbpw@creatio-db:5432/creatio" },
+    });
+    expect(integration.inputs.identityServerCaPem).toMatch(/BEGIN CERTIFICATE/);
+    expect(integration.secretInputs.has("clientSecret")).toBe(true);
+    expect(integration.secretInputs.has("creatio")).toBe(true);
+    expect(summary).toEqual({ featureId: "f836e885-8e51-44dd-879c-37c901210874", featureStates: { u: 1 }, insertedFeatureStateIds: ["i1"], settingsWritten: ["OAuth20IdentityServerUrl"] });
+  });
+});
+
 describe("index.ts", () => {
   it("fails on bad config before any resource is registered", async () => {
     const resources = installMocks({ config: { httpPort: "not-a-port" } });
@@ -150,7 +193,7 @@ describe("index.ts", () => {
       mod = require("../index");
     });
     expect(Object.keys(mod).sort()).toEqual(
-      ["certificateExpiresAt", "clientId", "clientSecret", "connectionString", "creatioSettings", "dbProvider", "discoveryUrl", "identityServiceUrl"].sort(),
+      ["certificateExpiresAt", "clientId", "clientSecret", "connectionString", "creatioIntegration", "creatioSettings", "dbProvider", "discoveryUrl", "identityServiceUrl"].sort(),
     );
     expect(await valueOf(mod.identityServiceUrl as pulumi.Output<string>)).toBe("https://localhost:8443");
   });
