@@ -263,21 +263,7 @@ async function createIntegration(raw: Record<string, any>): Promise<pulumi.dynam
       try {
         ({ insertedIds } = await enableFeature(db, featureId, i.featureAdminUnitIds, newUuid));
         // 5. The settings, through Creatio's API (it encrypts the SecureText secret).
-        let saveResult: Record<string, boolean>;
-        try {
-          saveResult = await postSysSettingsValues(session, settingValues(i), CREATIO_CALL_TIMEOUT_MS);
-        } catch (e) {
-          written = [...SETTING_CODE_LIST]; // unknown what was saved: put all three back
-          throw e;
-        }
-        written = SETTING_CODE_LIST.filter((c) => saveResult[c]);
-        const refused = SETTING_CODE_LIST.filter((c) => !saveResult[c]);
-        if (refused.length > 0) {
-          throw new Error(
-            `Creatio refused to save the system setting ${refused.join(", ")} (PostSysSettingsValues saveResult false). ` +
-              `Check in Creatio's System settings that it exists and that user "${i.creatio.username}" may change it.`,
-          );
-        }
+        await writeSettings(session, i, (codes) => (written = codes));
         // 6. Commit.
         await db.query("COMMIT");
       } catch (e) {
@@ -407,21 +393,7 @@ async function updateIntegration(_id: string, olds: Record<string, any>, news: R
       try {
         await restoreFeatureStates(db, [], dropped);
         ({ insertedIds } = await enableFeature(db, featureId, i.featureAdminUnitIds, newUuid));
-        let saveResult: Record<string, boolean>;
-        try {
-          saveResult = await postSysSettingsValues(session, settingValues(i), CREATIO_CALL_TIMEOUT_MS);
-        } catch (e) {
-          written = [...SETTING_CODE_LIST];
-          throw e;
-        }
-        written = SETTING_CODE_LIST.filter((c) => saveResult[c]);
-        const refused = SETTING_CODE_LIST.filter((c) => !saveResult[c]);
-        if (refused.length > 0) {
-          throw new Error(
-            `Creatio refused to save the system setting ${refused.join(", ")} (PostSysSettingsValues saveResult false). ` +
-              `Check in Creatio's System settings that it exists and that user "${i.creatio.username}" may change it.`,
-          );
-        }
+        await writeSettings(session, i, (codes) => (written = codes));
         await db.query("COMMIT");
       } catch (e) {
         await rollback(db);
@@ -492,6 +464,29 @@ async function deleteIntegration(_id: string, props: Record<string, any>): Promi
       await db.end().catch(() => undefined);
     }
   });
+}
+
+/**
+ * Writes the three settings through Creatio's API and fails naming any it refused. `onWritten`
+ * learns which settings may now hold the new value (all three when the call itself failed, since
+ * what was saved is then unknown), so the caller can put them back.
+ */
+async function writeSettings(session: Parameters<typeof postSysSettingsValues>[0], i: ResolvedIntegrationInputs, onWritten: (codes: string[]) => void): Promise<void> {
+  let saveResult: Record<string, boolean>;
+  try {
+    saveResult = await postSysSettingsValues(session, settingValues(i), CREATIO_CALL_TIMEOUT_MS);
+  } catch (e) {
+    onWritten([...SETTING_CODE_LIST]);
+    throw e;
+  }
+  onWritten(SETTING_CODE_LIST.filter((c) => saveResult[c]));
+  const refused = SETTING_CODE_LIST.filter((c) => !saveResult[c]);
+  if (refused.length > 0) {
+    throw new Error(
+      `Creatio refused to save the system setting ${refused.join(", ")} (PostSysSettingsValues saveResult false). ` +
+        `Check in Creatio's System settings that it exists and that user "${i.creatio.username}" may change it.`,
+    );
+  }
 }
 
 /**
