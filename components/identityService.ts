@@ -64,13 +64,15 @@ export class IdentityService extends pulumi.ComponentResource {
       const built = new docker.Image(
         `${name}-image`,
         {
-          build: { context: args.sourceDir, dockerfile: path.join(args.sourceDir, "Dockerfile-OAuth"), platform: "linux/amd64" },
+          build: { context: args.sourceDir, dockerfile: path.join(args.sourceDir, "Dockerfile-OAuth") },
           imageName: args.imageName ?? "creatio-identity-service:latest",
           skipPush: true,
         },
         { parent: this },
       );
-      this.imageRef = built.repoDigest;
+      // repoDigest changes with every rebuilt image, so the container follows it; older engines
+      // leave it empty for unpushed images, and then the tag is all there is.
+      this.imageRef = pulumi.all([built.repoDigest, built.imageName]).apply(([digest, tag]) => digest || tag);
     } else {
       const pulled = new docker.RemoteImage(`${name}-image`, { name: args.image!, keepLocally: true }, { parent: this });
       this.imageRef = pulled.imageId;
