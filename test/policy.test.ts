@@ -502,6 +502,12 @@ class PolicyPackProcess {
         if (m) resolve(Number(m[1]));
       });
       child.once("exit", (code) => reject(new Error(`the policy pack exited (${code}) before serving: ${stderr}`)));
+      // Not a timing assertion: a pack that never serves must not outlive the test run.
+      const guard = setTimeout(() => {
+        child.kill();
+        reject(new Error(`the policy pack did not print its port: ${stderr}`));
+      }, 100000);
+      child.stdout!.once("data", () => clearTimeout(guard));
     });
     const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     return new PolicyPackProcess(child, client, () => stderr);
