@@ -1,0 +1,30 @@
+/**
+ * Where scripts/install-pulumi-from-source.sh puts the Pulumi CLI it builds, and whether it is there.
+ * The same default and the same PULUMI_TOOLS_CACHE override as the script, so the test finds
+ * exactly what the script built.
+ */
+import { accessSync, constants } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+/** The @pulumi/pulumi version installed, which the script pins the CLI to. */
+export function pulumiSdkVersion(): string {
+  return require("@pulumi/pulumi/package.json").version;
+}
+
+/** The cache root (PulumiCommand.get's `root`: the CLI is `<root>/bin/pulumi`). */
+export function pulumiToolsRoot(): string {
+  return process.env.PULUMI_TOOLS_CACHE || join(homedir(), ".cache", "creatio-identity", `pulumi-${pulumiSdkVersion()}`);
+}
+
+/** Why the e2e cannot run (a sentence), or undefined when the CLI and the dynamic-provider shim are in place. */
+export function pulumiToolsProblem(root = pulumiToolsRoot()): string | undefined {
+  for (const tool of ["pulumi", "pulumi-resource-pulumi-nodejs"]) {
+    try {
+      accessSync(join(root, "bin", tool), constants.X_OK);
+    } catch {
+      return `Pulumi CLI not built (${join(root, "bin", tool)} is missing); run scripts/install-pulumi-from-source.sh`;
+    }
+  }
+  return undefined;
+}
