@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
 import { IdentityClientSync, identityClientSyncProvider, IdentityClientSyncInputs, IdentityClientSyncOutputs, IDENTITY_CLIENT_SYNC_TYPE } from "../components/identityClientSync";
 import { npgsqlConnectionString } from "../lib/connectionString";
 import { CLIENT_CHILD_TABLES, CLIENT_TABLES, clientIdsToReseed, clientRowDeletionStatements, diffClients, parseClientsJson } from "../lib/identityClientSql";
+import { insertClient } from "./support/identityServerClients";
 import { createTestDatabase, TestDatabase } from "./support/pg";
 
 const FIXTURE = readFileSync(join(__dirname, "fixtures", "identityserver4.sql"), "utf8");
@@ -71,37 +72,8 @@ function inputs(clients: ClientEntry[], connectionString = ownerConnectionString
 }
 
 /** Inserts a client the way IdentityServer4 seeds one, with a row in every client table. Returns its "Id". */
-async function seedClient(c: ClientEntry): Promise<number> {
-  const [{ Id }] = await run(
-    ownerUrl,
-    `INSERT INTO "Clients" ("Enabled","ClientId","ProtocolType","RequireClientSecret","ClientName","RequireConsent","AllowRememberConsent",
-       "AlwaysIncludeUserClaimsInIdToken","RequirePkce","AllowPlainTextPkce","RequireRequestObject","AllowAccessTokensViaBrowser",
-       "FrontChannelLogoutSessionRequired","BackChannelLogoutSessionRequired","AllowOfflineAccess","IdentityTokenLifetime","AccessTokenLifetime",
-       "AuthorizationCodeLifetime","AbsoluteRefreshTokenLifetime","SlidingRefreshTokenLifetime","RefreshTokenUsage","UpdateAccessTokenClaimsOnRefresh",
-       "RefreshTokenExpiration","AccessTokenType","EnableLocalLogin","IncludeJwtId","AlwaysSendClientClaims","ClientClaimsPrefix","Created",
-       "DeviceCodeLifetime","NonEditable")
-     VALUES (true,$1,'oidc',true,$2,false,true,false,true,false,false,false,true,true,false,$3,$4,300,2592000,1296000,1,false,1,0,true,true,false,'client_',
-       '2024-01-01T00:00:00',300,false) RETURNING "Id"`,
-    [c.ClientId, c.ClientName, c.IdentityTokenLifetime, c.AccessTokenLifetime],
-  );
-  const many = async (table: string, column: string, values: string[]) => {
-    for (const v of values) await run(ownerUrl, `INSERT INTO "${table}" ("${column}","ClientId") VALUES ($1,$2)`, [v, Id]);
-  };
-  await many("ClientScopes", "Scope", c.AllowedScopes);
-  await many("ClientGrantTypes", "GrantType", c.AllowedGrantTypes);
-  await many("ClientRedirectUris", "RedirectUri", c.RedirectUris);
-  await many("ClientPostLogoutRedirectUris", "PostLogoutRedirectUri", c.PostLogoutRedirectUris);
-  await many("ClientCorsOrigins", "Origin", [c.RedirectUris[0]]);
-  await many("ClientIdPRestrictions", "Provider", ["local"]);
-  for (const secret of c.Secrets) {
-    const hashed = createHash("sha256").update(secret, "utf8").digest("base64");
-    await run(ownerUrl, `INSERT INTO "ClientSecrets" ("Value","Type","Created","ClientId") VALUES ($1,'SharedSecret','2024-01-01T00:00:00',$2)`, [hashed, Id]);
-  }
-  for (const [k, v] of Object.entries(c.Properties)) {
-    await run(ownerUrl, `INSERT INTO "ClientProperties" ("Key","Value","ClientId") VALUES ($1,$2,$3)`, [k, v, Id]);
-  }
-  await run(ownerUrl, `INSERT INTO "ClientClaims" ("Type","Value","ClientId") VALUES ('role','creatio',$1)`, [Id]);
-  return Id;
+function seedClient(c: ClientEntry): Promise<number> {
+  return insertClient((sql, params) => run(ownerUrl, sql, params), c, { created: "2024-01-01T00:00:00", fillEveryTable: true });
 }
 
 /** Rows of the tables that are not client tables, which IdentityClientSync must never touch. */

@@ -14,28 +14,11 @@
  *   with its new secret. The stand-in's callback is synchronous, so the rows are polled (and read
  *   again on demand with `refresh`).
  */
-import { createHash } from "node:crypto";
 import { Client } from "pg";
+import { hashClientSecret, insertClient, SeedableClient } from "../../test/support/identityServerClients";
+
+export { hashClientSecret };
 import { parseClientsJson } from "../../lib/identityClientSql";
-
-/** IdentityServer4's `"secret".Sha256()`: what `ClientSecrets."Value"` holds. */
-export function hashClientSecret(secret: string): string {
-  return createHash("sha256").update(secret, "utf8").digest("base64");
-}
-
-/** A `Clients` entry as lib/clientsJson.ts builds it (the fields the seeding reads). */
-interface ClientsEntry {
-  ClientId: string;
-  ClientName?: string;
-  Secrets?: string[];
-  AllowedGrantTypes?: string[];
-  RedirectUris?: string[];
-  PostLogoutRedirectUris?: string[];
-  IdentityTokenLifetime?: number;
-  AccessTokenLifetime?: number;
-  Properties?: Record<string, string>;
-  AllowedScopes?: string[];
-}
 
 async function withClient<T>(url: string, work: (c: Client) => Promise<T>): Promise<T> {
   const c = new Client({ connectionString: url, connectionTimeoutMillis: 10000 });
@@ -52,7 +35,7 @@ async function withClient<T>(url: string, work: (c: Client) => Promise<T>): Prom
  * in one transaction. Returns the ClientIds it inserted (sorted); existing clients are not touched.
  */
 export async function seedMissingClients(url: string, clientsJson: string): Promise<string[]> {
-  const clients = [...parseClientsJson(clientsJson, "Clients").values()] as ClientsEntry[];
+  const clients = [...parseClientsJson(clientsJson, "Clients").values()] as SeedableClient[];
   return withClient(url, async (c) => {
     await c.query("BEGIN");
     try {
@@ -60,31 +43,7 @@ export async function seedMissingClients(url: string, clientsJson: string): Prom
       for (const entry of clients) {
         const existing = await c.query(`SELECT 1 FROM "Clients" WHERE "ClientId" = $1`, [entry.ClientId]);
         if (existing.rowCount) continue;
-        const { rows } = await c.query(
-          `INSERT INTO "Clients" ("Enabled","ClientId","ProtocolType","RequireClientSecret","ClientName","RequireConsent","AllowRememberConsent",
-             "AlwaysIncludeUserClaimsInIdToken","RequirePkce","AllowPlainTextPkce","RequireRequestObject","AllowAccessTokensViaBrowser",
-             "FrontChannelLogoutSessionRequired","BackChannelLogoutSessionRequired","AllowOfflineAccess","IdentityTokenLifetime","AccessTokenLifetime",
-             "AuthorizationCodeLifetime","AbsoluteRefreshTokenLifetime","SlidingRefreshTokenLifetime","RefreshTokenUsage","UpdateAccessTokenClaimsOnRefresh",
-             "RefreshTokenExpiration","AccessTokenType","EnableLocalLogin","IncludeJwtId","AlwaysSendClientClaims","ClientClaimsPrefix","Created",
-             "DeviceCodeLifetime","NonEditable")
-           VALUES (true,$1,'oidc',true,$2,false,true,false,true,false,false,false,true,true,false,$3,$4,300,2592000,1296000,1,false,1,0,true,true,false,'client_',
-             now(),300,false) RETURNING "Id"`,
-          [entry.ClientId, entry.ClientName ?? null, entry.IdentityTokenLifetime ?? 300, entry.AccessTokenLifetime ?? 3600],
-        );
-        const id: number = rows[0].Id;
-        const many = async (table: string, column: string, values: readonly string[] = []) => {
-          for (const v of values) await c.query(`INSERT INTO "${table}" ("${column}","ClientId") VALUES ($1,$2)`, [v, id]);
-        };
-        await many("ClientGrantTypes", "GrantType", entry.AllowedGrantTypes);
-        await many("ClientRedirectUris", "RedirectUri", entry.RedirectUris);
-        await many("ClientPostLogoutRedirectUris", "PostLogoutRedirectUri", entry.PostLogoutRedirectUris);
-        await many("ClientScopes", "Scope", entry.AllowedScopes);
-        for (const secret of entry.Secrets ?? []) {
-          await c.query(`INSERT INTO "ClientSecrets" ("Value","Type","Created","ClientId") VALUES ($1,'SharedSecret',now(),$2)`, [hashClientSecret(secret), id]);
-        }
-        for (const [key, value] of Object.entries(entry.Properties ?? {})) {
-          await c.query(`INSERT INTO "ClientProperties" ("Key","Value","ClientId") VALUES ($1,$2,$3)`, [key, value, id]);
-        }
+        await insertClient((sql, params) => c.query(sql, params).then((r) => r.rows), entry);
         seeded.push(entry.ClientId);
       }
       await c.query("COMMIT");
