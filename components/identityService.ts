@@ -98,9 +98,11 @@ export class IdentityService extends pulumi.ComponentResource {
         image: this.imageRef,
         envs,
         workingDir: "/app",
+        // Ascending internal port: the docker provider reads ports back in that order, and any
+        // other order shows as a change on every preview.
         ports: [
-          { internal: 443, external: httpsPort, ip, protocol: "tcp" },
           { internal: 80, external: httpPort, ip, protocol: "tcp" },
+          { internal: 443, external: httpsPort, ip, protocol: "tcp" },
         ],
         uploads: [{ file: KESTREL_CERTIFICATE_PATH, contentBase64: pulumi.secret(args.certificate.pfxBase64), permissions: "0444" }],
         restart: "unless-stopped",

@@ -74,9 +74,10 @@ describe("IdentityService", () => {
   it("uploads the PFX where Kestrel reads it and publishes 443 and 80", async () => {
     const { container } = await build({ httpPort: 9080, httpsPort: 9443, listenAddress: "127.0.0.1" });
     expect(container.inputs.uploads).toEqual([expect.objectContaining({ file: "/https/aspnetapp.pfx", contentBase64: "UEZYLWJ5dGVz" })]);
+    // Ascending internal port, the order the docker provider reads them back in (no perpetual diff).
     expect(container.inputs.ports).toEqual([
-      expect.objectContaining({ internal: 443, external: 9443, ip: "127.0.0.1" }),
       expect.objectContaining({ internal: 80, external: 9080, ip: "127.0.0.1" }),
+      expect.objectContaining({ internal: 443, external: 9443, ip: "127.0.0.1" }),
     ]);
   });
 
