@@ -110,8 +110,12 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     networkName: database.networkName,
   });
 
+  // The URL Creatio's server uses to reach the Identity Service: the public URL unless the
+  // integration says otherwise. It waits on service.url, i.e. on the healthy container.
+  const urlForCreatio = service.url.apply((publicUrl) => config.creatio?.identityServerUrl ?? publicUrl);
+
   const creatioSettings = pulumi.secret(
-    pulumi.all([service.url, client.clientId, client.clientSecret]).apply(
+    pulumi.all([urlForCreatio, client.clientId, client.clientSecret]).apply(
       ([url, clientId, clientSecret]): CreatioSettings => ({
         OAuth20IdentityServerUrl: url,
         OAuth20IdentityServerClientId: clientId,
@@ -128,7 +132,7 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     const integration = new CreatioOAuthIntegration(
       `${name}-creatio-oauth`,
       {
-        identityServerUrl: pulumi.all([service.url]).apply(() => c.identityServerUrl),
+        identityServerUrl: urlForCreatio,
         // This machine checks readiness through the public URL; Creatio may use another one.
         identityServerCheckUrl: service.url,
         // A self-signed Identity Service is trusted for this check only, never globally.

@@ -131,6 +131,15 @@ describe("ordering of the client sync and the container", () => {
 describe("the Creatio integration", () => {
   const creatioConfig = { creatioIntegration: "true", creatioPassword: "creatio-pw", creatioDatabaseUrl: "postgres://c:dbpw@creatio-db:5432/creatio", creatioUrl: "https://creatio.example.com" };
 
+  it("reports identityServerUrlForCreatio in creatioSettings when Creatio reaches the service by another URL", async () => {
+    const { resources, resolved } = await runStack({ ...creatioConfig, identityServerUrlForCreatio: "http://creatio-identity-service" }, ["creatioPassword", "creatioDatabaseUrl"]);
+    const integration = only(resources, CREATIO_OAUTH_INTEGRATION_TYPE, "creatio-identity-creatio-oauth");
+    expect(integration.inputs.identityServerUrl).toBe("http://creatio-identity-service");
+    expect(integration.inputs.identityServerCheckUrl).toBe("https://localhost:8443");
+    expect((resolved.creatioSettings.value as any).OAuth20IdentityServerUrl).toBe("http://creatio-identity-service");
+    expect(resolved.identityServiceUrl.value).toBe("https://localhost:8443");
+  });
+
   it("is off unless configured", async () => {
     const { resources, resolved } = await runStack();
     expect(resources.filter((r) => r.type === CREATIO_OAUTH_INTEGRATION_TYPE)).toHaveLength(0);
@@ -166,6 +175,8 @@ describe("the Creatio integration", () => {
     expect(integration.inputs.identityServerCaPem).toMatch(/BEGIN CERTIFICATE/);
     expect(integration.secretInputs.has("clientSecret")).toBe(true);
     expect(integration.secretInputs.has("creatio")).toBe(true);
+    // The output for Creatio's settings names the same URL the integration writes.
+    expect((await valueOf(outputs.creatioSettings)).OAuth20IdentityServerUrl).toBe(integration.inputs.identityServerUrl);
     expect(summary).toEqual({ featureId: "f836e885-8e51-44dd-879c-37c901210874", featureStates: { u: 1 }, insertedFeatureStateIds: ["i1"], settingsWritten: ["OAuth20IdentityServerUrl"] });
   });
 });
