@@ -11,8 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DbProvider } from "./lib/connectionString";
-import { checkSuppliedConnectionString } from "./components/identityDatabase";
+import { checkSuppliedConnectionString, DbProvider } from "./lib/connectionString";
 
 export const PROJECT = "creatio-identity";
 

@@ -2,14 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
-import {
-  DbProvider,
-  npgsqlConnectionString,
-  parseConnectionString,
-  parseNpgsqlConnectionString,
-  parseSqlClientConnectionString,
-  sslModeSettings,
-} from "../lib/connectionString";
+import { checkSuppliedConnectionString, DbProvider, npgsqlConnectionString, sslModeSettings } from "../lib/connectionString";
 
 /** The database the Identity Service keeps its clients, grants and keys in. Set exactly one mode. */
 export interface IdentityDatabaseArgs {
@@ -53,8 +46,6 @@ const DEFAULT_HOST_PORT = 55432;
 const POSTGRES_PORT = 5432;
 /** Where the official postgres image (up to 17) keeps its cluster. */
 const POSTGRES_DATA_DIR = "/var/lib/postgresql/data";
-/** The config key the stack program reads a supplied connection string from; errors name it. */
-const SUPPLIED_KEY = "databaseConnectionString";
 /** Generated passwords: long, and only letters and digits so no layer ever needs to quote them. */
 const PASSWORD = { length: 32, special: false } as const;
 
@@ -203,40 +194,6 @@ export class IdentityDatabase extends pulumi.ComponentResource {
     const value = checked(s.value, (v) => checkSuppliedConnectionString(provider, v));
     return { dbProvider: pulumi.output<DbProvider>(provider), connectionString: value, connectionStringFromHost: value, networkName: pulumi.output<string | undefined>(undefined) };
   }
-}
-
-/**
- * Checks that a supplied connection string parses per ADO.NET rules and names what the Identity
- * Service needs. Returns it unchanged (extra keys such as pooling or timeouts are the user's to set).
- * The error names the config key and the missing part, never the value: it holds a password.
- */
-export function checkSuppliedConnectionString(provider: DbProvider, value: string): string {
-  const example =
-    provider === "Postgres"
-      ? "Host=db.example.com;Port=5432;Database=identity_service;Username=identity_service;Password=..."
-      : "Server=sql.example.com,1433;Database=identity_service;User Id=identity_service;Password=...";
-  const fail = (why: string): never => {
-    throw new Error(
-      `${SUPPLIED_KEY} is not a usable ${provider === "Postgres" ? "PostgreSQL connection string (Npgsql syntax)" : "MS SQL connection string (SqlClient syntax)"}: ${why}. ` +
-        `Set it with \`pulumi config set --secret ${SUPPLIED_KEY} '${example}'\` (quote a value holding ; ' " or = in double quotes, doubling any " inside).`,
-    );
-  };
-  if (typeof value !== "string" || value.trim() === "") fail("it is empty");
-  try {
-    if (provider === "Postgres") {
-      parseNpgsqlConnectionString(value);
-    } else {
-      parseSqlClientConnectionString(value);
-      const keys = parseConnectionString(value);
-      const hasLogin = ["user id", "uid", "user"].some((k) => keys.get(k));
-      const hasOtherAuth = keys.has("authentication") || /^(true|yes|sspi)$/i.test(keys.get("integrated security") ?? keys.get("trusted_connection") ?? "");
-      if (!hasLogin && !hasOtherAuth) throw new Error("MS SQL connection string has no User Id (nor Integrated Security or Authentication)");
-    }
-  } catch (e) {
-    // Our parsers' messages name positions and keys only, so they are safe to pass on.
-    fail(e instanceof Error ? e.message : "it cannot be parsed");
-  }
-  return value;
 }
 
 /** The generated password, secret wherever it flows (not only once the engine has marked `result`). */

@@ -233,3 +233,40 @@ export function pgClientConfig(npgsql: string): { host: string; port: number; da
   const ssl = mode === "require" ? { rejectUnauthorized: false } : mode === "verifyca" || mode === "verifyfull" ? { rejectUnauthorized: true } : undefined;
   return { host: c.host, port: c.port, database: c.database, user: c.username, password: c.password, ...(ssl ? { ssl } : {}) };
 }
+
+/** The config key a supplied connection string comes from; errors name it. */
+export const SUPPLIED_CONNECTION_STRING_KEY = "databaseConnectionString";
+
+/**
+ * Checks that a supplied connection string parses per ADO.NET rules and names what the Identity
+ * Service needs. Returns it unchanged (extra keys such as pooling or timeouts are the user's to set).
+ * The error names the config key and the missing part, never the value: it holds a password.
+ */
+export function checkSuppliedConnectionString(provider: DbProvider, value: string): string {
+  const example =
+    provider === "Postgres"
+      ? "Host=db.example.com;Port=5432;Database=identity_service;Username=identity_service;Password=..."
+      : "Server=sql.example.com,1433;Database=identity_service;User Id=identity_service;Password=...";
+  const fail = (why: string): never => {
+    throw new Error(
+      `${SUPPLIED_CONNECTION_STRING_KEY} is not a usable ${provider === "Postgres" ? "PostgreSQL connection string (Npgsql syntax)" : "MS SQL connection string (SqlClient syntax)"}: ${why}. ` +
+        `Set it with \`pulumi config set --secret ${SUPPLIED_CONNECTION_STRING_KEY} '${example}'\` (quote a value holding ; ' " or = in double quotes, doubling any " inside).`,
+    );
+  };
+  if (typeof value !== "string" || value.trim() === "") fail("it is empty");
+  try {
+    if (provider === "Postgres") {
+      parseNpgsqlConnectionString(value);
+    } else {
+      parseSqlClientConnectionString(value);
+      const keys = parseConnectionString(value);
+      const hasLogin = ["user id", "uid", "user"].some((k) => keys.get(k));
+      const hasOtherAuth = keys.has("authentication") || /^(true|yes|sspi)$/i.test(keys.get("integrated security") ?? keys.get("trusted_connection") ?? "");
+      if (!hasLogin && !hasOtherAuth) throw new Error("MS SQL connection string has no User Id (nor Integrated Security or Authentication)");
+    }
+  } catch (e) {
+    // Our parsers' messages name positions and keys only, so they are safe to pass on.
+    fail(e instanceof Error ? e.message : "it cannot be parsed");
+  }
+  return value;
+}

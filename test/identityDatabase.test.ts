@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkSuppliedConnectionString, IdentityDatabase, IdentityDatabaseArgs } from "../components/identityDatabase";
+import { IdentityDatabase, IdentityDatabaseArgs } from "../components/identityDatabase";
+import { checkSuppliedConnectionString } from "../lib/connectionString";
 import { parseNpgsqlConnectionString } from "../lib/connectionString";
 import { installMocks, only, RecordedResource, secretValueOf, settle, valueOf } from "./support/mocks";
 
