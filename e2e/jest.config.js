@@ -15,4 +15,6 @@ module.exports = {
   // timeouts); this only catches a hang. The whole run takes 1-2 minutes.
   testTimeout: 10 * 60 * 1000,
   verbose: true,
+  // One engine at a time: each e2e file runs its own stack, and two engines on 2 cores only slow each other.
+  maxWorkers: 1,
 };
