@@ -1,95 +1,101 @@
 /**
- * A stand-in for the part of Creatio's HTTP API that CreatioOAuthIntegration uses. It is NOT Creatio:
- * it follows the contract written down in /work/shared/DESIGN.md ("Creatio side") and nothing more,
- * so tests can check the provider against that contract with a real PostgreSQL behind it.
- *
- * - `POST {url}/ServiceModel/AuthService.svc/Login` `{"UserName","UserPassword"}`: HTTP 200 with
- *   `Code` 0 and the cookies `.ASPXAUTH`, `BPMCSRF` (plus `BPMLOADER`, `UserName`) on success; HTTP
- *   200 with `Code` 1 and a `Message` for bad credentials (Creatio does not use 401 for this).
- * - `POST {app}/DataService/json/SyncReply/PostSysSettingsValues`
- *   `{"isPersonal":false,"sysSettingsValues":{code: value}}` → `{"success", "saveResult": {code: bool}}`
- * - `POST {app}/DataService/json/SyncReply/QuerySysSettings` `{"sysSettingsNameCollection":[...]}`
- *   → `{"success", "values": {code: {code, value, dataValueTypeName}}, "notFoundSettings": [...]}`
- *
- * `{app}` is `{url}/0` unless `netCore` (then `{url}`); the other prefix answers 404. Both DataService
- * calls need a known `.ASPXAUTH` cookie (else 401) and a `BPMCSRF` header equal to the session's
- * BPMCSRF cookie (else 403). Values are stored in the fixture database's `SysSettingsValue` row for
- * All employees (a new row gets a new Id: the fixture's ids have no default). SecureText values are
- * stored encrypted with a stand-in instance key (AES-256-GCM), so a plain SQL write of a secret
- * reads back as garbage, as in real Creatio; `QuerySysSettings` never returns a SecureText value
- * (whether real Creatio does is not known; the provider does not rely on it).
- *
- * Reusable outside jest: plain options object, `startCreatioStandIn` / `stop()`.
+ * A stand-in for the parts of Creatio's HTTP API this package uses, backed by a real PostgreSQL
+ * database holding test/fixtures/creatio.sql, so that it persists like Creatio. Creatio itself cannot
+ * run in CI; this follows what Creatio's sources show (each module names its source), including
+ * where Creatio is unkind to clients:
+ * - login at the site root only (`/0/ServiceModel/AuthService.svc/Login` answers 401 on .NET
+ *   Framework); a refused login is HTTP 200 with `Code: 1`; cookies `.ASPXAUTH`, `BPMCSRF`,
+ *   `BPMLOADER`, `UserName` (+ `CsrfToken` on .NET 6/8); the `BPMCSRF` header is required after;
+ * - an expired session: `.svc` services answer 401 `{"Message":"Authentication failed."}`, everything
+ *   else redirects (302) to the login page, or (option `expiredAnswer: "loginPage"`, as seen through a
+ *   redirect-following proxy) answers the login page's HTML with HTTP 200;
+ * - DataService with HTTP-200 failure envelopes (test/support/creatio/dataService.ts);
+ * - PostSysSettingsValues whose top-level `success` is false even when everything was saved, SecureText
+ *   stored encrypted with an instance key and never returned by QuerySysSettings;
+ * - a per-user feature cache, filled at login and read by OAuthConfigService until
+ *   FeatureService/ClearFeaturesCacheForAllUsers clears it (test/support/creatio/oauthConfigService.ts).
+ * Knobs let tests make it refuse a setting, expire sessions, or die after a given request.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import { AddressInfo } from "node:net";
+import { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { Client, Pool } from "pg";
+import { failureEnvelope, runDataServiceQuery } from "./creatio/dataService";
+import { failedResult, IdentityServiceCaller, OAUTH_DISABLED_MESSAGE, OAUTH_METHODS, OAUTH_REQUEST_NAMES } from "./creatio/oauthConfigService";
 
-export const ALL_EMPLOYEES_ID = "a29a3ba5-4b0d-de11-9a51-005056c00008";
-
-export interface CreatioStandInOptions {
-  /** postgres:// URL of a database holding test/fixtures/creatio.sql (see loadCreatioFixture). */
-  readonly databaseUrl: string;
-  /** The administrator that may log in. Default Supervisor / Supervisor. */
-  username?: string;
-  password?: string;
-  /** false (default): app under `/0`; true: app at the root. */
-  readonly netCore?: boolean;
-  /** Per-code answer override: `saveResult[code] = false` makes PostSysSettingsValues refuse that code. Mutable. */
-  saveResult?: Record<string, boolean>;
-  /** Key material for SecureText encryption (any string). Default: random per stand-in. */
-  readonly instanceKey?: string;
-}
+const ALL_EMPLOYEES_ID = "a29a3ba5-4b0d-de11-9a51-005056c00008";
+const SETTING_TYPES: Record<string, number> = { Text: 1, ShortText: 27, SecureText: 24 };
 
 export interface RecordedRequest {
-  readonly method: string;
-  readonly path: string;
-  /** The status the stand-in answered. */
+  method: string;
+  path: string;
   status: number;
-  /** Setting codes in a PostSysSettingsValues body. */
-  readonly codes?: string[];
+  /** DataService operation and entity, or the service method. */
+  operation?: string;
+  entity?: string;
+}
+
+export interface CreatioStandInOptions {
+  readonly databaseUrl: string;
+  /** The administrator's login (Name of a SysAdminUnit user in the fixture). Default Supervisor / Supervisor. */
+  readonly username?: string;
+  readonly password?: string;
+  /** .NET 6/8 Creatio (app at the site root) instead of .NET Framework (app under /0). */
+  readonly netCore?: boolean;
+  /** Key material for SecureText encryption (like Creatio's instance key). */
+  readonly instanceKey?: string;
+  /** Codes PostSysSettingsValues refuses (saveResult false). Mutable. */
+  saveResult?: Record<string, boolean>;
+  /** How an expired session is answered outside `.svc` services. Default "redirect". */
+  expiredAnswer?: "redirect" | "loginPage";
+  /** After answering a request this matches, every session expires. Mutable. */
+  expireSessionsAfter?: (r: RecordedRequest) => boolean;
+  /** After answering a request this matches, the server stops accepting connections (Creatio died). Mutable. */
+  dieAfter?: (r: RecordedRequest) => boolean;
+  /** A request this matches gets Creatio's failure envelope with the returned message instead of being served. Mutable. */
+  refuse?: (r: RecordedRequest) => string | undefined;
 }
 
 export interface CreatioStandIn {
-  /** Base URL, e.g. http://127.0.0.1:40123 (no trailing slash). */
   readonly url: string;
-  /** The options, live: change `saveResult`, `password` between calls. */
   readonly options: CreatioStandInOptions;
-  /** Every request, in order. */
   readonly requests: RecordedRequest[];
-  /** Encrypts/decrypts like the stand-in stores SecureText values. */
   encrypt(plain: string): string;
   decrypt(stored: string): string;
-  /** The system-wide value of a setting as Creatio would use it (SecureText decrypted); undefined without a value row. */
+  /** The system-wide value of a setting as stored (SecureText decrypted); undefined when it has no value row. */
   settingValue(code: string): Promise<string | null | undefined>;
+  /** Ends every session (the next call must log in again). */
+  expireSessions(): void;
+  /** Stops answering (connections refused) until revive(). */
+  kill(): Promise<void>;
+  revive(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Creates the fixture tables and rows (test/fixtures/creatio.sql) in an empty database. */
 export async function loadCreatioFixture(databaseUrl: string): Promise<void> {
-  const sql = readFileSync(join(__dirname, "..", "fixtures", "creatio.sql"), "utf8");
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query(sql);
+    await client.query(readFileSync(join(__dirname, "..", "fixtures", "creatio.sql"), "utf8"));
   } finally {
     await client.end();
   }
 }
 
 const LOGIN_PATH = "/ServiceModel/AuthService.svc/Login";
-const DATA_SERVICE = "/DataService/json/SyncReply/";
 
 export async function startCreatioStandIn(options: CreatioStandInOptions): Promise<CreatioStandIn> {
   const pool = new Pool({ connectionString: options.databaseUrl, max: 4 });
   pool.on("error", () => undefined);
   const key = createHash("sha256").update(options.instanceKey ?? randomBytes(16).toString("hex")).digest();
-  const sessions = new Map<string, { csrf: string }>();
+  const sessions = new Map<string, { csrf: string; userId: string }>();
+  /** `${userId}|${featureCode}` → cached state (Creatio's FeaturesCache). */
+  const featureCache = new Map<string, number>();
   const requests: RecordedRequest[] = [];
-  const appPrefix = () => (options.netCore ? "" : "/0");
+  const app = options.netCore ? "" : "/0";
 
   const encrypt = (plain: string): string => {
     const iv = randomBytes(12);
@@ -106,12 +112,56 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
 
   const settingRow = async (code: string) => {
     const { rows } = await pool.query(
-      `SELECT s."Id" AS id, s."ValueTypeName" AS type, v."Id" AS "valueId", v."TextValue" AS text
+      `SELECT s."Id" AS id, s."ValueTypeName" AS type, s."Name" AS name, v."Id" AS "valueId", v."TextValue" AS text
          FROM "SysSettings" s LEFT JOIN "SysSettingsValue" v ON v."SysSettingsId" = s."Id" AND v."SysAdminUnitId" = $2
         WHERE s."Code" = $1`,
       [code, ALL_EMPLOYEES_ID],
     );
-    return rows[0] as { id: string; type: string; valueId: string | null; text: string | null } | undefined;
+    return rows[0] as { id: string; type: string; name: string; valueId: string | null; text: string | null } | undefined;
+  };
+  const settingPlain = async (code: string): Promise<string> => {
+    const row = await settingRow(code);
+    if (!row?.text) return "";
+    return row.type === "SecureText" ? decrypt(row.text) : row.text;
+  };
+
+  /** The user's state of a feature: the highest over the user and its roles (Creatio's legacy FeatureValueProvider). */
+  const evaluateFeature = async (userId: string, code: string): Promise<number> => {
+    const { rows } = await pool.query(
+      `SELECT coalesce(max(s."FeatureState"), 0) AS state FROM "AdminUnitFeatureState" s JOIN "Feature" f ON f."Id" = s."FeatureId"
+        WHERE f."Code" = $1 AND s."SysAdminUnitId" IN (SELECT "SysAdminUnitRoleId" FROM "SysAdminUnitInRole" WHERE "SysAdminUnitId" = $2)`,
+      [code, userId],
+    );
+    return Number(rows[0].state);
+  };
+  const cachedFeature = async (userId: string, code: string): Promise<number> => {
+    const k = `${userId}|${code}`;
+    if (!featureCache.has(k)) featureCache.set(k, await evaluateFeature(userId, code));
+    return featureCache.get(k)!;
+  };
+
+  /** Creatio's own calls to the Identity Service, from its settings (OAuthResourceListener / OAuthClientAppListener). */
+  const identityService: IdentityServiceCaller = {
+    async call(path, body, scope, kind) {
+      const url = (await settingPlain("OAuth20IdentityServerUrl")).replace(/\/+$/, "");
+      const unable = kind === "resource" ? "Unable to register resource." : "Unable to handle client application.";
+      const check = `${unable} Please check the values of the following system settings: OAuth20IdentityServerClientId, OAuth20IdentityServerClientSecret.`;
+      const post = async (target: string, payload: string, headers: Record<string, string>) => {
+        try {
+          return await fetch(target, { method: "POST", body: payload, headers, signal: AbortSignal.timeout(10000) });
+        } catch {
+          throw new Error(`Unable to connect to OAuth server at "${url}" (system setting OAuth20IdentityServerUrl)`);
+        }
+      };
+      if (!/^https?:\/\//.test(url)) throw new Error(`Unable to connect to OAuth server at "${url}" (system setting OAuth20IdentityServerUrl)`);
+      const form = new URLSearchParams({ grant_type: "client_credentials", client_id: await settingPlain("OAuth20IdentityServerClientId"), client_secret: await settingPlain("OAuth20IdentityServerClientSecret"), scope });
+      const token = await post(`${url}/connect/token`, form.toString(), { "Content-Type": "application/x-www-form-urlencoded" });
+      const tokenBody = (await token.json().catch(() => ({}))) as { access_token?: string };
+      if (!token.ok || !tokenBody.access_token) throw new Error(check);
+      const answer = await post(`${url}${path}`, JSON.stringify(body), { "Content-Type": "application/json", Authorization: `Bearer ${tokenBody.access_token}` });
+      if (!answer.ok) throw new Error(`Unexpected error: the Identity Service answered HTTP ${answer.status} to ${path}`);
+      return answer.json().catch(() => ({}));
+    },
   };
 
   const readBody = (req: http.IncomingMessage) =>
@@ -121,7 +171,6 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
       req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
       req.on("error", reject);
     });
-
   const cookiesOf = (req: http.IncomingMessage) => {
     const jar = new Map<string, string>();
     for (const part of (req.headers.cookie ?? "").split(";")) {
@@ -134,99 +183,163 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, record: RecordedRequest): Promise<void> => {
     const send = (status: number, body: unknown, headers: Record<string, string | string[]> = {}) => {
       record.status = status;
+      const text = typeof body === "string" && headers["Content-Type"]?.includes("html") ? body : JSON.stringify(body);
       res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", ...headers });
-      res.end(typeof body === "string" ? body : JSON.stringify(body));
+      res.end(text);
     };
-    const path = (req.url ?? "/").split("?")[0];
+    const path = record.path;
     const body = await readBody(req);
-    if (req.method === "POST" && path === LOGIN_PATH) {
+    if (req.method === "POST" && (path === LOGIN_PATH || path === `/0${LOGIN_PATH}`)) {
+      if (path !== LOGIN_PATH) return send(401, { Message: "Authentication failed.", StackTrace: null, ExceptionType: "System.Security.Authentication.AuthenticationException" });
       let creds: { UserName?: string; UserPassword?: string } = {};
       try {
         creds = JSON.parse(body);
       } catch {
         return send(400, { Code: 1, Message: "Bad request" });
       }
-      if (creds.UserName !== (options.username ?? "Supervisor") || creds.UserPassword !== (options.password ?? "Supervisor")) {
+      const user = await pool.query(`SELECT "Id"::text AS id FROM "SysAdminUnit" WHERE "Name" = $1 AND "SysAdminUnitTypeValue" = 4`, [creds.UserName ?? ""]);
+      if (creds.UserName !== (options.username ?? "Supervisor") || creds.UserPassword !== (options.password ?? "Supervisor") || !user.rowCount) {
         return send(200, { Code: 1, Message: "Either user name or password specified incorrectly or user does not exist.", Exception: null, PasswordChangeUrl: null, RedirectUrl: null });
       }
       const auth = randomBytes(24).toString("hex");
       const csrf = randomBytes(12).toString("base64url");
-      sessions.set(auth, { csrf });
-      return send(200, { Code: 0, Message: "", Exception: null, PasswordChangeUrl: null, RedirectUrl: null }, {
-        "Set-Cookie": [
-          `.ASPXAUTH=${auth}; path=/; HttpOnly`,
-          `BPMCSRF=${csrf}; path=/`,
-          `BPMLOADER=${randomBytes(8).toString("hex")}; path=/; HttpOnly`,
-          `UserName=${encodeURIComponent(creds.UserName ?? "")}; path=/`,
-        ],
-      });
+      const userId = user.rows[0].id as string;
+      sessions.set(auth, { csrf, userId });
+      // A running Creatio evaluates (and caches) its features as the session starts.
+      await cachedFeature(userId, "OAuth20Integration");
+      const cookies = [`.ASPXAUTH=${auth}; path=${app || "/"}; HttpOnly`, `BPMCSRF=${csrf}; path=/`, `BPMLOADER=${randomBytes(8).toString("hex")}; path=${app || "/"}; HttpOnly`, `UserName=${encodeURIComponent(creds.UserName ?? "")}; path=/; HttpOnly`];
+      if (options.netCore) cookies.push(`CsrfToken=${csrf}; path=/; HttpOnly`);
+      return send(200, { Code: 0, Message: "", Exception: null, PasswordChangeUrl: null, RedirectUrl: null }, { "Set-Cookie": cookies });
     }
-    const prefix = `${appPrefix()}${DATA_SERVICE}`;
-    if (req.method !== "POST" || !path.startsWith(prefix)) return send(404, { message: "Not found" });
-    const operation = path.slice(prefix.length);
+    if (!path.startsWith(`${app}/`)) return send(404, { message: "Not found" });
+    const route = path.slice(app.length);
     const cookies = cookiesOf(req);
     const session = sessions.get(cookies.get(".ASPXAUTH") ?? "");
-    if (!session) return send(401, { message: "Unauthorized" });
-    if (req.headers.bpmcsrf !== session.csrf || cookies.get("BPMCSRF") !== session.csrf) return send(403, { message: "CSRF token is missing or invalid" });
-    let payload: any;
-    try {
-      payload = JSON.parse(body);
-    } catch {
-      return send(400, { success: false, errorInfo: { message: "Bad JSON" } });
+    if (!session) {
+      if (route.includes(".svc/")) return send(401, { Message: "Authentication failed.", StackTrace: null, ExceptionType: "System.Security.Authentication.AuthenticationException" });
+      const loginPage = options.netCore ? "/Login/Login.html" : "/0/Login/NuiLogin.aspx";
+      if (options.expiredAnswer === "loginPage") return send(200, `<!DOCTYPE html><html><head><title>Creatio</title></head><body><form action="${loginPage}"></form></body></html>`, { "Content-Type": "text/html; charset=utf-8" });
+      return send(302, `<html><head><title>Object moved</title></head><body><h2>Object moved to <a href="${loginPage}?ReturnUrl=${encodeURIComponent(path)}">here</a>.</h2></body></html>`, {
+        "Content-Type": "text/html; charset=utf-8",
+        Location: `${loginPage}?ReturnUrl=${encodeURIComponent(path)}`,
+      });
     }
-    if (operation === "PostSysSettingsValues") {
-      const values: Record<string, unknown> = payload?.sysSettingsValues ?? {};
-      Object.assign(record, { codes: Object.keys(values) });
-      const saveResult: Record<string, boolean> = {};
-      for (const [code, value] of Object.entries(values)) {
-        const row = await settingRow(code);
-        if (!row || options.saveResult?.[code] === false) {
-          saveResult[code] = false;
-          continue;
-        }
-        const text = value === null || value === undefined ? "" : String(value);
-        const stored = row.type === "SecureText" && text !== "" ? encrypt(text) : text;
-        if (row.valueId) {
-          await pool.query(`UPDATE "SysSettingsValue" SET "TextValue" = $2, "ModifiedOn" = now() WHERE "Id" = $1`, [row.valueId, stored]);
-        } else {
-          await pool.query(
-            `INSERT INTO "SysSettingsValue" ("Id", "CreatedOn", "ModifiedOn", "SysSettingsId", "SysAdminUnitId", "IsDef", "TextValue") VALUES ($1, now(), now(), $2, $3, true, $4)`,
-            [randomUUID(), row.id, ALL_EMPLOYEES_ID, stored],
-          );
-        }
-        saveResult[code] = true;
+    if (req.headers.bpmcsrf !== session.csrf) return send(401, { Message: "Authentication failed.", StackTrace: null, ExceptionType: "System.Security.Authentication.AuthenticationException" });
+    let payload: any = {};
+    if (req.method === "POST") {
+      try {
+        payload = JSON.parse(body || "{}");
+      } catch {
+        return send(500, { Message: "The server encountered an error processing the request." });
       }
-      return send(200, { success: Object.values(saveResult).every(Boolean), saveResult, rowsAffected: -1, responseStatus: null });
     }
-    if (operation === "QuerySysSettings") {
-      const codes: string[] = Array.isArray(payload?.sysSettingsNameCollection) ? payload.sysSettingsNameCollection : [];
-      const values: Record<string, unknown> = {};
-      const notFoundSettings: string[] = [];
-      for (const code of codes) {
-        const row = await settingRow(code);
-        if (!row) {
-          notFoundSettings.push(code);
-          continue;
+
+    if (route.startsWith("/DataService/json/SyncReply/") && req.method === "POST") {
+      const operation = route.slice("/DataService/json/SyncReply/".length);
+      Object.assign(record, { operation, entity: payload?.rootSchemaName });
+      const refusal = options.refuse?.(record);
+      if (refusal) return send(200, failureEnvelope("SecurityException", refusal));
+      if (operation === "PostSysSettingsValues") {
+        const values: Record<string, unknown> = payload?.sysSettingsValues ?? {};
+        const saveResult: Record<string, boolean> = {};
+        for (const [code, value] of Object.entries(values)) {
+          const row = await settingRow(code);
+          if (!row || options.saveResult?.[code] === false) {
+            saveResult[code] = false;
+            continue;
+          }
+          const text = value === null || value === undefined ? "" : String(value);
+          const stored = row.type === "SecureText" && text !== "" ? encrypt(text) : text;
+          if (row.valueId) await pool.query(`UPDATE "SysSettingsValue" SET "TextValue" = $2, "ModifiedOn" = now() WHERE "Id" = $1`, [row.valueId, stored]);
+          else {
+            await pool.query(`INSERT INTO "SysSettingsValue" ("Id", "CreatedOn", "ModifiedOn", "SysSettingsId", "SysAdminUnitId", "IsDef", "TextValue") VALUES (gen_random_uuid(), now(), now(), $1, $2, true, $3)`, [
+              row.id,
+              ALL_EMPLOYEES_ID,
+              stored,
+            ]);
+          }
+          saveResult[code] = true;
         }
-        const value = row.type === "SecureText" ? null : row.text ?? null;
-        values[code] = { code, value, displayValue: value ?? "", dataValueTypeName: row.type, isCacheable: true };
+        const refused = Object.values(saveResult).some((v) => !v);
+        // Creatio's top-level success is false even when every value was saved (clio's fixtures show it).
+        return send(200, { saveResult, rowsAffected: -1, nextPrcElReady: false, success: false, ...(refused ? { responseStatus: { ErrorCode: "", Message: "denied", Errors: [] } } : {}) });
       }
-      return send(200, { success: true, values, notFoundSettings });
+      if (operation === "QuerySysSettings") {
+        const codes: string[] = Array.isArray(payload?.sysSettingsNameCollection) ? payload.sysSettingsNameCollection : [];
+        const values: Record<string, unknown> = {};
+        const notFoundSettings: string[] = [];
+        for (const code of codes) {
+          const row = await settingRow(code);
+          if (!row) {
+            notFoundSettings.push(code);
+            continue;
+          }
+          // SecureText never leaves Creatio in plain text; what Creatio sends instead is not known, so nothing.
+          const value = row.type === "SecureText" ? null : (row.text ?? null);
+          values[code] = { id: row.id, name: row.name, code, isCacheable: true, value, displayValue: value ?? "", dataValueType: SETTING_TYPES[row.type] ?? 1, typeName: row.type };
+        }
+        return send(200, { values, notFoundSettings, restrictedSettings: [], success: true, rowsAffected: -1, nextPrcElReady: false });
+      }
+      return send(200, await runDataServiceQuery(pool, operation, payload, { encrypt }));
     }
-    return send(404, { message: `Unknown operation ${operation}` });
+    if (route.startsWith("/rest/FeatureService/")) {
+      const rest = route.slice("/rest/FeatureService/".length);
+      Object.assign(record, { operation: rest.split("/")[0] });
+      if (req.method === "GET" && rest.startsWith("ClearFeaturesCacheForAllUsers")) {
+        const name = decodeURIComponent(rest.slice("ClearFeaturesCacheForAllUsers".length).replace(/^\//, ""));
+        for (const k of [...featureCache.keys()]) if (!name || k.endsWith(`|${name}`)) featureCache.delete(k);
+        return send(200, name ? `Cache cleared for feature ${name}` : "Cache cleared for all features");
+      }
+      if (req.method === "POST" && rest === "GetFeatureState") return send(200, { FeatureState: await cachedFeature(session.userId, String(payload?.code ?? "")) });
+      return send(404, { Message: "Endpoint not found." });
+    }
+    if (route.startsWith("/rest/OAuthConfigService/") && req.method === "POST") {
+      const method = route.slice("/rest/OAuthConfigService/".length);
+      Object.assign(record, { operation: method });
+      const impl = OAUTH_METHODS[method];
+      if (!impl) return send(404, { Message: "Endpoint not found." });
+      const refusal = options.refuse?.(record);
+      if (refusal) return send(200, { [`${method}Result`]: failedResult("SecurityException", refusal) });
+      if (method !== "GetClientSecret" && (await cachedFeature(session.userId, "OAuth20Integration")) !== 1) {
+        return send(200, { [`${method}Result`]: failedResult(null, OAUTH_DISABLED_MESSAGE) });
+      }
+      const requestName = OAUTH_REQUEST_NAMES[method];
+      const dto = requestName ? payload?.[requestName] : payload;
+      return send(200, { [`${method}Result`]: await impl({ pool, body: dto ?? {}, userId: session.userId, identityService }) });
+    }
+    return send(404, { Message: "Endpoint not found." });
   };
 
+  const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     const record: RecordedRequest = { method: req.method ?? "", path: (req.url ?? "/").split("?")[0], status: 0 };
     requests.push(record);
-    handle(req, res, record).catch((e) => {
-      record.status = 500;
-      if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
-      res.end(JSON.stringify({ message: String(e) }));
-    });
+    handle(req, res, record)
+      .catch((e) => {
+        record.status = 500;
+        if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ Message: String(e) }));
+      })
+      .finally(() => {
+        if (options.expireSessionsAfter?.(record)) sessions.clear();
+        if (options.dieAfter?.(record)) void kill();
+      });
+  });
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  let alive = true;
+  const kill = async () => {
+    if (!alive) return;
+    alive = false;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+  };
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -240,11 +353,15 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
       if (row.text === null) return null;
       return row.type === "SecureText" && row.text !== "" ? decrypt(row.text) : row.text;
     },
+    expireSessions: () => sessions.clear(),
+    kill,
+    async revive() {
+      if (alive) return;
+      await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+      alive = true;
+    },
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await kill();
       await pool.end();
     },
   };

@@ -1,8 +1,11 @@
 /**
- * A stand-in for Creatio's Identity Service (IdentityServer4) with just what readiness checks use,
- * per /work/shared/DESIGN.md: `GET /.well-known/openid-configuration` (JSON with `issuer` and
- * `token_endpoint`) and `POST /connect/token` with `grant_type=client_credentials` (form body
- * `client_id`, `client_secret`): 200 with an `access_token`, or 400 `{"error":"invalid_client"}`.
+ * A stand-in for Creatio's Identity Service (IdentityServer4) with what this package and Creatio use:
+ * `GET /.well-known/openid-configuration` (JSON with `issuer` and `token_endpoint`), `POST
+ * /connect/token` with `grant_type=client_credentials` (form body `client_id`, `client_secret`): 200
+ * with an `access_token`, or 400 `{"error":"invalid_client"}`; and the API Creatio calls with such a
+ * token when it registers its default resource (`POST /api/OwnedResources/register`, recorded in
+ * `resources`). Further API routes can be added through `apiRoutes`. The real service's API paths
+ * are known only from names in Creatio's assemblies; this is the stand-in's own contract.
  *
  * Knobs for the cases a deployment meets: a slow start (503 for the first N ms or requests), a
  * service that accepts connections but never answers, HTTPS with a self-signed certificate (its PEM
@@ -27,6 +30,8 @@ export interface IdentityServiceStandInOptions {
   neverAnswer?: boolean;
   /** Serve HTTPS with a fresh self-signed certificate for 127.0.0.1 and localhost. */
   readonly https?: boolean;
+  /** More API routes (`POST /api/...` with a bearer token): path → handler(body, clientId of the token). */
+  apiRoutes?: Record<string, (body: any, clientId: string) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }>>;
 }
 
 export interface IdentityServiceStandIn {
@@ -38,6 +43,8 @@ export interface IdentityServiceStandIn {
   readonly requests: Array<{ method: string; path: string; status: number }>;
   /** How many tokens were issued. */
   tokensIssued(): number;
+  /** Resources registered through the API (Creatio's default resource), by Name. */
+  readonly resources: Array<{ Name: string; DisplayName?: string; registeredBy: string }>;
   stop(): Promise<void>;
 }
 
@@ -67,6 +74,8 @@ export async function startIdentityServiceStandIn(options: IdentityServiceStandI
   const started = Date.now();
   const requests: Array<{ method: string; path: string; status: number }> = [];
   let issued = 0;
+  const tokens = new Map<string, string>();
+  const resources: Array<{ Name: string; DisplayName?: string; registeredBy: string }> = [];
   let url = "";
   const valid = (id: string, secret: string) =>
     options.isValidClient ? options.isValidClient(id, secret) : (options.clients ?? []).some((c) => c.clientId === id && c.secret === secret);
@@ -99,7 +108,29 @@ export async function startIdentityServiceStandIn(options: IdentityServiceStandI
         if (form.get("grant_type") !== "client_credentials") return send(400, { error: "unsupported_grant_type" });
         if (!valid(form.get("client_id") ?? "", form.get("client_secret") ?? "")) return send(400, { error: "invalid_client" });
         issued++;
-        return send(200, { access_token: randomBytes(24).toString("hex"), expires_in: 3600, token_type: "Bearer", scope: "IdentityServerApi" });
+        const token = randomBytes(24).toString("hex");
+        tokens.set(token, form.get("client_id") ?? "");
+        return send(200, { access_token: token, expires_in: 3600, token_type: "Bearer", scope: form.get("scope") ?? "IdentityServerApi" });
+      }
+      if (req.method === "POST" && record.path.startsWith("/api/")) {
+        const clientId = tokens.get(String(req.headers.authorization ?? "").replace(/^Bearer /, ""));
+        if (clientId === undefined) return send(401, { error: "invalid_token" });
+        let body: any = {};
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+        } catch {
+          return send(400, { error: "invalid_request" });
+        }
+        if (record.path === "/api/OwnedResources/register") {
+          if (resources.some((r) => r.Name === body?.Name)) return send(409, { error: "resource_exists" });
+          resources.push({ Name: String(body?.Name ?? ""), DisplayName: body?.DisplayName, registeredBy: clientId });
+          return send(200, {});
+        }
+        const route = options.apiRoutes?.[record.path];
+        if (route) {
+          void Promise.resolve(route(body, clientId)).then((r) => send(r.status, r.body), (e) => send(500, { error: String(e) }));
+          return;
+        }
       }
       return send(404, { error: "not_found" });
     });
@@ -129,6 +160,7 @@ export async function startIdentityServiceStandIn(options: IdentityServiceStandI
     options,
     requests,
     tokensIssued: () => issued,
+    resources,
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

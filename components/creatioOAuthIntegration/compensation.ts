@@ -1,0 +1,103 @@
+/**
+ * Putting Creatio back. There is no transaction over HTTP, so every change the steps made is undone
+ * by another call, in reverse order; an undo that cannot finish (Creatio went away halfway) becomes
+ * Pulumi's partial-state error, so the stack's state records what is still changed and a later
+ * `pulumi up`, `refresh` or `destroy` knows what to put back. Every undo is idempotent: running it
+ * again after it partly ran, or for a change that never reached Creatio, does no harm.
+ */
+import { OAUTH_SETTING_CODES } from "../../lib/creatio/constants";
+import { deleteFeatureState, insertFeatureState, setFeatureState } from "../../lib/creatio/entities";
+import { clearFeatureCache, postSysSettingsValues } from "../../lib/creatio/services";
+import { CreatioClient } from "../../lib/creatio/session";
+import { messageOf } from "../../lib/redact";
+import { FoundSetting } from "./state";
+import { FeatureChange } from "./steps";
+
+/** One undo: what it puts back, and how. `optional` ones only warn when they fail. */
+export interface UndoAction {
+  readonly label: string;
+  readonly optional?: boolean;
+  run(): Promise<void>;
+}
+
+/** Runs the actions last-first, all of them even after a failure; returns what was and was not put back. */
+export async function runUndo(actions: readonly UndoAction[]): Promise<{ done: string[]; failed: string[]; warnings: string[] }> {
+  const done: string[] = [];
+  const failed: string[] = [];
+  const warnings: string[] = [];
+  for (const action of [...actions].reverse()) {
+    try {
+      await action.run();
+      done.push(action.label);
+    } catch (e) {
+      (action.optional ? warnings : failed).push(`${action.label}: ${messageOf(e)}`);
+    }
+  }
+  return { done, failed, warnings };
+}
+
+/** Undoes a feature change: added rows deleted, switched-on rows back to their state, removed rows added back. */
+export function undoFeatureChange(client: CreatioClient, featureId: string, change: FeatureChange): UndoAction[] {
+  const actions: UndoAction[] = [];
+  for (const row of change.removed) {
+    actions.push({ label: `state row ${row.id} added back`, run: () => insertFeatureState(client, row.id, featureId, row.sysAdminUnitId, row.featureState === 1) });
+  }
+  for (const row of change.switchedOn) {
+    actions.push({ label: `state row ${row.id} back to ${row.featureState}`, run: async () => void (await setFeatureState(client, row.id, row.featureState === 1)) });
+  }
+  for (const row of change.inserted) {
+    actions.push({ label: `added state row ${row.id} deleted`, run: () => deleteFeatureState(client, row.id) });
+  }
+  return actions;
+}
+
+/** Clears the feature cache after feature rows were put back; a failure only warns (the rows are right). */
+export function clearCacheAfterUndo(client: CreatioClient): UndoAction {
+  return { label: "feature cache cleared", optional: true, run: () => clearFeatureCache(client) };
+}
+
+/** Writes settings back; a refused code fails the action. */
+export function putBackSettings(client: CreatioClient, values: Record<string, string>): UndoAction {
+  return {
+    label: `${Object.keys(values).join(", ")} put back`,
+    async run() {
+      const { saved, message } = await postSysSettingsValues(client, values);
+      const refused = Object.keys(values).filter((c) => !saved[c]);
+      if (refused.length > 0) throw new Error(`Creatio refused to save ${refused.join(", ")}${message ? ` (${message})` : ""}`);
+    },
+  };
+}
+
+/**
+ * The values that put `codes` back as found. The URL and client id go back to their plain values;
+ * an empty setting gets "". The secret can only be emptied: Creatio never gives it back, so a
+ * secret that had a value is reported in `lostSecret` for the caller to say so.
+ */
+export function foundSettingValues(found: readonly FoundSetting[], codes: readonly string[]): { values: Record<string, string>; lostSecret: boolean } {
+  const values: Record<string, string> = {};
+  let lostSecret = false;
+  for (const code of codes) {
+    const setting = found.find((s) => s.code === code);
+    if (code === OAUTH_SETTING_CODES.clientSecret) {
+      values[code] = "";
+      lostSecret = !!setting?.hadValue;
+    } else {
+      values[code] = setting?.value ?? "";
+    }
+  }
+  return { values, lostSecret };
+}
+
+/** The warning for a secret that cannot be restored. */
+export const LOST_SECRET_WARNING =
+  `${OAUTH_SETTING_CODES.clientSecret} had a value before this stack set it, and Creatio never returns it, so it was emptied ` +
+  "rather than restored: enter the earlier secret again in Creatio's System settings if Creatio is to use the earlier Identity Service.";
+
+/**
+ * Pulumi's partial-state error for a dynamic provider: a failure that carries the resource's id and
+ * properties, which the provider host sends as `ErrorResourceInitFailed`, so the engine records the
+ * resource with those properties instead of forgetting what was changed.
+ */
+export function partialStateError(message: string, id: string, properties: Record<string, unknown>): Error {
+  return Object.assign(new Error(message), { id, properties, reasons: [message] });
+}

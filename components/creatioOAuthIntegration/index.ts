@@ -1,0 +1,100 @@
+/**
+ * CreatioOAuthIntegration switches a running Creatio over to the Identity Service through Creatio's
+ * own HTTP API, as an administrator: it enables the `OAuth20Integration` feature (and clears
+ * Creatio's feature cache, so no restart is needed), writes the three OAuth20IdentityServer*
+ * system settings (Creatio encrypts the secret) and creates the default OAuth resource; on delete it
+ * puts back what it found. Any Creatio database engine; no database credentials.
+ * See docs/creatio-integration.md for exactly what it touches and how to roll back.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { creatioOAuthIntegrationProvider } from "./provider";
+import { SECRET_OUTPUTS } from "./state";
+
+export { creatioOAuthIntegrationProvider } from "./provider";
+export type { IntegrationInputs } from "./inputs";
+export type { IntegrationState as CreatioOAuthIntegrationOutputs, FoundSetting } from "./state";
+export type { FeatureStateRow } from "../../lib/creatio/entities";
+
+/** The Pulumi type token of the resource (what a mock engine records). */
+export const CREATIO_OAUTH_INTEGRATION_TYPE = "pulumi-nodejs:dynamic/creatio-identity:CreatioOAuthIntegration";
+
+/** Output properties that carry a secret (the client secret, the Creatio password, the settings as found). */
+export const CREATIO_OAUTH_INTEGRATION_SECRET_OUTPUTS = SECRET_OUTPUTS;
+
+/** The connection to Creatio's API, as resource arguments. */
+export interface CreatioConnectionArgs {
+  /** Creatio's base URL, without `/0`. */
+  readonly url: pulumi.Input<string>;
+  /** A Creatio administrator (a user with the CanManageSolution right), e.g. Supervisor. */
+  readonly username: pulumi.Input<string>;
+  /** That user's password (pass a secret). */
+  readonly password: pulumi.Input<string>;
+  /** false (default): .NET Framework Creatio, app under `{url}/0`; true: .NET 6/8 Creatio. */
+  readonly netCore?: pulumi.Input<boolean>;
+}
+
+export interface CreatioOAuthIntegrationArgs {
+  /** The URL Creatio uses to reach the Identity Service (written to OAuth20IdentityServerUrl). */
+  readonly identityServerUrl: pulumi.Input<string>;
+  /** The Identity Service client Creatio uses (OAuth20IdentityServerClientId). */
+  readonly clientId: pulumi.Input<string>;
+  /** That client's secret (OAuth20IdentityServerClientSecret; pass a secret). */
+  readonly clientSecret: pulumi.Input<string>;
+  /** How to reach Creatio's API. */
+  readonly creatio: pulumi.Input<CreatioConnectionArgs>;
+  /** SysAdminUnit ids (roles or users) to enable OAuth20Integration for. Default: All employees. */
+  readonly featureAdminUnitIds?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Create Creatio's default OAuth resource ("Application access") when it has none. Default true. */
+  readonly createDefaultResource?: pulumi.Input<boolean>;
+  /** How long to wait for the Identity Service to issue a token. Default 300. */
+  readonly readinessTimeoutSeconds?: pulumi.Input<number>;
+  /** CA certificate (PEM) to trust for the Identity Service's HTTPS, e.g. a self-signed one. */
+  readonly identityServerCaPem?: pulumi.Input<string>;
+  /** The Identity Service URL as the machine running Pulumi reaches it, if not identityServerUrl. */
+  readonly identityServerCheckUrl?: pulumi.Input<string>;
+}
+
+/**
+ * Enables Creatio's OAuth20Integration feature, points Creatio's OAuth20IdentityServer* settings at
+ * the Identity Service and creates the default OAuth resource; `pulumi destroy` puts back what it
+ * found. Make it depend on the Identity Service container (`dependsOn`): it waits for a token
+ * anyway, but not forever.
+ */
+export class CreatioOAuthIntegration extends pulumi.dynamic.Resource {
+  declare public readonly identityServerUrl: pulumi.Output<string>;
+  declare public readonly clientId: pulumi.Output<string>;
+  declare public readonly featureId: pulumi.Output<string>;
+  /** SysAdminUnitId → OAuth20Integration state, as Creatio has it now. */
+  declare public readonly featureStates: pulumi.Output<Record<string, number>>;
+  declare public readonly previousFeatureStates: pulumi.Output<Array<{ id: string; sysAdminUnitId: string; featureState: number }>>;
+  declare public readonly insertedFeatureStateIds: pulumi.Output<string[]>;
+  declare public readonly settingsWritten: pulumi.Output<string[]>;
+  /** Name of Creatio's default OAuth resource (null when it has none). */
+  declare public readonly defaultResource: pulumi.Output<string | null>;
+  /** Name of the default OAuth resource this stack created (null when one was there before). */
+  declare public readonly createdDefaultResource: pulumi.Output<string | null>;
+
+  // `declare`: with ES2022 class fields a plain field declaration would overwrite, after super(),
+  // the outputs pulumi.CustomResource has just set.
+  constructor(name: string, args: CreatioOAuthIntegrationArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      creatioOAuthIntegrationProvider,
+      name,
+      {
+        ...args,
+        featureId: undefined,
+        featureStates: undefined,
+        previousFeatureStates: undefined,
+        insertedFeatureStateIds: undefined,
+        settingsWritten: undefined,
+        previousSettings: undefined,
+        defaultResource: undefined,
+        createdDefaultResource: undefined,
+        complete: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: CREATIO_OAUTH_INTEGRATION_SECRET_OUTPUTS }),
+      "creatio-identity",
+      "CreatioOAuthIntegration",
+    );
+  }
+}

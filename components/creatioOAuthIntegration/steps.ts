@@ -1,0 +1,170 @@
+/**
+ * The steps that switch Creatio over, each one thing done through Creatio's API. A step never
+ * throws: it returns what it did and, when it failed, the error, so that a step that fails halfway
+ * still tells the caller exactly what to put back (compensation.ts).
+ */
+import { OAUTH_FEATURE_CODE, OAUTH_SETTING_CODES, OAUTH_SETTING_CODE_LIST } from "../../lib/creatio/constants";
+import {
+  defaultOAuthResource,
+  deleteFeatureState,
+  FeatureStateRow,
+  featureStateRows,
+  findFeatureId,
+  insertFeatureState,
+  missingAdminUnits,
+  setFeatureState,
+  settingHasValue,
+} from "../../lib/creatio/entities";
+import { callOAuthConfigService, clearFeatureCache, postSysSettingsValues, querySysSettings } from "../../lib/creatio/services";
+import { CreatioClient } from "../../lib/creatio/session";
+import { messageOf } from "../../lib/redact";
+import { FoundSetting } from "./state";
+
+/** What a step did, and its error when it failed. */
+export interface StepResult<T> {
+  readonly did: T;
+  readonly error?: Error;
+}
+
+function failed<T>(did: T, e: unknown): StepResult<T> {
+  return { did, error: e instanceof Error ? e : new Error(messageOf(e)) };
+}
+
+/** Creatio as found before anything is changed. */
+export interface FoundInCreatio {
+  readonly featureId: string;
+  readonly rows: FeatureStateRow[];
+  readonly settings: FoundSetting[];
+  readonly defaultResource: string | null;
+}
+
+/**
+ * Reads what is there (step 3): the feature by code, its state rows, that the target units exist,
+ * the three settings (the secret only as "had a value or not"), whether a default resource exists.
+ * Throws, naming the problem, before anything is changed.
+ */
+export async function readCreatio(client: CreatioClient, targets: readonly string[]): Promise<FoundInCreatio> {
+  const featureId = await findFeatureId(client, OAUTH_FEATURE_CODE);
+  if (!featureId) {
+    throw new Error(
+      `Creatio has no feature with Code '${OAUTH_FEATURE_CODE}': this Creatio version does not ship the OAuth 2.0 integration ` +
+        `(the Identity Service needs Creatio 8.0.8 or later), or the user cannot read features. Nothing was changed in Creatio.`,
+    );
+  }
+  const rows = await featureStateRows(client, featureId);
+  const withRow = new Set(rows.map((r) => r.sysAdminUnitId));
+  const missingUnits = await missingAdminUnits(client, targets.filter((u) => !withRow.has(u)));
+  if (missingUnits.length > 0) {
+    throw new Error(`featureAdminUnitIds: Creatio has no role or user (SysAdminUnit) with Id ${missingUnits.join(", ")}. Fix the ids or leave featureAdminUnitIds out for All employees. Nothing was changed in Creatio.`);
+  }
+  const { values, notFound } = await querySysSettings(client, OAUTH_SETTING_CODE_LIST);
+  if (notFound.length > 0) {
+    throw new Error(`Creatio has no system setting ${notFound.join(", ")} (or user may not read it): this Creatio version does not support the Identity Service integration. Nothing was changed in Creatio.`);
+  }
+  const text = (v: unknown) => (v === undefined || v === null ? null : String(v));
+  const secretHadValue = await settingHasValue(client, OAUTH_SETTING_CODES.clientSecret);
+  const settings: FoundSetting[] = [
+    { code: OAUTH_SETTING_CODES.url, value: text(values[OAUTH_SETTING_CODES.url]), hadValue: !!text(values[OAUTH_SETTING_CODES.url]) },
+    { code: OAUTH_SETTING_CODES.clientId, value: text(values[OAUTH_SETTING_CODES.clientId]), hadValue: !!text(values[OAUTH_SETTING_CODES.clientId]) },
+    { code: OAUTH_SETTING_CODES.clientSecret, value: null, hadValue: secretHadValue },
+  ];
+  return { featureId, rows, settings, defaultResource: await defaultOAuthResource(client) };
+}
+
+/** What enabling the feature changed. */
+export interface FeatureChange {
+  /** Rows switched on, with the state they had. */
+  readonly switchedOn: FeatureStateRow[];
+  /** Rows added (recorded before each insert is sent: an answer lost on the way still counts). */
+  readonly inserted: FeatureStateRow[];
+  /** Rows this stack had added earlier for units no longer targeted, deleted now (with their state). */
+  readonly removed: FeatureStateRow[];
+}
+
+/**
+ * Step 4: every state row of the feature to on, a new row (on) for each target unit without one,
+ * and rows this stack added for units no longer targeted deleted. New row ids come from `newId`.
+ */
+export async function enableFeature(
+  client: CreatioClient,
+  featureId: string,
+  rows: readonly FeatureStateRow[],
+  targets: readonly string[],
+  ownRowsToDrop: readonly string[],
+  newId: () => string,
+): Promise<StepResult<FeatureChange>> {
+  const did: { switchedOn: FeatureStateRow[]; inserted: FeatureStateRow[]; removed: FeatureStateRow[] } = { switchedOn: [], inserted: [], removed: [] };
+  try {
+    for (const row of rows.filter((r) => ownRowsToDrop.includes(r.id))) {
+      await deleteFeatureState(client, row.id);
+      did.removed.push(row);
+    }
+    for (const row of rows.filter((r) => r.featureState !== 1 && !ownRowsToDrop.includes(r.id))) {
+      did.switchedOn.push(row);
+      if ((await setFeatureState(client, row.id, true)) === 0) throw new Error(`the state row ${row.id} is gone (Creatio changed no row); run pulumi up again`);
+    }
+    const withRow = new Set(rows.filter((r) => !ownRowsToDrop.includes(r.id)).map((r) => r.sysAdminUnitId));
+    for (const unit of targets.filter((u) => !withRow.has(u))) {
+      const row = { id: newId(), sysAdminUnitId: unit, featureState: 1 };
+      did.inserted.push(row);
+      await insertFeatureState(client, row.id, featureId, unit, true);
+    }
+    return { did };
+  } catch (e) {
+    return failed(did, new Error(`Enabling ${OAUTH_FEATURE_CODE} failed: ${messageOf(e)}`));
+  }
+}
+
+/** Step 4b: clear Creatio's feature cache, so a running Creatio (and OAuthConfigService) sees the states. */
+export async function clearFeatures(client: CreatioClient): Promise<StepResult<boolean>> {
+  try {
+    await clearFeatureCache(client);
+    return { did: true };
+  } catch (e) {
+    return failed(false, new Error(`Clearing Creatio's feature cache failed: ${messageOf(e)}`));
+  }
+}
+
+/**
+ * Step 5: the three settings through PostSysSettingsValues, trusting `saveResult` per code. `did` is
+ * the codes that may now hold the new value: the saved ones, or all of them when the call itself
+ * failed (what was saved is then unknown).
+ */
+export async function writeSettings(client: CreatioClient, values: Record<string, string>, username: string): Promise<StepResult<string[]>> {
+  const codes = Object.keys(values);
+  let saved: Record<string, boolean>;
+  let message: string | undefined;
+  try {
+    ({ saved, message } = await postSysSettingsValues(client, values));
+  } catch (e) {
+    return failed(codes, new Error(`Writing the system settings failed: ${messageOf(e)}`));
+  }
+  const written = codes.filter((c) => saved[c]);
+  const refused = codes.filter((c) => !saved[c]);
+  if (refused.length === 0) return { did: written };
+  return failed(
+    written,
+    new Error(
+      `Creatio refused to save the system setting ${refused.join(", ")} (PostSysSettingsValues saveResult false${message ? `: ${message}` : ""}). ` +
+        `Check in Creatio's System settings that it exists and that user "${username}" may change it.`,
+    ),
+  );
+}
+
+/**
+ * Step 6: Creatio's default OAuth resource ("Application access"), which every integrated
+ * application needs: `OAuthConfigService/AddDefaultResource` with `{}` → `{AddDefaultResourceResult:{scope,...}}`;
+ * `scope` is the new OAuthResource's Name (Creatio's `OAuthConfigService.OAuth20.cs` `CreateResource`).
+ * Not idempotent, so callers look for one first. `did` is the resource's name when one now exists
+ * that the call made (also after an answer lost on the way), else null.
+ */
+export async function addDefaultResource(client: CreatioClient): Promise<StepResult<string | null>> {
+  try {
+    const result = await callOAuthConfigService(client, "AddDefaultResource", {});
+    return { did: typeof result.scope === "string" && result.scope ? result.scope : ((await defaultOAuthResource(client)) ?? null) };
+  } catch (e) {
+    const made = await defaultOAuthResource(client).catch(() => null);
+    const hint = /Feature-EnableOAuth20Integration|OAuth 2\.0/.test(messageOf(e)) ? " (Creatio still sees OAuth20Integration as off for this user: its feature cache was not cleared, or the user has no enabled role)" : "";
+    return failed(made, new Error(`Creating Creatio's default OAuth resource failed: ${messageOf(e)}${hint}`));
+  }
+}
