@@ -226,10 +226,9 @@ export const CONFIG_KEYS = {
     type: "boolean", default: false, example: "true",
     description: "creatioIntegration: true for Creatio on .NET 6/8 (API at the site root); false for .NET Framework (API under /0).",
   },
-  creatioDatabaseUrl: {
-    type: "string", secret: true, example: "postgres://creatio:...@db.example.com:5432/creatio",
-    description: "creatioIntegration: Creatio's own PostgreSQL database as a postgres:// URL (to enable the feature).",
-    check: (v: string) => (/^postgres(ql)?:\/\//.test(v) ? undefined : "must be a postgres:// URL"),
+  creatioCreateDefaultResource: {
+    type: "boolean", default: true, example: "false",
+    description: "creatioIntegration: create Creatio's default OAuth resource (\"Application access\", which integrated applications need) when it has none.",
   },
   creatioFeatureAdminUnitIds: {
     type: "array", default: ["a29a3ba5-4b0d-de11-9a51-005056c00008"], example: "[\"a29a3ba5-4b0d-de11-9a51-005056c00008\"]",
@@ -249,6 +248,11 @@ export const CONFIG_KEYS = {
 } satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** Keys earlier versions read, with why they are gone: a stack that still sets one is told so and how to remove it. */
+export const RETIRED_KEYS: Readonly<Record<string, string>> = {
+  creatioDatabaseUrl: "the Creatio integration now works through Creatio's API alone (any database engine, no database credentials).",
+};
 
 /** A secret config value: only ever handed on as a Pulumi secret. */
 export type Secret = pulumi.Output<string>;
@@ -285,7 +289,7 @@ export interface StackConfig {
     readonly username: string;
     readonly password: Secret;
     readonly netCore: boolean;
-    readonly databaseUrl: Secret;
+    readonly createDefaultResource: boolean;
     readonly featureAdminUnitIds: string[];
     readonly identityServerUrl: string;
     readonly readinessTimeoutSeconds: number;
@@ -349,7 +353,9 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   for (const fullKey of Object.keys(raw.values)) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
-    if (!(key in CONFIG_KEYS)) {
+    if (key in RETIRED_KEYS) {
+      problems.push(`${fullKey}: is no longer used: ${RETIRED_KEYS[key]} Remove it with \`pulumi config rm ${key}\`.`);
+    } else if (!(key in CONFIG_KEYS)) {
       const near = nearestKey(key);
       problems.push(`${fullKey}: unknown key.${near ? ` Did you mean ${near}?` : ""} Remove it with \`pulumi config rm ${key}\`; the README lists every key.`);
     }
@@ -489,15 +495,14 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
 
   // Creatio integration.
   let creatio: StackConfig["creatio"];
-  const creatioKeys: ConfigKey[] = ["creatioPassword", "creatioDatabaseUrl", "creatioNetCore", "creatioFeatureAdminUnitIds", "identityServerUrlForCreatio", "readinessTimeoutSeconds", "creatioUsername"];
+  const creatioKeys: ConfigKey[] = ["creatioPassword", "creatioCreateDefaultResource", "creatioNetCore", "creatioFeatureAdminUnitIds", "identityServerUrlForCreatio", "readinessTimeoutSeconds", "creatioUsername"];
   if (typed.creatioIntegration) {
     need("creatioPassword", "when creatioIntegration is true");
-    need("creatioDatabaseUrl", "when creatioIntegration is true");
     creatio = {
       username: typed.creatioUsername,
       password: secret("creatioPassword") ?? pulumi.secret(""),
       netCore: typed.creatioNetCore,
-      databaseUrl: secret("creatioDatabaseUrl") ?? pulumi.secret(""),
+      createDefaultResource: typed.creatioCreateDefaultResource,
       featureAdminUnitIds: typed.creatioFeatureAdminUnitIds,
       identityServerUrl: typed.identityServerUrlForCreatio ?? publicUrl,
       readinessTimeoutSeconds: typed.readinessTimeoutSeconds,

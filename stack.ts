@@ -44,6 +44,10 @@ export interface CreatioIntegrationSummary {
   /** Rows the step inserted (deleted again on destroy). */
   readonly insertedFeatureStateIds: string[];
   readonly settingsWritten: string[];
+  /** Name of Creatio's default OAuth resource (null when it has none). */
+  readonly defaultResource: string | null;
+  /** Name of the default OAuth resource this stack created (null when one was there before). */
+  readonly createdDefaultResource: string | null;
 }
 
 /** Builds every resource of the stack under one name prefix. */
@@ -139,15 +143,23 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
         identityServerCaPem: config.certificate.kind === "selfSigned" ? certificate.certificatePem : undefined,
         clientId: client.clientId,
         clientSecret: client.clientSecret,
-        creatio: { url: config.creatioUrl, username: c.username, password: c.password, netCore: c.netCore, databaseConnectionString: c.databaseUrl },
+        creatio: { url: config.creatioUrl, username: c.username, password: c.password, netCore: c.netCore },
         featureAdminUnitIds: c.featureAdminUnitIds,
+        createDefaultResource: c.createDefaultResource,
         readinessTimeoutSeconds: c.readinessTimeoutSeconds,
       },
       { dependsOn: [service] },
     );
     creatioIntegration = pulumi
-      .all([integration.featureId, integration.featureStates, integration.insertedFeatureStateIds, integration.settingsWritten])
-      .apply(([featureId, featureStates, insertedFeatureStateIds, settingsWritten]) => ({ featureId, featureStates, insertedFeatureStateIds, settingsWritten }));
+      .all([integration.featureId, integration.featureStates, integration.insertedFeatureStateIds, integration.settingsWritten, integration.defaultResource, integration.createdDefaultResource])
+      .apply(([featureId, featureStates, insertedFeatureStateIds, settingsWritten, defaultResource, createdDefaultResource]) => ({
+        featureId,
+        featureStates,
+        insertedFeatureStateIds,
+        settingsWritten,
+        defaultResource,
+        createdDefaultResource,
+      }));
   }
 
   return {

@@ -16,6 +16,7 @@ import {
 import {
   certificateDaysLeftViolations,
   databaseTlsViolations,
+  creatioApiTlsViolations,
   DEFAULT_MIN_CERTIFICATE_DAYS_LEFT,
   DEFAULT_PRODUCTION_STACKS,
   identityServiceHttpsViolations,
@@ -141,6 +142,15 @@ export const databaseTlsInProduction: ResourceValidationPolicy = {
   validateResource: resourceRule((r, args) => databaseTlsViolations(r, stackContext(args.getConfig<ProductionStacksConfig>()))),
 };
 
+export const creatioApiTlsInProduction: ResourceValidationPolicy = {
+  name: "creatio-api-tls-in-production",
+  description: "On production stacks the Creatio integration reaches Creatio's API over https:// (it logs in as an administrator and writes the client secret).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  configSchema: productionStacksSchema,
+  validateResource: resourceRule((r, args) => creatioApiTlsViolations(r, stackContext(args.getConfig<ProductionStacksConfig>()))),
+};
+
 /**
  * @pulumi/policy 1.21 shows a validation every secret as plain text, with no mark, so a validation
  * cannot tell a secret from a plain value; only a remediation receives the marks. This policy is
@@ -171,6 +181,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   noSelfSignedCertificateInProduction,
   certificateDaysLeft,
   databaseTlsInProduction,
+  creatioApiTlsInProduction,
   sensitiveValuesAreSecrets,
   oneIdentityServicePerCreatio,
 ];

@@ -380,29 +380,12 @@ export function sqlClientTlsProblem(connectionString: string): string | undefine
   return undefined;
 }
 
-/** Why a postgres:// URL (node-postgres, libpq) runs without TLS, or undefined. */
-export function postgresUrlTlsProblem(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
-  const sslmode = (parsed.searchParams.get("sslmode") ?? "").toLowerCase();
-  if (sslmode === "disable") return "sets sslmode=disable";
-  if (sslmode === "allow") return "sets sslmode=allow, which tries an unencrypted connection first";
-  const ssl = (parsed.searchParams.get("ssl") ?? "").toLowerCase();
-  if (ssl === "false" || ssl === "0") return `sets ssl=${ssl}`;
-  return undefined;
-}
-
 const USE_TLS =
   "Use TLS: for PostgreSQL `SSL Mode=Require` or `VerifyFull` (`pulumi config set databaseSslMode verify-full` with databaseMode server), for MS SQL `Encrypt=true`; or fix databaseConnectionString.";
 
 /**
  * On production stacks, no database connection may turn TLS off: the Identity Service container's
- * `PostgresConnection`/`MsSqlConnection`, IdentityClientSync's connection string, and the Creatio
- * database URL of the Creatio integration.
+ * `PostgresConnection`/`MsSqlConnection` and IdentityClientSync's connection string.
  */
 export function databaseTlsViolations(r: PlainResource, ctx: StackContext): Violation[] {
   if (!isProductionStack(ctx)) return [];
@@ -423,17 +406,31 @@ export function databaseTlsViolations(r: PlainResource, ctx: StackContext): Viol
       const problem = provider === "MsSqlServer" ? sqlClientTlsProblem(cs) : npgsqlTlsProblem(cs);
       if (problem) found.push({ where: `the connection string of ${label(r)} (the Identity Service database)`, problem });
     }
-  } else if (r.type === RESOURCE_TYPES.creatioIntegration) {
-    const creatio = known(r.props.creatio, "creatio");
-    const url = creatio && typeof creatio === "object" ? (creatio as { databaseConnectionString?: unknown }).databaseConnectionString : undefined;
-    const problem = typeof url === "string" ? postgresUrlTlsProblem(url) : undefined;
-    if (problem) {
-      found.push({ where: `the Creatio database URL of ${label(r)} (creatioDatabaseUrl)`, problem });
-    }
   }
   return found.map(({ where, problem }) => ({
     message: `${production}, but ${where} ${problem}: database passwords and the tokens the Identity Service stores would cross the network unencrypted. ${USE_TLS}`,
   }));
+}
+
+// --- creatio-api-tls-in-production ---------------------------------------------------------------
+
+/**
+ * On production stacks, the Creatio integration reaches Creatio's API over https://: it logs in as
+ * an administrator and writes the client secret, both of which would otherwise cross the network in
+ * plain text.
+ */
+export function creatioApiTlsViolations(r: PlainResource, ctx: StackContext): Violation[] {
+  if (!isProductionStack(ctx) || r.type !== RESOURCE_TYPES.creatioIntegration) return [];
+  const creatio = known(r.props.creatio, "creatio");
+  const url = creatio && typeof creatio === "object" ? (creatio as { url?: unknown }).url : undefined;
+  if (typeof url !== "string" || !/^http:\/\//i.test(url)) return [];
+  return [
+    {
+      message:
+        `Stack "${ctx.stack}" is a production stack (policy config productionStacks), but ${label(r)} reaches Creatio's API at ${url.replace(/\/+$/, "")} over http://: ` +
+        "the administrator's password and the client secret would cross the network unencrypted. Serve Creatio over HTTPS and `pulumi config set creatioUrl https://...`.",
+    },
+  ];
 }
 
 // --- sensitive-values-are-secrets ---------------------------------------------------------------

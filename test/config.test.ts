@@ -134,14 +134,27 @@ describe("stack config", () => {
     expect(problems({ certificateDnsNames: "localhost" })).toEqual([expect.stringMatching(/certificateDnsNames: must be a list of strings .*YAML list/)]);
   });
 
-  it("requires Creatio's credentials when the integration is on", () => {
-    expect(problems({ creatioIntegration: "true" })).toEqual([
-      expect.stringMatching(/creatioPassword: is required when creatioIntegration is true/),
-      expect.stringMatching(/creatioDatabaseUrl: is required when creatioIntegration is true/),
-    ]);
+  it("requires the Creatio administrator's password when the integration is on, and nothing of Creatio's database", () => {
+    expect(problems({ creatioIntegration: "true" })).toEqual([expect.stringMatching(/creatioPassword: is required when creatioIntegration is true/)]);
     expect(problems({ creatioPassword: "pw" }, ["creatioPassword"])).toEqual([expect.stringMatching(/creatioPassword: is only used when creatioIntegration is true/)]);
-    const cfg = parse({ creatioIntegration: "true", creatioPassword: "pw", creatioDatabaseUrl: "postgres://u:p@h/db" }, ["creatioPassword", "creatioDatabaseUrl"]);
-    expect(cfg.creatio).toMatchObject({ username: "Supervisor", netCore: false, identityServerUrl: "https://localhost:8443", featureAdminUnitIds: ["a29a3ba5-4b0d-de11-9a51-005056c00008"] });
+    const cfg = parse({ creatioIntegration: "true", creatioPassword: "pw" }, ["creatioPassword"]);
+    expect(cfg.creatio).toEqual({
+      username: "Supervisor",
+      password: expect.anything(),
+      netCore: false,
+      createDefaultResource: true,
+      identityServerUrl: "https://localhost:8443",
+      featureAdminUnitIds: ["a29a3ba5-4b0d-de11-9a51-005056c00008"],
+      readinessTimeoutSeconds: 300,
+    });
+    expect(parse({ creatioIntegration: "true", creatioPassword: "pw", creatioCreateDefaultResource: "false" }, ["creatioPassword"]).creatio?.createDefaultResource).toBe(false);
+  });
+
+  it("tells a stack that still sets creatioDatabaseUrl that it is no longer used, and how to remove it, without echoing it", () => {
+    const found = problems({ creatioIntegration: "true", creatioPassword: "pw", creatioDatabaseUrl: "postgres://c:dbpw@h/db" }, ["creatioPassword", "creatioDatabaseUrl"]);
+    expect(found).toEqual([expect.stringContaining("creatio-identity:creatioDatabaseUrl: is no longer used: the Creatio integration now works through Creatio's API alone")]);
+    expect(found[0]).toContain("`pulumi config rm creatioDatabaseUrl`");
+    expect(found[0]).not.toContain("dbpw");
   });
 
   it("rejects rotation of a supplied secret and clashing ports", () => {
@@ -203,7 +216,7 @@ describe("examples/Pulumi.prod.yaml", () => {
     fs.writeFileSync(path.join(dir, "certs", "identity.pfx"), "not read by validation");
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries<any>(doc.config)) values[k.replace(`${PROJECT}:`, "")] = String(v);
-    const secrets = { certificatePassword: "pw", databaseAdminPassword: "pw", redisConnection: "r:6379", creatioPassword: "pw", creatioDatabaseUrl: "postgres://u:p@h/db" };
+    const secrets = { certificatePassword: "pw", databaseAdminPassword: "pw", redisConnection: "r:6379", creatioPassword: "pw" };
     const cfg = parse({ ...values, ...secrets }, Object.keys(secrets), dir);
     expect(cfg.database.mode).toBe("server");
     expect(cfg.certificate.kind).toBe("supplied");

@@ -25,6 +25,7 @@ import {
   certificateDaysLeftViolations,
   creatioKey,
   databaseTlsViolations,
+  creatioApiTlsViolations,
   ENV,
   httpsPortsOf,
   identityServiceHttpsViolations,
@@ -290,19 +291,24 @@ describe("database-tls-in-production", () => {
     noSecretIn(vs);
   });
 
-  it("reports the client sync's connection string and the Creatio database URL", () => {
+  it("reports the client sync's connection string", () => {
     const sync: PlainResource = { type: RESOURCE_TYPES.identityClientSync, urn: urn(RESOURCE_TYPES.identityClientSync, "s"), name: "s", props: { dbProvider: "Postgres", connectionString: pg("Disable") } };
     expect(messages(databaseTlsViolations(sync, { stack: "prod" }))).toEqual([expect.stringContaining('the connection string of "s" (the Identity Service database) sets SSL Mode=Disable')]);
+  });
+
+  it("reports a Creatio integration that reaches Creatio's API over http:// on production only", () => {
     const integration = (url: string): PlainResource => ({
       type: RESOURCE_TYPES.creatioIntegration,
       urn: urn(RESOURCE_TYPES.creatioIntegration, "i"),
       name: "i",
-      props: { creatio: { url: "https://c.example.com", password: "creatio-pw", databaseConnectionString: url } },
+      props: { creatio: { url, username: "Supervisor", password: "creatio-pw" } },
     });
-    const vs = databaseTlsViolations(integration("postgres://c:dbpw@db:5432/creatio?sslmode=disable"), { stack: "prod" });
-    expect(messages(vs)).toEqual([expect.stringContaining('the Creatio database URL of "i" (creatioDatabaseUrl) sets sslmode=disable')]);
+    const vs = creatioApiTlsViolations(integration("http://creatio.example.com/"), { stack: "prod" });
+    expect(messages(vs)).toEqual([expect.stringContaining('"i" reaches Creatio\'s API at http://creatio.example.com over http://')]);
     noSecretIn(vs);
-    expect(databaseTlsViolations(integration("postgres://c:dbpw@db:5432/creatio?sslmode=verify-full"), { stack: "prod" })).toEqual([]);
+    expect(creatioApiTlsViolations(integration("https://creatio.example.com"), { stack: "prod" })).toEqual([]);
+    expect(creatioApiTlsViolations(integration("http://creatio.example.com"), { stack: "dev" })).toEqual([]);
+    expect(() => creatioApiTlsViolations({ ...integration("x"), props: { creatio: UNKNOWN_STRING } }, { stack: "prod" })).toThrow(UnknownValue);
   });
 
   it("cannot judge a connection string not known yet", () => {
@@ -433,6 +439,7 @@ function allViolations(resources: PlainResource[], stack: string, minDaysLeft = 
   return [
     ...resources.flatMap((r) => identityServiceHttpsViolations(r)),
     ...resources.flatMap((r) => databaseTlsViolations(r, ctx)),
+    ...resources.flatMap((r) => creatioApiTlsViolations(r, ctx)),
     ...selfSignedCertificateViolations(resources, ctx),
     ...certificateDaysLeftViolations(resources, { minDaysLeft, now: NOW }),
     ...oneIdentityServicePerCreatioViolations(resources),
@@ -454,19 +461,18 @@ describe("the rules over what the stack program registers", () => {
     expect(allViolations(resources, "prod")).toEqual([expect.stringContaining('"creatio-identity-certificate-cert" is a self-signed certificate')]);
   });
 
-  it("pass the Creatio integration's secrets and find a Creatio database URL without TLS on production", async () => {
-    const creatio = { creatioIntegration: "true", creatioPassword: "creatio-pw", creatioUrl: "https://creatio.example.com" };
-    const secrets = ["creatioPassword", "creatioDatabaseUrl"];
-    const ok = await stackResources("prod", { ...creatio, creatioDatabaseUrl: "postgres://c:dbpw@creatio-db:5432/creatio?sslmode=require" }, secrets);
+  it("pass the Creatio integration's secrets and find an http:// Creatio on production", async () => {
+    const creatio = { creatioIntegration: "true", creatioPassword: "creatio-pw" };
+    const ok = await stackResources("prod", { ...creatio, creatioUrl: "https://creatio.example.com" }, ["creatioPassword"]);
     const integration = ok.find((r) => r.type === RESOURCE_TYPES.creatioIntegration);
     expect(integration).toBeDefined();
     expect(resourcesWithPlainSecrets(ok)).toEqual([]);
     expect(allViolations(ok, "prod").filter((m) => !m.includes("self-signed"))).toEqual([]);
 
-    const plain = await stackResources("prod", { ...creatio, creatioDatabaseUrl: "postgres://c:dbpw@creatio-db:5432/creatio?sslmode=disable" }, secrets);
+    const plain = await stackResources("prod", { ...creatio, creatioUrl: "http://creatio.example.com" }, ["creatioPassword"]);
     const tls = allViolations(plain, "prod").filter((m) => !m.includes("self-signed"));
-    expect(tls).toEqual([expect.stringContaining("(creatioDatabaseUrl) sets sslmode=disable")]);
-    for (const m of tls) expect(m).not.toContain("dbpw");
+    expect(tls).toEqual([expect.stringContaining("reaches Creatio's API at http://creatio.example.com over http://")]);
+    for (const m of tls) expect(m).not.toContain("creatio-pw");
   });
 });
 
@@ -589,6 +595,7 @@ describe("the policy pack, run as the Pulumi CLI runs it", () => {
       "no-self-signed-certificate-in-production",
       "certificate-days-left",
       "database-tls-in-production",
+      "creatio-api-tls-in-production",
       "sensitive-values-are-secrets",
       "one-identity-service-per-creatio",
     ]);

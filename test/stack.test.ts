@@ -129,10 +129,10 @@ describe("ordering of the client sync and the container", () => {
 });
 
 describe("the Creatio integration", () => {
-  const creatioConfig = { creatioIntegration: "true", creatioPassword: "creatio-pw", creatioDatabaseUrl: "postgres://c:dbpw@creatio-db:5432/creatio", creatioUrl: "https://creatio.example.com" };
+  const creatioConfig = { creatioIntegration: "true", creatioPassword: "creatio-pw", creatioUrl: "https://creatio.example.com" };
 
   it("reports identityServerUrlForCreatio in creatioSettings when Creatio reaches the service by another URL", async () => {
-    const { resources, resolved } = await runStack({ ...creatioConfig, identityServerUrlForCreatio: "http://creatio-identity-service" }, ["creatioPassword", "creatioDatabaseUrl"]);
+    const { resources, resolved } = await runStack({ ...creatioConfig, identityServerUrlForCreatio: "http://creatio-identity-service" }, ["creatioPassword"]);
     const integration = only(resources, CREATIO_OAUTH_INTEGRATION_TYPE, "creatio-identity-creatio-oauth");
     expect(integration.inputs.identityServerUrl).toBe("http://creatio-identity-service");
     expect(integration.inputs.identityServerCheckUrl).toBe("https://localhost:8443");
@@ -151,13 +151,21 @@ describe("the Creatio integration", () => {
     const resources = installMocks({
       fakers: {
         "pulumi-nodejs:dynamic:Resource": dynamicFaker,
-        [CREATIO_OAUTH_INTEGRATION_TYPE]: (a) => ({ ...a.inputs, featureId: "f836e885-8e51-44dd-879c-37c901210874", featureStates: { u: 1 }, insertedFeatureStateIds: ["i1"], settingsWritten: ["OAuth20IdentityServerUrl"] }),
+        [CREATIO_OAUTH_INTEGRATION_TYPE]: (a) => ({
+          ...a.inputs,
+          featureId: "f836e885-8e51-44dd-879c-37c901210874",
+          featureStates: { u: 1 },
+          insertedFeatureStateIds: ["i1"],
+          settingsWritten: ["OAuth20IdentityServerUrl"],
+          defaultResource: "ApplicationAccess_1",
+          createdDefaultResource: "ApplicationAccess_1",
+        }),
       },
       delays: { "creatio-identity-service-container": 300 },
       events,
     });
     const full = Object.fromEntries(Object.entries(creatioConfig).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-    const config = parseStackConfig({ values: full, secretKeys: new Set([`${PROJECT}:creatioPassword`, `${PROJECT}:creatioDatabaseUrl`]), projectDir });
+    const config = parseStackConfig({ values: full, secretKeys: new Set([`${PROJECT}:creatioPassword`]), projectDir });
     const outputs = createIdentityStack(config);
     const summary = await valueOf(outputs.creatioIntegration!);
     await settle();
@@ -170,14 +178,22 @@ describe("the Creatio integration", () => {
       clientSecret: "p".repeat(32),
       featureAdminUnitIds: ["a29a3ba5-4b0d-de11-9a51-005056c00008"],
       readinessTimeoutSeconds: 300,
-      creatio: { url: "https://creatio.example.com", username: "Supervisor", password: "creatio-pw", netCore: false, databaseConnectionString: "postgres://c:dbpw@creatio-db:5432/creatio" },
+      createDefaultResource: true,
+      creatio: { url: "https://creatio.example.com", username: "Supervisor", password: "creatio-pw", netCore: false },
     });
     expect(integration.inputs.identityServerCaPem).toMatch(/BEGIN CERTIFICATE/);
     expect(integration.secretInputs.has("clientSecret")).toBe(true);
     expect(integration.secretInputs.has("creatio")).toBe(true);
     // The output for Creatio's settings names the same URL the integration writes.
     expect((await valueOf(outputs.creatioSettings)).OAuth20IdentityServerUrl).toBe(integration.inputs.identityServerUrl);
-    expect(summary).toEqual({ featureId: "f836e885-8e51-44dd-879c-37c901210874", featureStates: { u: 1 }, insertedFeatureStateIds: ["i1"], settingsWritten: ["OAuth20IdentityServerUrl"] });
+    expect(summary).toEqual({
+      featureId: "f836e885-8e51-44dd-879c-37c901210874",
+      featureStates: { u: 1 },
+      insertedFeatureStateIds: ["i1"],
+      settingsWritten: ["OAuth20IdentityServerUrl"],
+      defaultResource: "ApplicationAccess_1",
+      createdDefaultResource: "ApplicationAccess_1",
+    });
   });
 });
 
