@@ -33,7 +33,9 @@ import { CreatioOAuthIntegration } from "../components/creatioOAuthIntegration";
 import { buildClientsJson } from "../lib/clientsJson";
 import { npgsqlConnectionString } from "../lib/connectionString";
 import { CLIENT_CHILD_TABLES } from "../lib/identityClientSql";
-import { ALL_EMPLOYEES_ID, SYSTEM_ADMINISTRATORS_ID, OAUTH_SETTING_CODES } from "../lib/creatioFeatureSql";
+import { ALL_EMPLOYEES_ID, SYSTEM_ADMINISTRATORS_ID, OAUTH_SETTING_CODES } from "../lib/creatio/constants";
+import { connectCreatio } from "../lib/creatio/session";
+import { postSysSettingsValues } from "../lib/creatio/services";
 import { readPfx } from "../lib/pfx";
 import { adminUrl, createTestDatabase, query, TestDatabase } from "../test/support/pg";
 import { CreatioStandIn, loadCreatioFixture, startCreatioStandIn } from "../test/support/creatioStandIn";
@@ -94,7 +96,10 @@ let firstSeededRowId: number;
 let pfxBase64 = "";
 
 /** What the next program run uses: the client secret is rotated by changing it. */
-const desired = { clientSecret: FIRST_SECRET };
+const desired = { clientSecret: FIRST_SECRET, featureAdminUnitIds: [ALL_EMPLOYEES_ID] };
+const SUPERVISOR_ID = "7f3b869f-34f3-4f20-ab4d-7480a5fdf647";
+/** The default OAuth resource the first `up` made in Creatio. */
+let createdDefaultResource = "";
 /** How often the program's container stand-in seeded clients (what it inserted, per run). */
 const containerStarts: string[][] = [];
 const timings: Array<[string, number]> = [];
@@ -124,7 +129,9 @@ async function program(): Promise<Record<string, unknown>> {
     identityServerUrl,
     clientId: CLIENT_ID,
     clientSecret: pulumi.secret(desired.clientSecret),
-    creatio: { url: creatio.url, username: "Supervisor", password: pulumi.secret(CREATIO_PASSWORD), databaseConnectionString: pulumi.secret(creatioDbUrl) },
+    // Creatio's API only: the stack holds no credentials of Creatio's database.
+    creatio: { url: creatio.url, username: "Supervisor", password: pulumi.secret(CREATIO_PASSWORD) },
+    featureAdminUnitIds: desired.featureAdminUnitIds,
     readinessTimeoutSeconds: 60,
   });
   return {
@@ -135,6 +142,7 @@ async function program(): Promise<Record<string, unknown>> {
     removedClientIds: sync.removedClientIds,
     featureStates: integration.featureStates,
     insertedFeatureStateIds: integration.insertedFeatureStateIds,
+    createdDefaultResource: integration.createdDefaultResource,
   };
 }
 
@@ -275,7 +283,8 @@ interface CreatioRows {
 async function creatioRows(): Promise<CreatioRows> {
   return {
     states: await query(creatioDbUrl, `SELECT "Id"::text, "SysAdminUnitId"::text, "FeatureId"::text, "FeatureState" FROM "AdminUnitFeatureState" ORDER BY "Id"`),
-    values: await query(creatioDbUrl, `SELECT "Id"::text, "SysSettingsId"::text, "SysAdminUnitId"::text, "TextValue" FROM "SysSettingsValue" ORDER BY "Id"`),
+    // As Creatio means them: a setting put back to "" through its API is the same as one without a value row.
+    values: await query(creatioDbUrl, `SELECT "SysSettingsId"::text, "SysAdminUnitId"::text, "TextValue" FROM "SysSettingsValue" WHERE "TextValue" <> '' ORDER BY "SysSettingsId"`),
     features: await query(creatioDbUrl, `SELECT "Id"::text, "Code" FROM "Feature" ORDER BY "Id"`),
   };
 }
@@ -395,8 +404,13 @@ suite(`the package's dynamic resources under the Pulumi engine${TOOLS_PROBLEM ? 
       removedClientIds: false,
       featureStates: false,
       insertedFeatureStateIds: false,
+      createdDefaultResource: false,
     });
     pfxBase64 = outputs.pfxBase64.value;
+    // The default OAuth resource: made in Creatio, which registered it at the Identity Service with the stack's client.
+    createdDefaultResource = outputs.createdDefaultResource.value;
+    expect(await query(creatioDbUrl, `SELECT "Name", "IsDefault" FROM "OAuthResource"`)).toEqual([{ Name: createdDefaultResource, IsDefault: true }]);
+    expect(identity.resources).toEqual([expect.objectContaining({ Name: createdDefaultResource, registeredBy: CLIENT_ID })]);
     // The PFX is real: it opens with the password and holds the certificate.
     const opened = readPfx(Buffer.from(pfxBase64, "base64"), PFX_PASSWORD);
     expect(new X509Certificate(opened.certificatePem).fingerprint256).toBe(new X509Certificate(certPem).fingerprint256);
@@ -441,7 +455,9 @@ suite(`the package's dynamic resources under the Pulumi engine${TOOLS_PROBLEM ? 
   it("4. refresh shows drift made behind the engine's back, and up repairs it", async () => {
     // Someone switches the feature off for System administrators and points Creatio elsewhere.
     await query(creatioDbUrl, `UPDATE "AdminUnitFeatureState" SET "FeatureState" = 0 WHERE "Id" = $1`, [SYSADMIN_ROW_ID]);
-    await query(creatioDbUrl, `UPDATE "SysSettingsValue" SET "TextValue" = $1 WHERE "SysSettingsId" = (SELECT "Id" FROM "SysSettings" WHERE "Code" = $2)`, [DRIFTED_URL, URL_CODE]);
+    // ... the way an administrator in Creatio's UI would: through Creatio's API.
+    const ui = await connectCreatio({ url: creatio.url, username: "Supervisor", password: CREATIO_PASSWORD, netCore: false, timeoutMs: 10000 });
+    expect((await postSysSettingsValues(ui, { [URL_CODE]: DRIFTED_URL })).saved[URL_CODE]).toBe(true);
 
     const refresh = recorder();
     const refreshed = await timed("4a. refresh (drift)", () => stack.refresh(refresh.opts));
@@ -510,20 +526,53 @@ suite(`the package's dynamic resources under the Pulumi engine${TOOLS_PROBLEM ? 
     for (const r of [preview, up]) expectNoSecretsIn(r.output, "engine output of rotation preview/up");
   });
 
-  it("6. destroy puts Creatio back as it was and the stack is removed", async () => {
+  it("6. Creatio going away halfway through an update leaves a partial state that the next up finishes", async () => {
+    // Enable the feature for Supervisor too; Creatio dies right after the new row is written, so
+    // the cache clear fails and so does the undo (deleting the row again).
+    desired.featureAdminUnitIds = [ALL_EMPLOYEES_ID, SUPERVISOR_ID];
+    creatio.options.dieAfter = (r) => r.operation === "InsertQuery";
+    const failing = recorder();
+    await expect(timed("6a. up (Creatio dies halfway)", () => stack.up(failing.opts))).rejects.toThrow(/Putting Creatio back did not finish/);
+    creatio.options.dieAfter = undefined;
+    await creatio.revive();
+    expectNoSecretsIn(failing.output, "engine output of the failed up");
+
+    // The engine kept the provider's partial state: marked incomplete, the row it added recorded,
+    // what create found first kept, and the secrets still encrypted.
+    const partial = await stateOf(NAMES.integration);
+    expect(partial.outputs.complete).toBe(false);
+    const added = (await query(creatioDbUrl, `SELECT "Id"::text AS id FROM "AdminUnitFeatureState" WHERE "SysAdminUnitId" = $1`, [SUPERVISOR_ID])).map((r) => r.id);
+    expect(added).toHaveLength(1);
+    expect(partial.outputs.insertedFeatureStateIds).toEqual(expect.arrayContaining(added));
+    expect(partial.outputs.previousFeatureStates).toEqual([{ id: SYSADMIN_ROW_ID, sysAdminUnitId: SYSTEM_ADMINISTRATORS_ID, featureState: 0 }]);
+    await expectStateHoldsNoPlaintextSecrets();
+
+    const finishing = recorder();
+    const finished = await timed("6b. up (finishes)", () => stack.up(finishing.opts));
+    expect(changesOf(finished.summary.resourceChanges)).toEqual({ update: 1 });
+    expect(await oauthFeatureStates()).toEqual({ [SYSTEM_ADMINISTRATORS_ID]: 1, [ALL_EMPLOYEES_ID]: 1, [SUPERVISOR_ID]: 1 });
+    expect((await stateOf(NAMES.integration)).outputs.complete).toBe(true);
+    const again = recorder();
+    expect(changesOf((await timed("6c. preview (no change)", () => stack.preview(again.opts))).changeSummary)).toEqual({});
+    for (const r of [finishing, again]) expectNoSecretsIn(r.output, "engine output after the partial state");
+  });
+
+  it("7. destroy puts Creatio back as it was and the stack is removed", async () => {
     const rec = recorder();
-    const result = await timed("6a. destroy", () => stack.destroy(rec.opts));
+    const result = await timed("7a. destroy", () => stack.destroy(rec.opts));
     expect(result.summary.result).toBe("succeeded");
     expect(opsByName(rec.events)).toEqual({ [NAMES.pfx]: "delete", [NAMES.sync]: "delete", [NAMES.integration]: "delete" });
     // Feature state rows and setting values exactly as the fixture had them (rows this stack inserted gone).
     expect(await creatioRows()).toEqual(creatioAsFound);
     expect(await creatio.settingValue(URL_CODE)).toBe("");
-    expect(await creatio.settingValue(SECRET_CODE)).toBeUndefined();
+    expect(await creatio.settingValue(SECRET_CODE)).toBe("");
+    // The default resource it created stays: Creatio forbids deleting OAuth resources.
+    expect(await query(creatioDbUrl, `SELECT "Name" FROM "OAuthResource"`)).toEqual([{ Name: createdDefaultResource }]);
     // IdentityClientSync's delete leaves the Identity Service's client alone (Creatio must not be cut off).
     expect((await storedClients(identityDbUrl)).get(CLIENT_ID)?.secretHashes).toEqual([hashClientSecret(SECOND_SECRET)]);
     expectNoSecretsIn(rec.output, "engine output of destroy");
 
-    await timed("6b. stack rm", () => stack.workspace.removeStack(STACK));
+    await timed("7b. stack rm", () => stack.workspace.removeStack(STACK));
     const stacks = await stack.workspace.listStacks();
     expect(stacks.map((s) => s.name)).not.toContain(STACK);
     expect(existsSync(join(backendDir, ".pulumi", "stacks", PROJECT, `${STACK}.json`))).toBe(false);
