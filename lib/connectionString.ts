@@ -234,6 +234,17 @@ export function pgClientConfig(npgsql: string): { host: string; port: number; da
   return { host: c.host, port: c.port, database: c.database, user: c.username, password: c.password, ...(ssl ? { ssl } : {}) };
 }
 
+/**
+ * Which PostgreSQL database an Npgsql connection string reaches, without credentials:
+ * `host:port/database` (host lower-cased, port defaulted to 5432). Two strings with the same
+ * identity reach the same database, whatever their password, quoting, key order or extra keys
+ * (`Timeout=`, pooling, SSL). Host names are compared as written: `localhost` and `127.0.0.1` differ.
+ */
+export function postgresDatabaseIdentity(npgsql: string): string {
+  const c = parseNpgsqlConnectionString(npgsql);
+  return `${c.host.trim().toLowerCase()}:${c.port}/${c.database}`;
+}
+
 /** The config key a supplied connection string comes from; errors name it. */
 export const SUPPLIED_CONNECTION_STRING_KEY = "databaseConnectionString";
 

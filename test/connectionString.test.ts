@@ -7,6 +7,7 @@ import {
   parseNpgsqlConnectionString,
   parseSqlClientConnectionString,
   pgClientConfig,
+  postgresDatabaseIdentity,
   quoteValue,
   sqlClientConnectionString,
   sslModeSettings,
@@ -163,6 +164,17 @@ describe("sslModeSettings", () => {
   test("unknown modes are refused", () => {
     expect(sslModeSettings("on")).toBeUndefined();
     expect(sslModeSettings("")).toBeUndefined();
+  });
+});
+
+describe("postgresDatabaseIdentity", () => {
+  test("names host:port/database, without the credentials, whatever the spelling", () => {
+    const base = npgsqlConnectionString({ host: "db.example.com", port: 5432, database: "identity", username: "is", password: "s3cret;=x" });
+    expect(postgresDatabaseIdentity(base)).toBe("db.example.com:5432/identity");
+    expect(postgresDatabaseIdentity(`Server=DB.Example.com;Database=identity;User ID=other;Pwd='x';Timeout=30;Pooling=false`)).toBe("db.example.com:5432/identity");
+    expect(postgresDatabaseIdentity(base)).not.toContain("s3cret");
+    // The database name is case-sensitive in PostgreSQL; the port counts.
+    expect(postgresDatabaseIdentity("Host=db;Port=5433;Database=Identity;Username=u")).toBe("db:5433/Identity");
   });
 });
 

@@ -71,6 +71,18 @@ describe("IdentityService", () => {
     expect(env.Logging__LogLevel__Default).toBe("Information");
   });
 
+  it("carries the client sync's reseed token in its environment, so a new token replaces the container", async () => {
+    const without = envMap((await build()).container.inputs.envs);
+    expect(without.CREATIO_IDENTITY_RESEED_TOKEN).toBeUndefined();
+    const first = envMap((await build({ reseedToken: pulumi.output("sync-id/1") })).container.inputs.envs);
+    const second = envMap((await build({ reseedToken: pulumi.output("sync-id/2") })).container.inputs.envs);
+    expect(first.CREATIO_IDENTITY_RESEED_TOKEN).toBe("sync-id/1");
+    expect(second.CREATIO_IDENTITY_RESEED_TOKEN).toBe("sync-id/2");
+    // Everything else is the same: only the token distinguishes the two containers.
+    expect({ ...second, CREATIO_IDENTITY_RESEED_TOKEN: "x" }).toEqual({ ...first, CREATIO_IDENTITY_RESEED_TOKEN: "x" });
+    expect(Object.keys(first)).toEqual([...Object.keys(without), "CREATIO_IDENTITY_RESEED_TOKEN"]);
+  });
+
   it("uploads the PFX where Kestrel reads it and publishes 443 and 80", async () => {
     const { container } = await build({ httpPort: 9080, httpsPort: 9443, listenAddress: "127.0.0.1" });
     expect(container.inputs.uploads).toEqual([expect.objectContaining({ file: "/https/aspnetapp.pfx", contentBase64: "UEZYLWJ5dGVz" })]);

@@ -112,6 +112,34 @@ describe("ordering of the client sync and the container", () => {
     expect(events.indexOf("done:creatio-identity-client-sync")).toBeLessThan(events.indexOf("start:creatio-identity-service-container"));
   });
 
+  it("feeds the sync's reseed token into the container, and tells the sync which database the container uses", async () => {
+    const run = async (token: string | undefined, values: Record<string, string> = {}) => {
+      const resources = installMocks({
+        fakers: {
+          "pulumi-nodejs:dynamic:Resource": dynamicFaker,
+          [IDENTITY_CLIENT_SYNC_TYPE]: (a) => ({ ...a.inputs, removedClientIds: [], ...(token ? { reseedToken: token } : {}) }),
+        },
+      });
+      const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
+      await valueOf(createIdentityStack(parseStackConfig({ values: full, secretKeys: new Set(), projectDir })).identityServiceUrl);
+      await settle();
+      const container = only(resources, "docker:index/container:Container", "creatio-identity-service-container");
+      const env = Object.fromEntries((container.inputs.envs as string[]).map((e) => [e.split("=")[0], e.slice(e.indexOf("=") + 1)]));
+      return { sync: only(resources, IDENTITY_CLIENT_SYNC_TYPE, "creatio-identity-client-sync"), env };
+    };
+    const before = await run(undefined);
+    expect(before.env.CREATIO_IDENTITY_RESEED_TOKEN).toBeUndefined();
+    const after = await run("sync-id/2");
+    expect(after.env.CREATIO_IDENTITY_RESEED_TOKEN).toBe("sync-id/2");
+    // The database as the container reaches it (not 127.0.0.1), in plain text: it holds no credential.
+    expect(after.sync.inputs.database).toBe("creatio-identity-service-db:5432/identity_service");
+    expect(after.sync.secretInputs.has("database")).toBe(false);
+    // Another published port changes how Pulumi gets in, not which database it is.
+    const otherPort = await run(undefined, { databaseHostPort: "55999" });
+    expect(otherPort.sync.inputs.connectionString).toMatch(/^Host=127\.0\.0\.1;Port=55999;/);
+    expect(otherPort.sync.inputs.database).toBe(after.sync.inputs.database);
+  });
+
   it("skips the sync for MS SQL, and config refuses rotation there", async () => {
     const { resources } = await runStack(
       { databaseMode: "connectionString", databaseProvider: "MsSqlServer", databaseConnectionString: "Server=sql,1433;Database=is;User Id=u;Password=x" },
