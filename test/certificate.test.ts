@@ -15,10 +15,9 @@ import { PFX_BUNDLE_TYPE } from "../components/pfxBundle";
 import { installMocks, only, RecordedResource, secretValueOf, settle, valueOf } from "./support/mocks";
 
 const FAKE_PFX = Buffer.from("fake pfx bytes").toString("base64");
-/** PfxBundle has Pulumi's generic dynamic type; it is the one named `<certificate>-pfx`. */
+/** The PfxBundle's outputs (it has a type of its own, `pulumi-nodejs:dynamic/creatio-identity:PfxBundle`). */
 const fakers = {
-  [PFX_BUNDLE_TYPE]: (a: pulumi.runtime.MockResourceArgs) =>
-    a.name.endsWith("-pfx") ? { pfxBase64: FAKE_PFX, notAfter: "2027-11-23T00:00:00.000Z", certificatePem: a.inputs.certificatePem } : {},
+  [PFX_BUNDLE_TYPE]: (a: pulumi.runtime.MockResourceArgs) => ({ pfxBase64: FAKE_PFX, notAfter: "2027-11-23T00:00:00.000Z", certificatePem: a.inputs.certificatePem }),
 };
 
 const PASSWORD_TYPE = "random:index/randomPassword:RandomPassword";

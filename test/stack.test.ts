@@ -6,17 +6,18 @@ import { installMocks, only, secretValueOf, valueOf, settle, RecordedResource, O
 import { parseStackConfig, PROJECT } from "../config";
 import { createIdentityStack } from "../stack";
 import { IDENTITY_CLIENT_SYNC_TYPE } from "../components/identityClientSync";
+import { PFX_BUNDLE_TYPE } from "../components/pfxBundle";
 import { CREATIO_OAUTH_INTEGRATION_TYPE } from "../components/creatioOAuthIntegration";
 
 const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
 fs.mkdirSync(path.join(projectDir, "IdentityService"));
 fs.writeFileSync(path.join(projectDir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
 
-/** Dynamic resources (the PFX bundle, the sync, the Creatio integration) get outputs from here. */
+/** The PFX bundle's outputs (the sync and the Creatio integration echo their inputs unless a test fakes them). */
 const dynamicFaker: OutputFaker = (a) => ({ pfxBase64: "UEZY", notAfter: "2027-11-23T00:00:00.000Z", certificatePem: "cert", ...a.inputs });
 
 async function runStack(values: Record<string, string> = {}, secretKeys: string[] = []) {
-  const resources = installMocks({ fakers: { "pulumi-nodejs:dynamic:Resource": dynamicFaker } });
+  const resources = installMocks({ fakers: { [PFX_BUNDLE_TYPE]: dynamicFaker } });
   const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
   const config = parseStackConfig({ values: full, secretKeys: new Set(secretKeys.map((k) => `${PROJECT}:${k}`)), projectDir });
   const outputs = createIdentityStack(config);
@@ -91,7 +92,7 @@ describe("ordering of the client sync and the container", () => {
     const events: string[] = [];
     const resources = installMocks({
       fakers: {
-        "pulumi-nodejs:dynamic:Resource": dynamicFaker,
+        [PFX_BUNDLE_TYPE]: dynamicFaker,
         [IDENTITY_CLIENT_SYNC_TYPE]: (a) => ({ ...a.inputs, clientsJson: `SYNCED:${a.inputs.clientsJson}`, removedClientIds: [] }),
       },
       delays: { "creatio-identity-client-sync": 300 },
@@ -116,7 +117,7 @@ describe("ordering of the client sync and the container", () => {
     const run = async (token: string | undefined, values: Record<string, string> = {}) => {
       const resources = installMocks({
         fakers: {
-          "pulumi-nodejs:dynamic:Resource": dynamicFaker,
+          [PFX_BUNDLE_TYPE]: dynamicFaker,
           [IDENTITY_CLIENT_SYNC_TYPE]: (a) => ({ ...a.inputs, removedClientIds: [], ...(token ? { reseedToken: token } : {}) }),
         },
       });
@@ -178,7 +179,7 @@ describe("the Creatio integration", () => {
     const events: string[] = [];
     const resources = installMocks({
       fakers: {
-        "pulumi-nodejs:dynamic:Resource": dynamicFaker,
+        [PFX_BUNDLE_TYPE]: dynamicFaker,
         [CREATIO_OAUTH_INTEGRATION_TYPE]: (a) => ({ ...a.inputs, featureId: "f836e885-8e51-44dd-879c-37c901210874", featureStates: { u: 1 }, insertedFeatureStateIds: ["i1"], settingsWritten: ["OAuth20IdentityServerUrl"] }),
       },
       delays: { "creatio-identity-service-container": 300 },
@@ -226,7 +227,7 @@ describe("index.ts", () => {
   });
 
   it("exports the documented outputs", async () => {
-    installMocks({ fakers: { "pulumi-nodejs:dynamic:Resource": dynamicFaker }, config: { image: "is:8.1" } });
+    installMocks({ fakers: { [PFX_BUNDLE_TYPE]: dynamicFaker }, config: { image: "is:8.1" } });
     let mod: Record<string, unknown> = {};
     jest.isolateModules(() => {
       mod = require("../index");
