@@ -62,7 +62,8 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     `${name}-certificate`,
     cert.kind === "selfSigned"
       ? { selfSigned: { dnsNames: cert.dnsNames, validityDays: cert.validityDays, earlyRenewalDays: cert.earlyRenewalDays } }
-      : { pfx: { base64: cert.pfxBase64, file: cert.pfxFile, password: cert.password } },
+      : // Config validation opened the PFX already: the component takes what it read and does not re-open it.
+        { pfx: { base64: cert.pfxBase64, file: cert.pfxFile, password: cert.password, contents: cert.contents } },
   );
 
   const db = config.database;

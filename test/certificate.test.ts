@@ -216,6 +216,20 @@ describe("supplied PFX", () => {
     expect(message).not.toContain(PASSWORD);
   });
 
+  it("takes pfx.contents from a caller that opened the PFX already, and does not open it again", async () => {
+    const { readPfx } = await import("../lib/pfx");
+    const contents = readPfx(pfxBytes, PASSWORD);
+    const opened = jest.spyOn(await import("../lib/pfx"), "readPfx");
+    try {
+      const { cert } = await run({ pfx: { base64: pfxBytes.toString("base64"), password: pulumi.secret(PASSWORD), contents } });
+      expect(await secretValueOf(cert.expiresAt)).toEqual({ value: notAfter, secret: false });
+      expect(await valueOf(cert.certificatePem)).toBe(contents.certificatePem);
+      expect(opened).not.toHaveBeenCalled();
+    } finally {
+      opened.mockRestore();
+    }
+  });
+
   it("rejects base64 that is not base64", () => {
     installMocks({ fakers });
     expect(errorOf(() => new Certificate("c", { pfx: { base64: "not*base64!", password: PASSWORD } }))).toMatch(/pfx.base64 is not base64/);

@@ -7,9 +7,12 @@ import { parseStackConfig, PROJECT } from "../config";
 import { createIdentityStack } from "../stack";
 import { IDENTITY_CLIENT_SYNC_TYPE } from "../components/identityClientSync";
 import { PFX_BUNDLE_TYPE } from "../components/pfxBundle";
+import * as pfxLib from "../lib/pfx";
+import { testCertificate, testPfx } from "./support/pfxFixtures";
 import { CREATIO_OAUTH_INTEGRATION_TYPE } from "../components/creatioOAuthIntegration";
 
 const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
+afterAll(() => fs.rmSync(projectDir, { recursive: true, force: true }));
 fs.mkdirSync(path.join(projectDir, "IdentityService"));
 fs.writeFileSync(path.join(projectDir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
 
@@ -210,6 +213,49 @@ describe("the Creatio integration", () => {
   });
 });
 
+describe("a supplied PFX", () => {
+  const PASSWORD = "Supplied-pfx-pw;42";
+  const notBefore = new Date(Date.now() - 86400000);
+  const notAfter = new Date(Math.floor((Date.now() + 300 * 86400000) / 1000) * 1000);
+  const pfx = testPfx(testCertificate("identity.example.com", notBefore, notAfter), PASSWORD).toString("base64");
+
+  it("is opened once, by config validation; the Certificate takes what it read instead of opening it again in an apply", async () => {
+    const opened = jest.spyOn(pfxLib, "readPfx");
+    try {
+      const { resolved } = await runStack({ certificatePfxBase64: pfx, certificatePassword: PASSWORD }, ["certificatePfxBase64", "certificatePassword"]);
+      expect(opened).toHaveBeenCalledTimes(1);
+      expect(resolved.certificateExpiresAt.value).toBe(notAfter.toISOString());
+    } finally {
+      opened.mockRestore();
+    }
+  });
+
+  it("with a wrong password, index.ts fails with one RunError naming certificatePassword, before any resource and with no unhandled rejection", async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (e: unknown) => rejections.push(e);
+    process.on("unhandledRejection", onRejection);
+    try {
+      const resources = installMocks({ config: { certificatePfxBase64: pfx, certificatePassword: "wrong-password", image: "is:8.1" }, secretKeys: ["certificatePfxBase64", "certificatePassword"] });
+      let error: unknown;
+      jest.isolateModules(() => {
+        try {
+          require("../index");
+        } catch (e) {
+          error = e;
+        }
+      });
+      await settle();
+      expect(pulumi.RunError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toMatch(/^Invalid configuration for stack \(1 problem\):\n {2}- creatio-identity:certificatePassword: does not open the certificatePfxBase64 value: the password is wrong/);
+      expect((error as Error).message).not.toContain("wrong-password");
+      expect(resources).toHaveLength(0);
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onRejection);
+    }
+  });
+});
+
 describe("index.ts", () => {
   it("fails on bad config before any resource is registered", async () => {
     const resources = installMocks({ config: { httpPort: "not-a-port" } });
@@ -223,6 +269,8 @@ describe("index.ts", () => {
     });
     await settle();
     expect(String(error)).toMatch(/creatio-identity:httpPort: must be a whole number/);
+    // Pulumi's RunError: the engine prints the message alone, without a stack trace.
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
     expect(resources).toHaveLength(0);
   });
 
