@@ -75,7 +75,7 @@ export const CONFIG_KEYS = {
   },
   rotation: {
     type: "string", example: "2026-11",
-    description: "Keeper for the generated client secret: change it (any new value) to rotate the secret on the next `pulumi up`.",
+    description: "Keeper for the generated client secret: change it (any new value) to rotate the secret on the next `pulumi up`. Removing it (`pulumi config rm rotation`) also rotates the secret.",
   },
   // --- The Identity Service container ------------------------------------------------------
   identityServiceSourceDir: {
