@@ -31,10 +31,14 @@ async function evaluateDevStack(): Promise<{ ms: number; resources: number }> {
   const started = performance.now();
   const { parseStackConfig } = await import("../config");
   const { createIdentityStack } = await import("../stack");
-  const outputs = createIdentityStack(parseStackConfig({ values: {}, secretKeys: new Set(), projectDir }));
-  await new Promise<void>((resolve) => pulumi.all(Object.values(outputs)).apply(() => resolve()));
-  await new Promise((r) => setTimeout(r, 50));
-  return { ms: performance.now() - started, resources: registered.length };
+  try {
+    const outputs = createIdentityStack(parseStackConfig({ values: {}, secretKeys: new Set(), projectDir }));
+    await new Promise<void>((resolve) => pulumi.all(Object.values(outputs)).apply(() => resolve()));
+    await new Promise((r) => setTimeout(r, 50));
+    return { ms: performance.now() - started, resources: registered.length };
+  } finally {
+    fs.rmSync(projectDir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {

@@ -7,6 +7,7 @@ import { IdentityService, IdentityServiceArgs } from "../components/identityServ
 
 const sourceDir = fs.mkdtempSync(path.join(os.tmpdir(), "is-src-"));
 fs.writeFileSync(path.join(sourceDir, "Dockerfile-OAuth"), "FROM scratch\n");
+afterAll(() => fs.rmSync(sourceDir, { recursive: true, force: true }));
 
 const baseArgs: IdentityServiceArgs = {
   sourceDir,
