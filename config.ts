@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { checkSuppliedConnectionString, DbProvider } from "./lib/connectionString";
+import { checkSuppliedConnectionString, DbProvider, POSTGRESQL_PROVIDER_SSL_MODES } from "./lib/connectionString";
 import { PfxContents } from "./lib/pfx";
 import { checkSuppliedPfx, decodePfxBase64 } from "./lib/suppliedPfx";
 
@@ -188,9 +188,11 @@ export const CONFIG_KEYS = {
     description: "databaseMode server: that role's password.",
   },
   databaseSslMode: {
-    type: "string", default: "prefer", example: "require",
-    description: "databaseMode server: libpq sslmode for Pulumi and the matching Npgsql SSL Mode for the Identity Service.",
-    check: oneOf(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
+    // Not prefer: it falls back to plain text (an attacker on the path can force that), and Pulumi's
+    // PostgreSQL provider accepts it only since lib/pq 1.12 (lib/connectionString POSTGRESQL_PROVIDER_SSL_MODES).
+    type: "string", default: "require", example: "verify-full",
+    description: "databaseMode server: libpq sslmode for Pulumi's PostgreSQL provider and the matching Npgsql SSL Mode for the Identity Service. Default require: always encrypted, certificate not checked (verify-full checks it); disable only for a server without TLS.",
+    check: oneOf([...POSTGRESQL_PROVIDER_SSL_MODES]),
   },
   databaseName: {
     type: "string", default: "identity_service", example: "identity_service",

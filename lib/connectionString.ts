@@ -129,8 +129,20 @@ export function npgsqlConnectionString(c: PostgresConnection): string {
   ]);
 }
 
+/**
+ * The `sslmode` values the pinned `@pulumi/postgresql` accepts. Its provider (3.18.x) bridges
+ * cyrilgdn/terraform-provider-postgresql v1.27, which hands `sslmode` unchecked to the Go driver
+ * lib/pq v1.12.3; lib/pq accepts these six since v1.12.0. Older providers (`@pulumi/postgresql` up
+ * to 3.17, lib/pq 1.10) refuse `prefer` and `allow` ("pq: unsupported sslmode"), and the upstream
+ * provider's documentation still says so; test/connectionString.test.ts checks the pinned version.
+ */
+export const POSTGRESQL_PROVIDER_SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
+
+/** The first `@pulumi/postgresql` whose provider accepts every mode of POSTGRESQL_PROVIDER_SSL_MODES. */
+export const POSTGRESQL_PROVIDER_ALL_SSL_MODES_SINCE = "3.18.0";
+
 /** The sslmode values libpq (and so @pulumi/postgresql) accepts, by their Npgsql spelling. */
-const NPGSQL_SSL_MODES: Readonly<Record<string, string>> = {
+const NPGSQL_SSL_MODES: Readonly<Record<(typeof POSTGRESQL_PROVIDER_SSL_MODES)[number], string>> = {
   disable: "Disable",
   allow: "Allow",
   prefer: "Prefer",

@@ -76,6 +76,17 @@ describe("the dev stack program", () => {
     expect(shape(second.resources)).toEqual(shape(first.resources));
   });
 
+  it("server mode by default requires TLS from both Pulumi's provider and the Identity Service (databaseSslMode require)", async () => {
+    const { resources } = await runStack(
+      { image: "is:8.1", databaseMode: "server", databaseHost: "pg.example.com", databaseAdminUsername: "admin", databaseAdminPassword: "admin-pw" },
+      ["databaseAdminPassword"],
+    );
+    // require: an sslmode the pinned provider's driver accepts (prefer only since lib/pq 1.12), never plain text.
+    expect(only(resources, "pulumi:providers:postgresql").inputs.sslmode).toBe("require");
+    const container = only(resources, "docker:index/container:Container");
+    expect((container.inputs.envs as string[]).find((e) => e.startsWith("PostgresConnection="))).toMatch(/;SSL Mode=Require;Trust Server Certificate=true$/);
+  });
+
   it("wires a supplied connection string and an existing image through", async () => {
     const { resources, resolved } = await runStack(
       { image: "is:8.1", databaseMode: "connectionString", databaseProvider: "MsSqlServer", databaseConnectionString: "Server=sql,1433;Database=is;User Id=u;Password=x" },
