@@ -1,7 +1,6 @@
 /**
  * A stand-in for Creatio's Identity Service (IdentityServer4) with just what readiness checks use,
- * as Creatio's "Install and set up the Identity Service" guide and IdentityServer4 define them:
- * `GET /.well-known/openid-configuration` (JSON with `issuer` and
+ * per /work/shared/DESIGN.md: `GET /.well-known/openid-configuration` (JSON with `issuer` and
  * `token_endpoint`) and `POST /connect/token` with `grant_type=client_credentials` (form body
  * `client_id`, `client_secret`): 200 with an `access_token`, or 400 `{"error":"invalid_client"}`.
  *
