@@ -11,7 +11,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { checkSuppliedConnectionString, DbProvider } from "./lib/connectionString";
+import { checkSuppliedConnectionString, DbProvider, POSTGRESQL_PROVIDER_SSL_MODES } from "./lib/connectionString";
+import { PfxContents } from "./lib/pfx";
+import { checkSuppliedPfx, decodePfxBase64 } from "./lib/suppliedPfx";
 
 export const PROJECT = "creatio-identity";
 
@@ -73,7 +75,7 @@ export const CONFIG_KEYS = {
   },
   rotation: {
     type: "string", example: "2026-11",
-    description: "Keeper for the generated client secret: change it (any new value) to rotate the secret on the next `pulumi up`.",
+    description: "Keeper for the generated client secret: change it (any new value) to rotate the secret on the next `pulumi up`. Removing it (`pulumi config rm rotation`) also rotates the secret.",
   },
   // --- The Identity Service container ------------------------------------------------------
   identityServiceSourceDir: {
@@ -186,9 +188,11 @@ export const CONFIG_KEYS = {
     description: "databaseMode server: that role's password.",
   },
   databaseSslMode: {
-    type: "string", default: "prefer", example: "require",
-    description: "databaseMode server: libpq sslmode for Pulumi and the matching Npgsql SSL Mode for the Identity Service.",
-    check: oneOf(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
+    // Not prefer: it falls back to plain text (an attacker on the path can force that), and Pulumi's
+    // PostgreSQL provider accepts it only since lib/pq 1.12 (lib/connectionString POSTGRESQL_PROVIDER_SSL_MODES).
+    type: "string", default: "require", example: "verify-full",
+    description: "databaseMode server: libpq sslmode for Pulumi's PostgreSQL provider and the matching Npgsql SSL Mode for the Identity Service. Default require: always encrypted, certificate not checked (verify-full checks it); disable only for a server without TLS.",
+    check: oneOf([...POSTGRESQL_PROVIDER_SSL_MODES]),
   },
   databaseName: {
     type: "string", default: "identity_service", example: "identity_service",
@@ -280,7 +284,14 @@ export interface StackConfig {
   };
   readonly certificate:
     | { readonly kind: "selfSigned"; readonly dnsNames: string[]; readonly validityDays: number; readonly earlyRenewalDays: number }
-    | { readonly kind: "supplied"; readonly pfxBase64?: Secret; readonly pfxFile?: string; readonly password: Secret };
+    | {
+        readonly kind: "supplied";
+        readonly pfxBase64?: Secret;
+        readonly pfxFile?: string;
+        readonly password: Secret;
+        /** What validation read from the PFX with its password (public: the certificate and its expiry). */
+        readonly contents: PfxContents;
+      };
   readonly database:
     | { readonly mode: "container"; readonly image: string; readonly hostPort: number; readonly databaseName: string; readonly username: string }
     | { readonly mode: "server"; readonly host: string; readonly port: number; readonly adminUsername: string; readonly adminPassword: Secret; readonly sslMode: string; readonly databaseName: string; readonly username: string }
@@ -296,8 +307,12 @@ export interface StackConfig {
   };
 }
 
-/** Bad configuration: the message lists every problem, each naming its key and the fix. */
-export class ConfigError extends Error {
+/**
+ * Bad configuration: the message lists every problem, each naming its key and the fix. A Pulumi
+ * `RunError`, the SDK's error for a program that stops on the user's input: `pulumi preview`/`up`
+ * print its message once, without a stack trace or "unhandled exception".
+ */
+export class ConfigError extends pulumi.RunError {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration for stack (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
@@ -433,7 +448,10 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     if (pfxFile !== undefined && !fs.existsSync(pfxFile)) {
       problems.push(`${prefix}certificatePfxFile: file not found: ${pfxFile}. Fix: put the PFX there or \`pulumi config set certificatePfxFile <path>\`.`);
     }
-    certificate = { kind: "supplied", pfxBase64: secret("certificatePfxBase64"), pfxFile, password: secret("certificatePassword") ?? pulumi.secret("") };
+    // Opened now, as Kestrel will open it, so a wrong password or a file that is no PFX is
+    // reported here with the other problems, before any resource exists.
+    const contents = typed.certificatePfxBase64 !== undefined && pfxFile !== undefined ? undefined : openSuppliedPfx(typed.certificatePfxBase64, pfxFile, typed.certificatePassword, problems);
+    certificate = { kind: "supplied", pfxBase64: secret("certificatePfxBase64"), pfxFile, password: secret("certificatePassword") ?? pulumi.secret(""), contents: contents! };
   } else {
     onlyWith(["certificatePassword"], "with a supplied PFX (certificatePfxBase64 or certificatePfxFile)");
     const host = safeHostname(publicUrl);
@@ -539,6 +557,31 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     database,
     creatio,
   };
+}
+
+/**
+ * Reads and opens the supplied PFX (base64 or file) with its password; pushes each problem under
+ * its config key. Returns what the PFX holds, or undefined when it could not be opened (or a
+ * problem reported elsewhere, such as a missing file or password, leaves nothing to open).
+ */
+function openSuppliedPfx(base64: string | undefined, file: string | undefined, password: string | undefined, problems: string[]): PfxContents | undefined {
+  const prefix = `${PROJECT}:`;
+  let bytes: Buffer | undefined;
+  if (base64 !== undefined) {
+    bytes = decodePfxBase64(base64);
+    if (!bytes) problems.push(`${prefix}certificatePfxBase64: is not base64 (standard alphabet, padded). Fix: \`pulumi config set --secret certificatePfxBase64 "$(base64 -w0 identity.pfx)"\`.`);
+  } else if (file !== undefined && fs.existsSync(file)) {
+    try {
+      bytes = fs.readFileSync(file);
+    } catch (e) {
+      problems.push(`${prefix}certificatePfxFile: ${file} could not be read (${(e as NodeJS.ErrnoException).code ?? "unreadable"}). Fix: make it a readable PFX file, or \`pulumi config set certificatePfxFile <path>\`.`);
+    }
+  }
+  if (bytes === undefined || !password) return undefined;
+  const key = base64 !== undefined ? "certificatePfxBase64" : "certificatePfxFile";
+  const checked = checkSuppliedPfx({ key, source: base64 !== undefined ? "the certificatePfxBase64 value" : file!, bytes, password });
+  for (const p of checked.problems) problems.push(`${prefix}${p.key}: ${p.problem}. Fix: ${p.fix}.`);
+  return checked.problems.length === 0 ? checked.contents : undefined;
 }
 
 function safeHostname(u: string): string | undefined {

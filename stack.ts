@@ -10,6 +10,7 @@ import { IdentityDatabase } from "./components/identityDatabase";
 import { IdentityService } from "./components/identityService";
 import { IdentityClientSync } from "./components/identityClientSync";
 import { CreatioOAuthIntegration } from "./components/creatioOAuthIntegration";
+import { postgresDatabaseIdentity } from "./lib/connectionString";
 
 /** Creatio's three OAuth 2.0 system settings and the values this stack gives them. */
 export interface CreatioSettings {
@@ -65,7 +66,8 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     `${name}-certificate`,
     cert.kind === "selfSigned"
       ? { selfSigned: { dnsNames: cert.dnsNames, validityDays: cert.validityDays, earlyRenewalDays: cert.earlyRenewalDays } }
-      : { pfx: { base64: cert.pfxBase64, file: cert.pfxFile, password: cert.password } },
+      : // Config validation opened the PFX already: the component takes what it read and does not re-open it.
+        { pfx: { base64: cert.pfxBase64, file: cert.pfxFile, password: cert.password, contents: cert.contents } },
   );
 
   const db = config.database;
@@ -80,16 +82,23 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
 
   // The Identity Service seeds its client from `Clients` only when the client is missing, so a
   // changed client must be deleted from its database before the container restarts. The container
-  // takes `Clients` from the sync's output: that data dependency orders sync -> container.
+  // takes `Clients` and the reseed token from the sync's outputs: data dependencies that order
+  // sync -> container, and restart the container whenever the sync deleted rows.
   let clientsJson: pulumi.Output<string> = client.clientsJson;
+  let reseedToken: pulumi.Output<string | undefined> | undefined;
   const provider = db.mode === "connectionString" ? db.provider : "Postgres";
   if (provider === "Postgres") {
     const sync = new IdentityClientSync(`${name}-client-sync`, {
       dbProvider: database.dbProvider,
+      // Pulumi reaches the database from this machine (container mode: 127.0.0.1 and the published
+      // port); which database it is, is where the container's own string leads, so a new host port
+      // or password is an update that deletes nothing. host:port/name holds no secret.
       connectionString: database.connectionStringFromHost,
+      database: pulumi.unsecret(database.connectionString.apply(postgresDatabaseIdentity)),
       clientsJson: client.clientsJson,
     });
     clientsJson = sync.clientsJson;
+    reseedToken = sync.reseedToken;
   } else {
     pulumi.log.warn(
       "IdentityClientSync does not support MS SQL yet: a changed client id or secret will NOT reach the Identity Service database " +
@@ -112,6 +121,7 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     publicUrl: svc.publicUrl,
     logLevel: svc.logLevel,
     networkName: database.networkName,
+    reseedToken,
   });
 
   // The URL Creatio's server uses to reach the Identity Service: the public URL unless the

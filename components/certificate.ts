@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { PfxContents, readPfx } from "../lib/pfx";
+import { decodePfxBase64 } from "../lib/suppliedPfx";
 import { PfxBundle } from "./pfxBundle";
 
 /** RSA key size of the self-signed certificate. */
@@ -30,6 +31,12 @@ export interface SuppliedPfxArgs {
   readonly file?: string;
   /** The PFX password. */
   readonly password: pulumi.Input<string>;
+  /**
+   * What the caller already read from this PFX with this password (as the stack's config validation
+   * does). Given, the component trusts it and does not open the PFX again, so a secret password
+   * never leads to a check that can only fail later, inside an apply.
+   */
+  readonly contents?: PfxContents;
 }
 
 export interface CertificateArgs {
@@ -48,7 +55,8 @@ export interface CertificateArgs {
  * PKCS#12, cannot encode ECDSA keys.
  *
  * Supplied: the PFX passes through byte-for-byte; it is opened once at program time to check the
- * password and the key, and to read the certificate and its expiry.
+ * password and the key, and to read the certificate and its expiry (unless the caller gives
+ * `pfx.contents`, having opened it already).
  */
 export class Certificate extends pulumi.ComponentResource {
   /** The PFX, base64 (secret). */
@@ -68,7 +76,7 @@ export class Certificate extends pulumi.ComponentResource {
     // Fail before registering anything: a supplied file or plain values can be checked right away.
     const suppliedBytes = mode === "pfx" ? readSuppliedFile(where, args.pfx!) : undefined;
     if (mode === "selfSigned") checkSelfSignedNow(where, args.selfSigned!);
-    const openedNow = mode === "pfx" ? checkSuppliedNow(where, args.pfx!, suppliedBytes) : undefined;
+    const openedNow = mode === "pfx" ? (args.pfx!.contents ?? checkSuppliedNow(where, args.pfx!, suppliedBytes)) : undefined;
 
     super("creatio:identity:Certificate", name, {}, opts);
     this.selfSigned = mode === "selfSigned";
@@ -102,6 +110,8 @@ export class Certificate extends pulumi.ComponentResource {
     } else {
       const p = args.pfx!;
       const base64 = suppliedBytes !== undefined ? pulumi.output(suppliedBytes.toString("base64")) : pulumi.output(p.base64!);
+      // Only a direct user with a secret (Output) password reaches openSupplied here; its failure
+      // then ends the program from inside this apply. The stack opens the PFX in config validation.
       const opened = pulumi.all([base64, p.password]).apply(([b64, password]) => {
         const contents = openedNow ?? openSupplied(where, decodeBase64(where, b64), password);
         if (Date.parse(contents.notAfter) < Date.now()) {
@@ -210,11 +220,9 @@ function checkSuppliedNow(where: string, p: SuppliedPfxArgs, fileBytes: Buffer |
 }
 
 function decodeBase64(where: string, value: string): Buffer {
-  const compact = typeof value === "string" ? value.replace(/\s+/g, "") : "";
-  if (compact === "" || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) {
-    throw new Error(`${where}: pfx.base64 is not base64 (standard alphabet, padded); encode the PFX file with \`base64 -w0 cert.pfx\`.`);
-  }
-  return Buffer.from(compact, "base64");
+  const bytes = decodePfxBase64(value);
+  if (!bytes) throw new Error(`${where}: pfx.base64 is not base64 (standard alphabet, padded); encode the PFX file with \`base64 -w0 cert.pfx\`.`);
+  return bytes;
 }
 
 function openSupplied(where: string, bytes: Buffer, password: string): PfxContents {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { pgClientConfig } from "../lib/connectionString";
+import { pgClientConfig, postgresDatabaseIdentity } from "../lib/connectionString";
 import { clientIdsToReseed, clientRowDeletionStatements, CLIENT_TABLES, EXISTING_TABLES_SQL, parseClientsJson } from "../lib/identityClientSql";
 
 /**
@@ -8,9 +8,14 @@ import { clientIdsToReseed, clientRowDeletionStatements, CLIENT_TABLES, EXISTING
  * The Identity Service copies `Clients` into its database only when a client is missing, so a
  * rotated secret or new scopes would otherwise never take effect. When `clientsJson` changes,
  * this resource deletes, in one transaction, the rows of every changed, removed or added client
- * (matched by ClientId) from `Clients` and the tables that reference it, and nothing else. Make the
- * Identity Service container depend on it: the container restarts after the deletion (its
- * `Clients` environment changed too) and seeds the new client. See docs/rotation.md.
+ * (matched by ClientId) from `Clients` and the tables that reference it, and nothing else.
+ *
+ * A new connection string to the same database (another password or quoting, `Timeout=`, the
+ * database reached through another host name or port, see `database`) is an in-place update that
+ * deletes nothing; only a different database is a replacement. Whenever rows are deleted,
+ * `reseedToken` changes: feed it into the Identity Service container (IdentityService's argument
+ * of the same name) so the container restarts and seeds the deleted clients again; without that,
+ * Creatio gets `invalid_client` until someone restarts it. See docs/rotation.md.
  */
 
 /** The `DbProvider` values the Identity Service accepts. */
@@ -20,8 +25,14 @@ export type IdentityDbProvider = "Postgres" | "MsSqlServer";
 export interface IdentityClientSyncInputs {
   /** The Identity Service's `DbProvider`. Only `Postgres` is supported yet. */
   readonly dbProvider: IdentityDbProvider;
-  /** The ADO.NET connection string the container gets (Npgsql syntax for `Postgres`). */
+  /** The Npgsql connection string this resource reaches the database with (the container's, or the same database from the machine running Pulumi). */
   readonly connectionString: string;
+  /**
+   * Which database this is, as the Identity Service reaches it: equal strings mean the same
+   * database (e.g. `host:port/name` of the container's connection string). Absent: `host:port/name`
+   * of `connectionString`.
+   */
+  readonly database?: string;
   /** The container's `Clients` value: a JSON array serialized as one string. Holds the client secret. */
   readonly clientsJson: string;
 }
@@ -30,6 +41,11 @@ export interface IdentityClientSyncInputs {
 export interface IdentityClientSyncOutputs extends IdentityClientSyncInputs {
   /** ClientIds whose rows the last create or update deleted (sorted); empty when nothing was there to delete. */
   readonly removedClientIds: string[];
+  /**
+   * `<resource id>/<number of deletions>`: changes whenever this resource deletes client rows, and
+   * with every new resource that does (a replacement's create). Absent until the first deletion.
+   */
+  readonly reseedToken?: string;
 }
 
 /** The Pulumi type token of the resource (what a mock engine records). */
@@ -46,7 +62,7 @@ const MS_SQL_NOT_SUPPORTED =
 /** Input problems as Pulumi check failures. Messages name the property, never a value (connection string and secret stay out). */
 function inputFailures(news: Record<string, unknown>): { property: string; reason: string }[] {
   const failures: { property: string; reason: string }[] = [];
-  const { dbProvider, connectionString, clientsJson } = news;
+  const { dbProvider, connectionString, clientsJson, database } = news;
   if (dbProvider !== UNKNOWN) {
     if (dbProvider === "MsSqlServer") failures.push({ property: "dbProvider", reason: MS_SQL_NOT_SUPPORTED });
     else if (dbProvider !== "Postgres") failures.push({ property: "dbProvider", reason: "dbProvider must be Postgres or MsSqlServer (the Identity Service's DbProvider setting)" });
@@ -62,6 +78,9 @@ function inputFailures(news: Record<string, unknown>): { property: string; reaso
         failures.push({ property: "connectionString", reason: `connectionString is not a usable Npgsql connection string (${(e as Error).message}); give the string the container gets, e.g. Host=..;Port=5432;Database=..;Username=..;Password=..` });
       }
     }
+  }
+  if (database !== undefined && database !== UNKNOWN && (typeof database !== "string" || database.trim() === "")) {
+    failures.push({ property: "database", reason: "database must be a non-empty string naming the database as the Identity Service reaches it (e.g. host:port/name), or be left out" });
   }
   if (clientsJson !== UNKNOWN) {
     try {
@@ -121,8 +140,48 @@ async function deleteClientRows(connectionString: string, clientIds: readonly st
   }
 }
 
-function stateOf(inputs: IdentityClientSyncInputs, removedClientIds: string[]): IdentityClientSyncOutputs {
-  return { dbProvider: inputs.dbProvider, connectionString: inputs.connectionString, clientsJson: inputs.clientsJson, removedClientIds };
+/**
+ * `<resource id>/<deletions so far>`: the count goes up exactly when rows were deleted; undefined
+ * until the first deletion, so a resource that never deleted anything gives the container nothing
+ * new (and state written by older versions, which has no token, plans no container change).
+ */
+function nextReseedToken(id: string, previous: string | undefined, removed: readonly string[]): string | undefined {
+  const count = Number(/\/(\d+)$/.exec(previous ?? "")?.[1] ?? 0) + (removed.length > 0 ? 1 : 0);
+  return count > 0 ? `${id}/${count}` : undefined;
+}
+
+function stateOf(inputs: IdentityClientSyncInputs, removedClientIds: string[], reseedToken: string | undefined): IdentityClientSyncOutputs {
+  return {
+    dbProvider: inputs.dbProvider,
+    connectionString: inputs.connectionString,
+    ...(inputs.database !== undefined ? { database: inputs.database } : {}),
+    clientsJson: inputs.clientsJson,
+    removedClientIds,
+    ...(reseedToken !== undefined ? { reseedToken } : {}),
+  };
+}
+
+/** `host:port/name` of a connection string; the string itself when it cannot be parsed (so it still compares). */
+function identityOf(connectionString: string): string {
+  try {
+    return postgresDatabaseIdentity(connectionString);
+  } catch {
+    return connectionString;
+  }
+}
+
+/**
+ * The input that shows `news` reach another database than `olds`, or undefined for the same one.
+ * `database` is compared when both sides have it; otherwise (no `database` given, or state written
+ * before it existed) where the two connection strings lead. A value not known yet (preview) plans
+ * an update: `pulumi up` diffs again with the known value.
+ */
+function differentDatabase(olds: IdentityClientSyncOutputs, news: IdentityClientSyncInputs): "database" | "connectionString" | undefined {
+  if (olds.database !== undefined && news.database !== undefined) {
+    return news.database === UNKNOWN || olds.database === news.database ? undefined : "database";
+  }
+  if (news.database === UNKNOWN || news.connectionString === UNKNOWN) return undefined;
+  return identityOf(olds.connectionString) === identityOf(news.connectionString) ? undefined : "connectionString";
 }
 
 /**
@@ -138,8 +197,10 @@ export const identityClientSyncProvider: pulumi.dynamic.ResourceProvider<Identit
   async diff(_id: pulumi.ID, olds: IdentityClientSyncOutputs, news: IdentityClientSyncInputs): Promise<pulumi.dynamic.DiffResult> {
     // A different database (or engine) is a different set of rows: replace, i.e. run create there.
     // That is harmless on a new, empty database (nothing to delete) and right on a copy of the old one.
-    const replaces = (["dbProvider", "connectionString"] as const).filter((k) => olds[k] !== news[k]);
-    const changes = replaces.length > 0 || olds.clientsJson !== news.clientsJson;
+    // The same database reached another way is an update, which deletes only changed clients' rows.
+    const moved = olds.dbProvider !== news.dbProvider ? "dbProvider" : differentDatabase(olds, news);
+    const replaces = moved ? [moved] : [];
+    const changes = replaces.length > 0 || (["clientsJson", "connectionString", "database"] as const).some((k) => olds[k] !== news[k]);
     return { changes, replaces, deleteBeforeReplace: false };
   },
 
@@ -150,7 +211,8 @@ export const identityClientSyncProvider: pulumi.dynamic.ResourceProvider<Identit
     // configuration rather than keeping whatever the database held.
     const removed = await deleteClientRows(inputs.connectionString, [...parseClientsJson(inputs.clientsJson).keys()]);
     const { randomUUID } = require("crypto");
-    return { id: randomUUID(), outs: stateOf(inputs, removed) };
+    const id: string = randomUUID();
+    return { id, outs: stateOf(inputs, removed, nextReseedToken(id, undefined, removed)) };
   },
 
   async read(id: pulumi.ID, props?: IdentityClientSyncOutputs): Promise<pulumi.dynamic.ReadResult<IdentityClientSyncOutputs>> {
@@ -158,7 +220,7 @@ export const identityClientSyncProvider: pulumi.dynamic.ResourceProvider<Identit
     return { id, props };
   },
 
-  async update(_id: pulumi.ID, olds: IdentityClientSyncOutputs, news: IdentityClientSyncInputs): Promise<pulumi.dynamic.UpdateResult<IdentityClientSyncOutputs>> {
+  async update(id: pulumi.ID, olds: IdentityClientSyncOutputs, news: IdentityClientSyncInputs): Promise<pulumi.dynamic.UpdateResult<IdentityClientSyncOutputs>> {
     assertValidInputs(news);
     let clientIds: string[];
     try {
@@ -168,7 +230,9 @@ export const identityClientSyncProvider: pulumi.dynamic.ResourceProvider<Identit
       // state): re-seed every configured client, which is what create does.
       clientIds = [...parseClientsJson(news.clientsJson).keys()];
     }
-    return { outs: stateOf(news, await deleteClientRows(news.connectionString, clientIds)) };
+    // Unchanged clients (e.g. only the connection string changed) delete nothing: clientIds is empty.
+    const removed = await deleteClientRows(news.connectionString, clientIds);
+    return { outs: stateOf(news, removed, nextReseedToken(id, olds.reseedToken, removed)) };
   },
 
   async delete(): Promise<void> {
@@ -180,15 +244,23 @@ export const identityClientSyncProvider: pulumi.dynamic.ResourceProvider<Identit
 export interface IdentityClientSyncArgs {
   /** The Identity Service's `DbProvider` (`Postgres` or `MsSqlServer`); MS SQL fails with "not supported yet". */
   readonly dbProvider: pulumi.Input<IdentityDbProvider>;
-  /** The ADO.NET connection string the Identity Service container gets (`PostgresConnection`); read as it is, never asked twice. */
+  /** An Npgsql connection string to the Identity Service database, as the machine running Pulumi reaches it. */
   readonly connectionString: pulumi.Input<string>;
+  /**
+   * Which database this is, as the Identity Service reaches it (e.g. `postgresDatabaseIdentity` of
+   * the container's connection string). Give it when `connectionString` reaches the database another
+   * way (127.0.0.1 and a published port): a new port or password is then an update that deletes
+   * nothing. Default: `host:port/name` of `connectionString`.
+   */
+  readonly database?: pulumi.Input<string>;
   /** The `Clients` value the container gets (a JSON array as one string). Holds the client secret. */
   readonly clientsJson: pulumi.Input<string>;
 }
 
 /**
  * Deletes the database rows of changed or removed clients, so the Identity Service seeds the new
- * `Clients` when its container restarts. Give the container `dependsOn: [thisResource]`.
+ * `Clients` when its container restarts. Give `reseedToken` to the container (IdentityService's
+ * `reseedToken`): it restarts the container whenever rows were deleted.
  * `connectionString` and `clientsJson` are secret outputs.
  */
 export class IdentityClientSync extends pulumi.dynamic.Resource {
@@ -200,6 +272,10 @@ export class IdentityClientSync extends pulumi.dynamic.Resource {
   declare public readonly clientsJson: pulumi.Output<string>;
   /** ClientIds whose rows the last create or update deleted (sorted); deterministic, so a re-run plans no change. */
   declare public readonly removedClientIds: pulumi.Output<string[]>;
+  /** The database as the Identity Service reaches it, if given. */
+  declare public readonly database: pulumi.Output<string | undefined>;
+  /** Changes whenever this resource deleted client rows (`<id>/<count>`; undefined before the first deletion): feed it to the container so it restarts. */
+  declare public readonly reseedToken: pulumi.Output<string | undefined>;
 
   // `declare`: with ES2022 class fields a plain field declaration would overwrite, after super(),
   // the outputs pulumi.CustomResource has just set.
@@ -208,7 +284,7 @@ export class IdentityClientSync extends pulumi.dynamic.Resource {
       identityClientSyncProvider,
       name,
       // A fresh object: pulumi.dynamic.Resource adds __provider to the props it is given.
-      { dbProvider: args.dbProvider, connectionString: args.connectionString, clientsJson: args.clientsJson, removedClientIds: undefined },
+      { dbProvider: args.dbProvider, connectionString: args.connectionString, database: args.database, clientsJson: args.clientsJson, removedClientIds: undefined, reseedToken: undefined },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connectionString", "clientsJson"] },
       "creatio-identity",
       "IdentityClientSync",

@@ -28,7 +28,11 @@ export interface IdentityDatabaseArgs {
     readonly adminUsername: pulumi.Input<string>;
     /** Secret. */
     readonly adminPassword: pulumi.Input<string>;
-    /** PostgreSQL sslmode (`disable` ... `verify-full`) for the admin connection; mapped to Npgsql `SSL Mode` for the Identity Service. Default: each client's own default (prefer). */
+    /**
+     * PostgreSQL sslmode (`disable` ... `verify-full`) for the admin connection; mapped to Npgsql
+     * `SSL Mode` for the Identity Service. Unset: each client's own default, which differ (the
+     * provider's lib/pq requires TLS, Npgsql prefers it); the stack always sets it (`require`).
+     */
     readonly sslMode?: pulumi.Input<string>;
     /** Default `identity_service`. */
     readonly databaseName?: pulumi.Input<string>;

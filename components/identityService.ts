@@ -37,6 +37,12 @@ export interface IdentityServiceArgs {
   readonly networkName?: pulumi.Input<string | undefined>;
   /** Seconds to wait for the container's health check on create/update. Default 180. */
   readonly healthTimeoutSeconds?: pulumi.Input<number>;
+  /**
+   * IdentityClientSync's `reseedToken`: when it changes, the container is replaced (restarted), so
+   * the Identity Service seeds the clients the sync deleted. Passed as the environment variable
+   * `CREATIO_IDENTITY_RESEED_TOKEN`, which the service ignores; undefined sets nothing.
+   */
+  readonly reseedToken?: pulumi.Input<string | undefined>;
 }
 
 /**
@@ -85,9 +91,9 @@ export class IdentityService extends pulumi.ComponentResource {
 
     const envs = pulumi.secret(
       pulumi
-        .all([args.dbProvider, args.connectionString, args.clientsJson, args.redisConnection, args.certificate.password, args.logLevel ?? "Information"])
-        .apply(([dbProvider, connectionString, clientsJson, redisConnection, certificatePassword, logLevel]) =>
-          identityServiceEnvironment({ dbProvider, connectionString, clientsJson, redisConnection, certificatePassword, logLevel }),
+        .all([args.dbProvider, args.connectionString, args.clientsJson, args.redisConnection, args.certificate.password, args.logLevel ?? "Information", args.reseedToken])
+        .apply(([dbProvider, connectionString, clientsJson, redisConnection, certificatePassword, logLevel, reseedToken]) =>
+          identityServiceEnvironment({ dbProvider, connectionString, clientsJson, redisConnection, certificatePassword, logLevel, reseedToken }),
         ),
     );
 
@@ -107,8 +113,10 @@ export class IdentityService extends pulumi.ComponentResource {
         uploads: [{ file: KESTREL_CERTIFICATE_PATH, contentBase64: pulumi.secret(args.certificate.pfxBase64), permissions: "0444" }],
         restart: "unless-stopped",
         healthcheck: { tests: ["CMD-SHELL", healthCheckCommand()], interval: "10s", timeout: "5s", retries: 6, startPeriod: "20s" },
-        // Waiting for "healthy" makes the next steps (client sync, Creatio settings) start only after
-        // the Identity Service has created its tables and serves its discovery document.
+        // Waiting for "healthy" makes what uses this component's URL (the Creatio integration) start
+        // only after the Identity Service has created its tables and serves its discovery document.
+        // The client sync runs BEFORE the container: the container takes `Clients` and the reseed
+        // token from the sync's outputs.
         wait: true,
         waitTimeout: args.healthTimeoutSeconds ?? 180,
         networksAdvanced: pulumi.output(args.networkName).apply((network) => (network ? [{ name: network }] : undefined)),

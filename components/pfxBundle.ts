@@ -33,11 +33,15 @@ export interface PfxBundleDiffResult extends pulumi.dynamic.DiffResult {
   readonly changedKeys: string[];
 }
 
+/** The Pulumi type token of the resource (what the engine and a mock engine record). */
+export const PFX_BUNDLE_TYPE = "pulumi-nodejs:dynamic/creatio-identity:PfxBundle";
+
 /**
- * The Pulumi type token of the resource (what a mock engine records): Pulumi's generic dynamic
- * resource type; tell PfxBundles apart by name (`<certificate>-pfx`).
+ * The type earlier versions registered PfxBundle under (Pulumi's generic dynamic resource type).
+ * PfxBundle keeps it as an alias, so a stack created with it moves to the new type in place: no
+ * replacement, the same PFX bytes, no container restart.
  */
-export const PFX_BUNDLE_TYPE = "pulumi-nodejs:dynamic:Resource";
+export const PFX_BUNDLE_LEGACY_TYPE = "pulumi-nodejs:dynamic:Resource";
 
 /** Pulumi's placeholder for an input not known yet (during preview). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -94,6 +98,14 @@ export const pfxBundleProvider: pulumi.dynamic.ResourceProvider<PfxBundleInputs,
   },
 
   async read(id: pulumi.ID, props?: PfxBundleOutputs): Promise<pulumi.dynamic.ReadResult<PfxBundleOutputs>> {
+    // `pulumi import` (or the `import` option) reads with no state: there is nothing outside
+    // Pulumi's state to read the PFX from, and an empty answer would record a resource without one.
+    if (!props || typeof props.pfxBase64 !== "string" || props.pfxBase64 === "") {
+      throw new Error(
+        `PfxBundle ${id} cannot be imported or read without its state: the PFX it builds exists only in Pulumi's state. ` +
+          "Remove the import (the `import` resource option or `pulumi import`) and run `pulumi up`, which builds a new PFX from the key and certificate.",
+      );
+    }
     return { id, props };
   },
 
@@ -139,7 +151,10 @@ export class PfxBundle extends pulumi.dynamic.Resource {
         pfxBase64: undefined,
         notAfter: undefined,
       },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["pfxBase64", "privateKeyPem", "password"] }),
+      // The alias moves stacks made before PfxBundle had its own type to it without a replacement.
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["pfxBase64", "privateKeyPem", "password"], aliases: [{ type: PFX_BUNDLE_LEGACY_TYPE }] }),
+      "creatio-identity",
+      "PfxBundle",
     );
   }
 }

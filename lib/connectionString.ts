@@ -129,8 +129,20 @@ export function npgsqlConnectionString(c: PostgresConnection): string {
   ]);
 }
 
+/**
+ * The `sslmode` values the pinned `@pulumi/postgresql` accepts. Its provider (3.18.x) bridges
+ * cyrilgdn/terraform-provider-postgresql v1.27, which hands `sslmode` unchecked to the Go driver
+ * lib/pq v1.12.3; lib/pq accepts these six since v1.12.0. Older providers (`@pulumi/postgresql` up
+ * to 3.17, lib/pq 1.10) refuse `prefer` and `allow` ("pq: unsupported sslmode"), and the upstream
+ * provider's documentation still says so; test/connectionString.test.ts checks the pinned version.
+ */
+export const POSTGRESQL_PROVIDER_SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
+
+/** The first `@pulumi/postgresql` whose provider accepts every mode of POSTGRESQL_PROVIDER_SSL_MODES. */
+export const POSTGRESQL_PROVIDER_ALL_SSL_MODES_SINCE = "3.18.0";
+
 /** The sslmode values libpq (and so @pulumi/postgresql) accepts, by their Npgsql spelling. */
-const NPGSQL_SSL_MODES: Readonly<Record<string, string>> = {
+const NPGSQL_SSL_MODES: Readonly<Record<(typeof POSTGRESQL_PROVIDER_SSL_MODES)[number], string>> = {
   disable: "Disable",
   allow: "Allow",
   prefer: "Prefer",
@@ -232,6 +244,17 @@ export function pgClientConfig(npgsql: string): { host: string; port: number; da
   const mode = (c.sslMode ?? "").toLowerCase().replace(/-/g, "");
   const ssl = mode === "require" ? { rejectUnauthorized: false } : mode === "verifyca" || mode === "verifyfull" ? { rejectUnauthorized: true } : undefined;
   return { host: c.host, port: c.port, database: c.database, user: c.username, password: c.password, ...(ssl ? { ssl } : {}) };
+}
+
+/**
+ * Which PostgreSQL database an Npgsql connection string reaches, without credentials:
+ * `host:port/database` (host lower-cased, port defaulted to 5432). Two strings with the same
+ * identity reach the same database, whatever their password, quoting, key order or extra keys
+ * (`Timeout=`, pooling, SSL). Host names are compared as written: `localhost` and `127.0.0.1` differ.
+ */
+export function postgresDatabaseIdentity(npgsql: string): string {
+  const c = parseNpgsqlConnectionString(npgsql);
+  return `${c.host.trim().toLowerCase()}:${c.port}/${c.database}`;
 }
 
 /** The config key a supplied connection string comes from; errors name it. */

@@ -16,7 +16,19 @@ export interface IdentityServiceEnvInput {
   readonly redisConnection?: string;
   readonly certificatePassword: string;
   readonly logLevel: string;
+  /** IdentityClientSync's `reseedToken`: a new value restarts the container (see RESEED_TOKEN_VARIABLE). */
+  readonly reseedToken?: string;
 }
+
+/**
+ * Carries the client sync's `reseedToken` into the container. The Identity Service ignores it; it
+ * exists so that the container's environment, and with it the container, changes whenever the sync
+ * deleted client rows: the Docker provider replaces a container whose environment changed (as it
+ * does for a new `Clients`), and the new container seeds the deleted clients. Not a label: the
+ * Docker provider keys labels by name, and a change of a label's value alone has been reported not
+ * to replace the container.
+ */
+export const RESEED_TOKEN_VARIABLE = "CREATIO_IDENTITY_RESEED_TOKEN";
 
 /** The `KEY=value` list for the container, in a stable order (so previews show no reordering). */
 export function identityServiceEnvironment(input: IdentityServiceEnvInput): string[] {
@@ -33,6 +45,7 @@ export function identityServiceEnvironment(input: IdentityServiceEnvInput): stri
   ];
   // Blank disables machineKey protection (the guide): leave the variable out rather than set it empty.
   if (input.redisConnection) env.push(["RedisConnection", input.redisConnection]);
+  if (input.reseedToken) env.push([RESEED_TOKEN_VARIABLE, input.reseedToken]);
   return env.map(([k, v]) => `${k}=${v}`);
 }
 

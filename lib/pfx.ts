@@ -39,6 +39,20 @@ export interface PfxContents {
   readonly subject: string;
 }
 
+/** Why readPfx refused a PFX, for callers that report each cause under its own setting. */
+export type PfxProblem = "notPfx" | "wrongPassword" | "unreadable" | "noPrivateKey" | "noCertificate" | "unreadableKey" | "keyMismatch";
+
+/** readPfx's error: the message (never the password) and its cause. */
+export class PfxError extends Error {
+  constructor(
+    readonly problem: PfxProblem,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PfxError";
+  }
+}
+
 /** One problem with buildPfx's inputs: the property and what to do. Never carries a value. */
 export interface PfxInputProblem {
   readonly property: string;
@@ -173,7 +187,7 @@ function withNativePbkdf2<T>(fn: () => T): T {
  * Opens a PFX and returns the certificate that belongs to its private key. Checks that the PFX
  * holds a private key and that the key matches a certificate in it (Kestrel needs both).
  * Reads PBES2 (AES) and legacy PKCS#12 (3DES) encryption with SHA-1/SHA-2 MACs, RSA and ECDSA.
- * Errors never contain the password.
+ * Errors are PfxErrors (the cause in `problem`) and never contain the password.
  */
 export function readPfx(pfx: Buffer | Uint8Array, password: string): PfxContents {
   const forge: typeof Forge = require("node-forge");
@@ -186,7 +200,7 @@ export function readPfx(pfx: Buffer | Uint8Array, password: string): PfxContents
   try {
     pfxAsn1 = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(pfx).toString("binary")), false);
   } catch {
-    throw new Error(`${prefix}: the data is not a PKCS#12 (PFX) file.`);
+    throw new PfxError("notPfx", `${prefix}: the data is not a PKCS#12 (PFX) file.`);
   }
 
   let opened: Forge.pkcs12.Pkcs12Pfx;
@@ -195,7 +209,7 @@ export function readPfx(pfx: Buffer | Uint8Array, password: string): PfxContents
   } catch (first) {
     const reason = first instanceof Error ? first.message : String(first);
     if (/Cannot read PKCS#12 PFX|not an PKCS#12 PFX/i.test(reason)) {
-      throw new Error(`${prefix}: the data is not a PKCS#12 (PFX) file.`);
+      throw new PfxError("notPfx", `${prefix}: the data is not a PKCS#12 (PFX) file.`);
     }
     const macFailed = /MAC could not be verified/i.test(reason);
     // node-forge derives PBES2 keys from the password's Latin-1 bytes, OpenSSL and .NET from its
@@ -208,12 +222,12 @@ export function readPfx(pfx: Buffer | Uint8Array, password: string): PfxContents
         const withoutMac = forge.asn1.create(pfxAsn1.tagClass, pfxAsn1.type, pfxAsn1.constructed, (pfxAsn1.value as Forge.asn1.Asn1[]).slice(0, 2));
         opened = withNativePbkdf2(() => forge.pkcs12.pkcs12FromAsn1(withoutMac, false, forge.util.encodeUtf8(password)));
       } catch {
-        throw new Error(`${prefix}: the password is wrong or the file is damaged.`);
+        throw new PfxError("unreadable", `${prefix}: the password is wrong or the file is damaged.`);
       }
     } else if (macFailed) {
-      throw new Error(`${prefix}: the password is wrong (the integrity check failed).`);
+      throw new PfxError("wrongPassword", `${prefix}: the password is wrong (the integrity check failed).`);
     } else {
-      throw new Error(redact(`${prefix}: the password is wrong, the file is damaged, or it uses an unsupported algorithm (${reason}).`));
+      throw new PfxError("unreadable", redact(`${prefix}: the password is wrong, the file is damaged, or it uses an unsupported algorithm (${reason}).`));
     }
   }
 
@@ -221,10 +235,10 @@ export function readPfx(pfx: Buffer | Uint8Array, password: string): PfxContents
   const keyBags = [...bagsOf(forge.pki.oids.pkcs8ShroudedKeyBag), ...bagsOf(forge.pki.oids.keyBag)];
   const certBags = bagsOf(forge.pki.oids.certBag);
   if (keyBags.length === 0) {
-    throw new Error("the PFX holds no private key; export it again with its private key (Kestrel needs the key).");
+    throw new PfxError("noPrivateKey", "the PFX holds no private key; export it again with its private key (Kestrel needs the key).");
   }
   if (certBags.length === 0) {
-    throw new Error("the PFX holds no certificate; export it again with its certificate.");
+    throw new PfxError("noCertificate", "the PFX holds no certificate; export it again with its certificate.");
   }
 
   const derOf = (asn1: Forge.asn1.Asn1): Buffer => Buffer.from(forge.asn1.toDer(asn1).getBytes(), "binary");
@@ -234,7 +248,7 @@ export function readPfx(pfx: Buffer | Uint8Array, password: string): PfxContents
     const privateKeyInfo = keyBag.key ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(keyBag.key)) : keyBag.asn1;
     keyObject = crypto.createPrivateKey({ key: derOf(privateKeyInfo), format: "der", type: "pkcs8" });
   } catch {
-    throw new Error("the PFX's private key could not be read; export it again as RSA or ECDSA.");
+    throw new PfxError("unreadableKey", "the PFX's private key could not be read; export it again as RSA or ECDSA.");
   }
 
   for (const bag of certBags) {
@@ -251,5 +265,5 @@ export function readPfx(pfx: Buffer | Uint8Array, password: string): PfxContents
       subject: certificate.subject.split("\n").join(", "),
     };
   }
-  throw new Error("the PFX's private key matches none of its certificates; export the certificate together with its own key.");
+  throw new PfxError("keyMismatch", "the PFX's private key matches none of its certificates; export the certificate together with its own key.");
 }

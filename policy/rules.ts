@@ -19,8 +19,13 @@ export const RESOURCE_TYPES = {
   selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
   identityService: "creatio:identity:IdentityService",
   certificate: "creatio:identity:Certificate",
-  /** PfxBundle uses Pulumi's generic dynamic type: tell it apart by its properties (isPfxBundle). */
-  pfxBundle: "pulumi-nodejs:dynamic:Resource",
+  pfxBundle: "pulumi-nodejs:dynamic/creatio-identity:PfxBundle",
+  /**
+   * The type PfxBundle had before it got its own: Pulumi's generic dynamic type, shared with any other
+   * dynamic resource, so told apart by its properties (isPfxBundle). A stack keeps it until its next
+   * `pulumi up` moves the resource to the new type (through an alias, without a replacement).
+   */
+  pfxBundleLegacy: "pulumi-nodejs:dynamic:Resource",
   identityClientSync: "pulumi-nodejs:dynamic/creatio-identity:IdentityClientSync",
   creatioIntegration: "pulumi-nodejs:dynamic/creatio-identity:CreatioOAuthIntegration",
 } as const;
@@ -175,9 +180,13 @@ export function isIdentityServiceContainer(r: PlainResource): boolean {
   return env.has(ENV.dbProvider) && env.has(ENV.clients);
 }
 
-/** Whether a resource is a PfxBundle: the generic dynamic type with a PFX's inputs (key, certificate, password) or outputs. */
+/**
+ * Whether a resource is a PfxBundle: its own type, or (a stack not yet moved to it) the generic
+ * dynamic type with a PFX's inputs (key, certificate, password) or outputs.
+ */
 export function isPfxBundle(r: PlainResource): boolean {
-  if (r.type !== RESOURCE_TYPES.pfxBundle) return false;
+  if (r.type === RESOURCE_TYPES.pfxBundle) return true;
+  if (r.type !== RESOURCE_TYPES.pfxBundleLegacy) return false;
   const has = (k: string) => k in r.props;
   return (has("privateKeyPem") && has("certificatePem") && has("password")) || (has("pfxBase64") && has("notAfter"));
 }

@@ -15,10 +15,9 @@ import { PFX_BUNDLE_TYPE } from "../components/pfxBundle";
 import { installMocks, only, RecordedResource, secretValueOf, settle, valueOf } from "./support/mocks";
 
 const FAKE_PFX = Buffer.from("fake pfx bytes").toString("base64");
-/** PfxBundle has Pulumi's generic dynamic type; it is the one named `<certificate>-pfx`. */
+/** The PfxBundle's outputs (it has a type of its own, `pulumi-nodejs:dynamic/creatio-identity:PfxBundle`). */
 const fakers = {
-  [PFX_BUNDLE_TYPE]: (a: pulumi.runtime.MockResourceArgs) =>
-    a.name.endsWith("-pfx") ? { pfxBase64: FAKE_PFX, notAfter: "2027-11-23T00:00:00.000Z", certificatePem: a.inputs.certificatePem } : {},
+  [PFX_BUNDLE_TYPE]: (a: pulumi.runtime.MockResourceArgs) => ({ pfxBase64: FAKE_PFX, notAfter: "2027-11-23T00:00:00.000Z", certificatePem: a.inputs.certificatePem }),
 };
 
 const PASSWORD_TYPE = "random:index/randomPassword:RandomPassword";
@@ -215,6 +214,20 @@ describe("supplied PFX", () => {
     expect(message).toMatch(/^Certificate "c": the PFX could not be opened with the given password/);
     expect(message).not.toContain(wrong);
     expect(message).not.toContain(PASSWORD);
+  });
+
+  it("takes pfx.contents from a caller that opened the PFX already, and does not open it again", async () => {
+    const { readPfx } = await import("../lib/pfx");
+    const contents = readPfx(pfxBytes, PASSWORD);
+    const opened = jest.spyOn(await import("../lib/pfx"), "readPfx");
+    try {
+      const { cert } = await run({ pfx: { base64: pfxBytes.toString("base64"), password: pulumi.secret(PASSWORD), contents } });
+      expect(await secretValueOf(cert.expiresAt)).toEqual({ value: notAfter, secret: false });
+      expect(await valueOf(cert.certificatePem)).toBe(contents.certificatePem);
+      expect(opened).not.toHaveBeenCalled();
+    } finally {
+      opened.mockRestore();
+    }
   });
 
   it("rejects base64 that is not base64", () => {

@@ -3,11 +3,20 @@ import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, ConfigError, parseStackConfig, PROJECT, StackConfig } from "../config";
+import { CONFIG_KEYS, ConfigError, loadStackConfig, parseStackConfig, PROJECT, StackConfig } from "../config";
+import { installMocks } from "./support/mocks";
+import { testCertificate, testPfx, testPfxWithoutKey } from "./support/pfxFixtures";
+
+/** Every project folder a test made, removed after the file's tests. */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** A project folder with the unpacked Identity Service in its default place. */
 function projectDir(withIdentityService = true): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfg-"));
+  made.push(dir);
   if (withIdentityService) {
     fs.mkdirSync(path.join(dir, "IdentityService"));
     fs.writeFileSync(path.join(dir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
@@ -122,7 +131,8 @@ describe("stack config", () => {
 
   it("takes a supplied PFX only with its password, and not with self-signed settings", () => {
     expect(problems({ certificatePfxBase64: "AAAA" }, ["certificatePfxBase64"])).toEqual([expect.stringMatching(/certificatePassword: is required with a supplied PFX/)]);
-    expect(problems({ certificatePfxBase64: "AAAA", certificatePassword: "pw", certificateValidityDays: "90" }, ["certificatePfxBase64", "certificatePassword"])).toEqual([
+    const pfx = testPfx(testCertificate("identity.example.com", new Date(Date.now() - 86400000), new Date(Date.now() + 90 * 86400000)), "pw").toString("base64");
+    expect(problems({ certificatePfxBase64: pfx, certificatePassword: "pw", certificateValidityDays: "90" }, ["certificatePfxBase64", "certificatePassword"])).toEqual([
       expect.stringMatching(/certificateValidityDays: is only used for the self-signed certificate/),
     ]);
     expect(problems({ certificatePfxFile: "missing.pfx", certificatePassword: "pw" }, ["certificatePassword"])).toEqual([expect.stringMatching(/certificatePfxFile: file not found: .*missing\.pfx/)]);
@@ -160,6 +170,105 @@ describe("stack config", () => {
   it("rejects rotation of a supplied secret and clashing ports", () => {
     expect(problems({ clientSecret: "x".repeat(32), rotation: "1" }, ["clientSecret"])).toEqual([expect.stringMatching(/rotation: rotates the generated client secret/)]);
     expect(problems({ httpPort: "8443" })).toEqual([expect.stringMatching(/httpsPort: must differ from httpPort/)]);
+  });
+});
+
+describe("a supplied PFX, opened by the validation pass", () => {
+  const PASSWORD = `Pfx;pw='${"x".repeat(6)}"42`;
+  const WRONG = "Not-the-pfx-password-17";
+  const day = 86400000;
+  const current = testCertificate("identity.example.com", new Date(Date.now() - day), new Date(Date.now() + 200 * day));
+  const expired = testCertificate("old.example.com", new Date(Date.now() - 400 * day), new Date(Date.now() - 10 * day));
+  const good = testPfx(current, PASSWORD);
+
+  /** A project folder holding `bytes` as certs/identity.pfx. */
+  function withPfxFile(bytes: Buffer): string {
+    const dir = projectDir();
+    fs.mkdirSync(path.join(dir, "certs"));
+    fs.writeFileSync(path.join(dir, "certs", "identity.pfx"), bytes);
+    return dir;
+  }
+  const viaFile = (bytes: Buffer, password: string, extra: Record<string, string> = {}) =>
+    problems({ certificatePfxFile: "./certs/identity.pfx", certificatePassword: password, ...extra }, ["certificatePassword"], withPfxFile(bytes));
+  const viaBase64 = (base64: string, password: string) => problems({ certificatePfxBase64: base64, certificatePassword: password }, ["certificatePfxBase64", "certificatePassword"]);
+  const noSecretIn = (found: string[]) => {
+    for (const s of [PASSWORD, WRONG, good.toString("base64").slice(0, 40)]) expect(found.join("\n")).not.toContain(s);
+  };
+
+  it("accepts a good PFX and hands on what it read (the certificate and its expiry)", () => {
+    const dir = withPfxFile(good);
+    const cfg = parse({ certificatePfxFile: "./certs/identity.pfx", certificatePassword: PASSWORD }, ["certificatePassword"], dir);
+    expect(cfg.certificate).toMatchObject({ kind: "supplied", pfxFile: path.join(dir, "certs", "identity.pfx") });
+    const { contents } = cfg.certificate as Extract<StackConfig["certificate"], { kind: "supplied" }>;
+    expect(contents.subject).toBe("CN=identity.example.com");
+    expect(contents.certificatePem).toContain("BEGIN CERTIFICATE");
+    expect(Date.parse(contents.notAfter)).toBeGreaterThan(Date.now() + 199 * day);
+    expect(parse({ certificatePfxBase64: good.toString("base64"), certificatePassword: PASSWORD }, ["certificatePfxBase64", "certificatePassword"]).certificate.kind).toBe("supplied");
+  });
+
+  it("a wrong password: reported under certificatePassword with the fix, together with the other problems, without any secret", () => {
+    const found = viaFile(good, WRONG, { httpPort: "eighty" });
+    expect(found).toEqual([
+      expect.stringMatching(/^creatio-identity:httpPort: must be a whole number/),
+      expect.stringMatching(
+        /^creatio-identity:certificatePassword: does not open .*identity\.pfx: the password is wrong \(the PFX's integrity check failed\)\. Fix: `pulumi config set --secret certificatePassword`/,
+      ),
+    ]);
+    noSecretIn(found);
+    expect(viaBase64(good.toString("base64"), WRONG)).toEqual([expect.stringMatching(/^creatio-identity:certificatePassword: does not open the certificatePfxBase64 value: the password is wrong/)]);
+  });
+
+  it("a file that is not a PFX at all says so, under the key it came from", () => {
+    expect(viaFile(Buffer.from(current.certPem), PASSWORD)).toEqual([
+      expect.stringMatching(/^creatio-identity:certificatePfxFile: .*identity\.pfx is not a PKCS#12 \(PFX\) file\. Fix: export the certificate with its private key as a PFX \(for example `openssl pkcs12 -export/),
+    ]);
+    expect(viaBase64(Buffer.from("certainly not a PFX").toString("base64"), PASSWORD)).toEqual([
+      expect.stringMatching(/^creatio-identity:certificatePfxBase64: the certificatePfxBase64 value is not a PKCS#12 \(PFX\) file\. Fix: .*base64 -w0 identity\.pfx/),
+    ]);
+    // Not even base64 (bad length): the same strict decoding the Certificate component uses.
+    expect(viaBase64("QUJD=", PASSWORD)).toEqual([expect.stringMatching(/^creatio-identity:certificatePfxBase64: is not base64/)]);
+  });
+
+  it("a PFX without its private key, and an expired certificate, are refused with the fix", () => {
+    expect(viaFile(testPfxWithoutKey(current, PASSWORD), PASSWORD)).toEqual([
+      expect.stringMatching(/^creatio-identity:certificatePfxFile: .*identity\.pfx holds no private key \(Kestrel needs the key, not only the certificate\)\. Fix: export/),
+    ]);
+    const found = viaFile(testPfx(expired, PASSWORD), PASSWORD);
+    expect(found).toEqual([expect.stringMatching(/^creatio-identity:certificatePfxFile: the certificate in .*identity\.pfx \(CN=old\.example\.com\) expired on \d{4}-\d\d-\d\dT.*; clients would refuse it\. Fix: supply a current PFX/)]);
+    noSecretIn(found);
+  });
+});
+
+describe("config errors under the Pulumi engine", () => {
+  it("are Pulumi RunErrors, which the engine prints as their message alone (no stack trace, no 'unhandled exception')", () => {
+    const error = new ConfigError(["creatio-identity:httpPort: must be a whole number (got \"abc\"). Fix: `pulumi config set httpPort 8090`."]);
+    expect(error).toBeInstanceOf(pulumi.RunError);
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.name).toBe("ConfigError");
+    expect(error.problems).toHaveLength(1);
+    // The list once, as the message; the engine prints exactly this for a RunError.
+    expect(error.message).toBe(
+      "Invalid configuration for stack (1 problem):\n  - creatio-identity:httpPort: must be a whole number (got \"abc\"). Fix: `pulumi config set httpPort 8090`.",
+    );
+  });
+
+  it("loadStackConfig throws one RunError listing every problem of the running stack's config", () => {
+    installMocks({ config: { httpPort: "abc", certificatePassword: "plain" } });
+    let error: unknown;
+    try {
+      loadStackConfig(projectDir());
+    } catch (e) {
+      error = e;
+    }
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
+    const message = (error as Error).message;
+    expect(message.match(/Invalid configuration/g)).toHaveLength(1);
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(/^creatio-identity:httpPort: must be a whole number/),
+      expect.stringMatching(/^creatio-identity:certificatePassword: is a secret but is stored in plain text/),
+    ]);
+    for (const p of (error as ConfigError).problems) expect(message.split(p)).toHaveLength(2);
   });
 });
 
@@ -201,9 +310,28 @@ describe("README", () => {
 
   it("documents every config key with its default", () => {
     for (const [key, spec] of Object.entries<any>(CONFIG_KEYS)) {
-      const row = readme.split("\n").find((l) => l.startsWith(`| \`${key}\` |`));
+      const row = readme.split("\n").find((l) => l.startsWith(`| \`${key}\` | ${spec.type}`));
       expect({ key, row: row !== undefined }).toEqual({ key, row: true });
       if (spec.default !== undefined) expect(row).toContain(Array.isArray(spec.default) ? JSON.stringify(spec.default) : String(spec.default));
+    }
+  });
+
+  it("lists every stack output index.ts exports in its outputs table", () => {
+    const exported = [...fs.readFileSync(path.join(__dirname, "..", "index.ts"), "utf8").matchAll(/^export const (\w+)/gm)].map((m) => m[1]);
+    expect(exported).toContain("creatioIntegration");
+    const section = readme.slice(readme.indexOf("## Outputs"), readme.indexOf("\n## ", readme.indexOf("## Outputs") + 1));
+    const documented = [...section.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual(exported.sort());
+  });
+
+  it("stands on its own in a clone: no pointer to the design notes or the seeds outside the repository", () => {
+    const root = path.join(__dirname, "..");
+    const tracked = require("node:child_process").execFileSync("git", ["ls-files"], { cwd: root, encoding: "utf8" }).split("\n");
+    const files = tracked.filter((f: string) => /\.(md|ts|mjs|js|sql|ya?ml|sh)$/.test(f) && f !== "test/config.test.ts");
+    expect(files.length).toBeGreaterThan(50);
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(root, file), "utf8");
+      expect({ file, designNotes: /DESIGN\.md/.test(text), seeds: /shared\/seeds|\.\.\/shared/.test(text) }).toEqual({ file, designNotes: false, seeds: false });
     }
   });
 });
@@ -213,7 +341,8 @@ describe("examples/Pulumi.prod.yaml", () => {
     const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "examples", "Pulumi.prod.yaml"), "utf8"));
     const dir = projectDir(false);
     fs.mkdirSync(path.join(dir, "certs"));
-    fs.writeFileSync(path.join(dir, "certs", "identity.pfx"), "not read by validation");
+    // A real PFX: validation opens it with certificatePassword.
+    fs.writeFileSync(path.join(dir, "certs", "identity.pfx"), testPfx(testCertificate("identity.example.com", new Date(Date.now() - 86400000), new Date(Date.now() + 400 * 86400000)), "pw"));
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries<any>(doc.config)) values[k.replace(`${PROJECT}:`, "")] = String(v);
     const secrets = { certificatePassword: "pw", databaseAdminPassword: "pw", redisConnection: "r:6379", creatioPassword: "pw" };

@@ -7,6 +7,9 @@ import {
   parseNpgsqlConnectionString,
   parseSqlClientConnectionString,
   pgClientConfig,
+  POSTGRESQL_PROVIDER_ALL_SSL_MODES_SINCE,
+  POSTGRESQL_PROVIDER_SSL_MODES,
+  postgresDatabaseIdentity,
   quoteValue,
   sqlClientConnectionString,
   sslModeSettings,
@@ -163,6 +166,30 @@ describe("sslModeSettings", () => {
   test("unknown modes are refused", () => {
     expect(sslModeSettings("on")).toBeUndefined();
     expect(sslModeSettings("")).toBeUndefined();
+  });
+
+  test("hands the PostgreSQL provider only modes the pinned @pulumi/postgresql accepts", () => {
+    for (const mode of ["disable", "allow", "prefer", "require", "verify-ca", "verify-full", "VerifyFull", "Prefer"]) {
+      expect(POSTGRESQL_PROVIDER_SSL_MODES).toContain(sslModeSettings(mode)!.libpq);
+    }
+    // prefer and allow are accepted from the release whose provider ships lib/pq 1.12 on; an older
+    // pin would turn them into "pq: unsupported sslmode" at `pulumi up`.
+    const pinned: string = require("@pulumi/postgresql/package.json").version;
+    const [major, minor] = pinned.split(".").map(Number);
+    const [sinceMajor, sinceMinor] = POSTGRESQL_PROVIDER_ALL_SSL_MODES_SINCE.split(".").map(Number);
+    expect(major > sinceMajor || (major === sinceMajor && minor >= sinceMinor)).toBe(true);
+    expect(require("../package.json").dependencies["@pulumi/postgresql"]).toBe(pinned);
+  });
+});
+
+describe("postgresDatabaseIdentity", () => {
+  test("names host:port/database, without the credentials, whatever the spelling", () => {
+    const base = npgsqlConnectionString({ host: "db.example.com", port: 5432, database: "identity", username: "is", password: "s3cret;=x" });
+    expect(postgresDatabaseIdentity(base)).toBe("db.example.com:5432/identity");
+    expect(postgresDatabaseIdentity(`Server=DB.Example.com;Database=identity;User ID=other;Pwd='x';Timeout=30;Pooling=false`)).toBe("db.example.com:5432/identity");
+    expect(postgresDatabaseIdentity(base)).not.toContain("s3cret");
+    // The database name is case-sensitive in PostgreSQL; the port counts.
+    expect(postgresDatabaseIdentity("Host=db;Port=5433;Database=Identity;Username=u")).toBe("db:5433/Identity");
   });
 });
 

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
 import { IdentityClientSync, identityClientSyncProvider, IdentityClientSyncInputs, IdentityClientSyncOutputs, IDENTITY_CLIENT_SYNC_TYPE } from "../components/identityClientSync";
-import { npgsqlConnectionString } from "../lib/connectionString";
+import { npgsqlConnectionString, pgClientConfig } from "../lib/connectionString";
 import { CLIENT_CHILD_TABLES, CLIENT_TABLES, clientIdsToReseed, clientRowDeletionStatements, diffClients, parseClientsJson } from "../lib/identityClientSql";
 import { insertClient } from "./support/identityServerClients";
 import { createTestDatabase, TestDatabase } from "./support/pg";
@@ -189,7 +189,33 @@ describe("identityClientSyncProvider.update against a real IdentityServer4 schem
     const result = await identityClientSyncProvider.update!("id", olds, inputs([A2, B1]));
 
     expect(await snapshot()).toEqual(without(before, [a]));
-    expect(result.outs).toEqual({ ...inputs([A2, B1]), removedClientIds: [A] });
+    // The first deletion of this resource's life: the token the container restarts on appears.
+    expect(result.outs).toEqual({ ...inputs([A2, B1]), removedClientIds: [A], reseedToken: "id/1" });
+  });
+
+  it("a new connection string to the same database (Timeout=, other quoting) deletes nothing and keeps the reseed token", async () => {
+    await seedTwoClients();
+    const before = await snapshot();
+    // The same login and database, written as another tool would: other key names, single quotes, a timeout.
+    const rewritten = `Server=${db.host};Database=${db.name};User ID=${OWNER};Password='${OWNER_PASSWORD.replace(/'/g, "''")}';Port=${db.port};Timeout=30`;
+    expect(rewritten).not.toBe(ownerConnectionString);
+    expect(pgClientConfig(rewritten)).toEqual(pgClientConfig(ownerConnectionString));
+    const olds: IdentityClientSyncOutputs = { ...inputs([A1, B1]), removedClientIds: [A], reseedToken: "id/3" };
+    const diff = await identityClientSyncProvider.diff!("id", olds, inputs([A1, B1], rewritten));
+    expect(diff).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+
+    const result = await identityClientSyncProvider.update!("id", olds, inputs([A1, B1], rewritten));
+    expect(await snapshot()).toEqual(before);
+    expect(result.outs).toEqual({ ...inputs([A1, B1], rewritten), removedClientIds: [], reseedToken: "id/3" });
+  });
+
+  it("the reseed token counts deletions: up by one when rows were deleted, unchanged when none were", async () => {
+    await seedTwoClients();
+    const rotated = await identityClientSyncProvider.update!("id", { ...inputs([A1, B1]), removedClientIds: [], reseedToken: "id/3" }, inputs([A2, B1]));
+    expect(rotated.outs).toMatchObject({ removedClientIds: [A], reseedToken: "id/4" });
+    // Added client with no rows: nothing deleted, so no restart is asked for.
+    const added = await identityClientSyncProvider.update!("id", rotated.outs!, inputs([A2, B1, clientEntry("ClientC00000003", "c")]));
+    expect(added.outs).toMatchObject({ removedClientIds: [], reseedToken: "id/4" });
   });
 
   it("a removed client's rows go; the remaining client is untouched", async () => {
@@ -278,6 +304,8 @@ describe("identityClientSyncProvider.create, read and delete", () => {
     expect(await snapshot()).toEqual(without(before, [a]));
     expect(created.outs?.removedClientIds).toEqual([A]);
     expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
+    // A new resource that deleted rows: a token no earlier resource had, so the container restarts.
+    expect(created.outs?.reseedToken).toBe(`${created.id}/1`);
   });
 
   it("read echoes the state (no drift from the Identity Service's own rows); delete leaves the database alone", async () => {
@@ -332,6 +360,38 @@ describe("identityClientSyncProvider.check and diff", () => {
     const moved = npgsqlConnectionString({ host: "db2.example", port: 5432, database: "identity", username: "is", password: "p" });
     expect(await diff(inputs([A2, B1], moved))).toEqual({ changes: true, replaces: ["connectionString"], deleteBeforeReplace: false });
     expect(await diff({ ...inputs([A1, B1]), dbProvider: "MsSqlServer" })).toEqual({ changes: true, replaces: ["dbProvider"], deleteBeforeReplace: false });
+  });
+
+  it("diff: the same database is host:port/name of the connection string, whatever else changes", async () => {
+    const at = (extra: Partial<Parameters<typeof npgsqlConnectionString>[0]> = {}) =>
+      npgsqlConnectionString({ host: "pg.example.com", port: 5432, database: "identity", username: "is", password: "p", ...extra });
+    const olds: IdentityClientSyncOutputs = { ...inputs([A1], at()), removedClientIds: [] };
+    const diff = (connectionString: string) => identityClientSyncProvider.diff!("id", olds, inputs([A1], connectionString));
+    const update = { changes: true, replaces: [], deleteBeforeReplace: false };
+    const replace = { changes: true, replaces: ["connectionString"], deleteBeforeReplace: false };
+    expect(await diff(`${at()};Timeout=30`)).toEqual(update);
+    expect(await diff(at({ password: "new password" }))).toEqual(update);
+    expect(await diff(at({ username: "another_login", sslMode: "Require" }))).toEqual(update);
+    expect(await diff("Host=PG.Example.com;Database=identity;Username=is;Password=p")).toEqual(update); // host case, default port
+    expect(await diff(at({ port: 5433 }))).toEqual(replace);
+    expect(await diff(at({ database: "identity2" }))).toEqual(replace);
+    expect(await diff(at({ host: "pg2.example.com" }))).toEqual(replace);
+  });
+
+  it("diff: with `database`, Pulumi's way in (127.0.0.1 and a published port) may change; only another database replaces", async () => {
+    const fromHost = (port: number, password = "p") => npgsqlConnectionString({ host: "127.0.0.1", port, database: "identity_service", username: "is", password });
+    const inContainer = "creatio-identity-service-db:5432/identity_service";
+    const olds: IdentityClientSyncOutputs = { ...inputs([A1], fromHost(55432)), database: inContainer, removedClientIds: [] };
+    const diff = (news: Partial<IdentityClientSyncInputs>) => identityClientSyncProvider.diff!("id", olds, { ...inputs([A1], fromHost(55432)), database: inContainer, ...news });
+    expect(await diff({})).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(await diff({ connectionString: fromHost(55433, "other") })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(await diff({ database: "other-db:5432/identity_service" })).toEqual({ changes: true, replaces: ["database"], deleteBeforeReplace: false });
+    // Not known yet (preview): planned as an update; `up` diffs again with the value.
+    expect(await diff({ database: UNKNOWN, connectionString: UNKNOWN })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    // State written before `database` existed: the connection strings decide, and the update records `database`.
+    const { database: _omitted, ...oldState } = olds;
+    expect(await identityClientSyncProvider.diff!("id", oldState, { ...inputs([A1], fromHost(55432)), database: inContainer })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(await identityClientSyncProvider.diff!("id", oldState, { ...inputs([A1], fromHost(55433)), database: inContainer })).toEqual({ changes: true, replaces: ["connectionString"], deleteBeforeReplace: false });
   });
 });
 

@@ -7,6 +7,7 @@ import { IdentityService, IdentityServiceArgs } from "../components/identityServ
 
 const sourceDir = fs.mkdtempSync(path.join(os.tmpdir(), "is-src-"));
 fs.writeFileSync(path.join(sourceDir, "Dockerfile-OAuth"), "FROM scratch\n");
+afterAll(() => fs.rmSync(sourceDir, { recursive: true, force: true }));
 
 const baseArgs: IdentityServiceArgs = {
   sourceDir,
@@ -69,6 +70,18 @@ describe("IdentityService", () => {
     expect(env.PostgresConnection).toBeUndefined();
     expect(env.RedisConnection).toBeUndefined();
     expect(env.Logging__LogLevel__Default).toBe("Information");
+  });
+
+  it("carries the client sync's reseed token in its environment, so a new token replaces the container", async () => {
+    const without = envMap((await build()).container.inputs.envs);
+    expect(without.CREATIO_IDENTITY_RESEED_TOKEN).toBeUndefined();
+    const first = envMap((await build({ reseedToken: pulumi.output("sync-id/1") })).container.inputs.envs);
+    const second = envMap((await build({ reseedToken: pulumi.output("sync-id/2") })).container.inputs.envs);
+    expect(first.CREATIO_IDENTITY_RESEED_TOKEN).toBe("sync-id/1");
+    expect(second.CREATIO_IDENTITY_RESEED_TOKEN).toBe("sync-id/2");
+    // Everything else is the same: only the token distinguishes the two containers.
+    expect({ ...second, CREATIO_IDENTITY_RESEED_TOKEN: "x" }).toEqual({ ...first, CREATIO_IDENTITY_RESEED_TOKEN: "x" });
+    expect(Object.keys(first)).toEqual([...Object.keys(without), "CREATIO_IDENTITY_RESEED_TOKEN"]);
   });
 
   it("uploads the PFX where Kestrel reads it and publishes 443 and 80", async () => {

@@ -90,6 +90,14 @@ describe("create", () => {
     expect(diff).toMatchObject({ changes: false, changedKeys: [] });
   });
 
+  it("read with no state (as `pulumi import` calls it) refuses, saying why and what to do", async () => {
+    for (const props of [undefined, {} as PfxBundleOutputs, { __provider: PROVIDER } as unknown as PfxBundleOutputs]) {
+      await expect(pfxBundleProvider.read!("imported-id", props)).rejects.toThrow(
+        /^PfxBundle imported-id cannot be imported or read without its state: the PFX it builds exists only in Pulumi's state\. Remove the import .* run `pulumi up`/,
+      );
+    }
+  });
+
   it("read returns the state as it is (the PFX bytes stay the same)", async () => {
     const result = await pfxBundleProvider.read!(created.id, created.outs);
     expect(result.id).toBe(created.id);
@@ -205,10 +213,22 @@ describe("PfxBundle resource (mocks)", () => {
     const bundle = new PfxBundle("b", { privateKeyPem: "k", certificatePem: "c", password: "p" });
     await settle();
     const recorded = only(resources, PFX_BUNDLE_TYPE, "b");
+    expect(PFX_BUNDLE_TYPE).toBe("pulumi-nodejs:dynamic/creatio-identity:PfxBundle");
+    // Stacks made when PfxBundle had Pulumi's generic dynamic type move to the new type in place.
+    expect(recorded.aliases).toEqual([{ type: "pulumi-nodejs:dynamic:Resource" }]);
     expect(recorded.inputs).toMatchObject({ privateKeyPem: "k", certificatePem: "c", password: "p" });
     expect(typeof recorded.inputs.__provider).toBe("string");
     // Outputs are set by the base constructor; class fields must not reset them.
     expect(await valueOf(bundle.pfxBase64)).toBe("ZmFrZQ==");
     expect(await valueOf(bundle.notAfter)).toBe("2031-01-01T00:00:00.000Z");
+  });
+
+  it("keeps the caller's own aliases and options next to its own", async () => {
+    const resources = installMocks({ fakers: { [PFX_BUNDLE_TYPE]: () => ({ pfxBase64: "ZmFrZQ==", notAfter: "2031-01-01T00:00:00.000Z" }) } });
+    const opts = Object.freeze({ aliases: [{ name: "renamed-from" }], protect: true });
+    new PfxBundle("b2", { privateKeyPem: "k", certificatePem: "c", password: "p" }, opts);
+    await settle();
+    expect(only(resources, PFX_BUNDLE_TYPE, "b2").aliases).toEqual(expect.arrayContaining([{ name: "renamed-from" }, { type: "pulumi-nodejs:dynamic:Resource" }]));
+    expect(opts.aliases).toEqual([{ name: "renamed-from" }]);
   });
 });

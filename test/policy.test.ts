@@ -43,7 +43,7 @@ import { policies, POLICY_PACK_NAME } from "../policy/policies";
 import { identityServiceEnvironment, KESTREL_CERTIFICATE_PATH } from "../lib/identityServiceEnv";
 import { buildClientsJson } from "../lib/clientsJson";
 import { npgsqlConnectionString, sqlClientConnectionString } from "../lib/connectionString";
-import { PFX_BUNDLE_TYPE } from "../components/pfxBundle";
+import { PFX_BUNDLE_LEGACY_TYPE, PFX_BUNDLE_TYPE } from "../components/pfxBundle";
 import { IDENTITY_CLIENT_SYNC_TYPE } from "../components/identityClientSync";
 import { CREATIO_OAUTH_INTEGRATION_TYPE } from "../components/creatioOAuthIntegration";
 import { installMocks, settle, OutputFaker, RecordedResource } from "./support/mocks";
@@ -101,6 +101,7 @@ const noSecretIn = (vs: Violation[]) => {
 describe("the rules' resource types", () => {
   it("are the type tokens the components register", () => {
     expect(RESOURCE_TYPES.pfxBundle).toBe(PFX_BUNDLE_TYPE);
+    expect(RESOURCE_TYPES.pfxBundleLegacy).toBe(PFX_BUNDLE_LEGACY_TYPE);
     expect(RESOURCE_TYPES.identityClientSync).toBe(IDENTITY_CLIENT_SYNC_TYPE);
     expect(RESOURCE_TYPES.creatioIntegration).toBe(CREATIO_OAUTH_INTEGRATION_TYPE);
   });
@@ -360,8 +361,15 @@ describe("sensitive-values-are-secrets", () => {
     const pfx: PlainResource = { type: RESOURCE_TYPES.pfxBundle, urn: urn(RESOURCE_TYPES.pfxBundle, "p"), name: "p", props: { privateKeyPem: new Secret("KEY"), certificatePem: "CERT", password: KESTREL_PASSWORD } };
     expect(isPfxBundle(pfx)).toBe(true);
     expect(plainSensitiveValues(pfx)).toEqual([{ property: "password", what: "password" }]);
+    // Its own type is enough, whatever the properties look like.
+    expect(isPfxBundle({ ...pfx, props: {} })).toBe(true);
+    // A stack not yet moved off the generic dynamic type: recognized by its properties.
+    const legacy: PlainResource = { ...pfx, type: RESOURCE_TYPES.pfxBundleLegacy, urn: urn(RESOURCE_TYPES.pfxBundleLegacy, "p") };
+    expect(isPfxBundle(legacy)).toBe(true);
+    expect(plainSensitiveValues(legacy)).toEqual([{ property: "password", what: "password" }]);
     // Another dynamic resource of the generic type is not taken for a PfxBundle.
-    expect(plainSensitiveValues({ ...pfx, props: { password: "x" } })).toEqual([]);
+    expect(isPfxBundle({ ...legacy, props: { password: "x" } })).toBe(false);
+    expect(plainSensitiveValues({ ...legacy, props: { password: "x" } })).toEqual([]);
 
     const sync: PlainResource = { type: RESOURCE_TYPES.identityClientSync, urn: urn(RESOURCE_TYPES.identityClientSync, "s"), name: "s", props: { dbProvider: "Postgres", connectionString: new Secret("Host=x"), clientsJson: "[]" } };
     expect(plainSensitiveValues(sync)).toEqual([{ property: "clientsJson", what: "clientsJson" }]);

@@ -6,17 +6,21 @@ import { installMocks, only, secretValueOf, valueOf, settle, RecordedResource, O
 import { parseStackConfig, PROJECT } from "../config";
 import { createIdentityStack } from "../stack";
 import { IDENTITY_CLIENT_SYNC_TYPE } from "../components/identityClientSync";
+import { PFX_BUNDLE_TYPE } from "../components/pfxBundle";
+import * as pfxLib from "../lib/pfx";
+import { testCertificate, testPfx } from "./support/pfxFixtures";
 import { CREATIO_OAUTH_INTEGRATION_TYPE } from "../components/creatioOAuthIntegration";
 
 const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
+afterAll(() => fs.rmSync(projectDir, { recursive: true, force: true }));
 fs.mkdirSync(path.join(projectDir, "IdentityService"));
 fs.writeFileSync(path.join(projectDir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
 
-/** Dynamic resources (the PFX bundle, the sync, the Creatio integration) get outputs from here. */
+/** The PFX bundle's outputs (the sync and the Creatio integration echo their inputs unless a test fakes them). */
 const dynamicFaker: OutputFaker = (a) => ({ pfxBase64: "UEZY", notAfter: "2027-11-23T00:00:00.000Z", certificatePem: "cert", ...a.inputs });
 
 async function runStack(values: Record<string, string> = {}, secretKeys: string[] = []) {
-  const resources = installMocks({ fakers: { "pulumi-nodejs:dynamic:Resource": dynamicFaker } });
+  const resources = installMocks({ fakers: { [PFX_BUNDLE_TYPE]: dynamicFaker } });
   const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
   const config = parseStackConfig({ values: full, secretKeys: new Set(secretKeys.map((k) => `${PROJECT}:${k}`)), projectDir });
   const outputs = createIdentityStack(config);
@@ -72,6 +76,17 @@ describe("the dev stack program", () => {
     expect(shape(second.resources)).toEqual(shape(first.resources));
   });
 
+  it("server mode by default requires TLS from both Pulumi's provider and the Identity Service (databaseSslMode require)", async () => {
+    const { resources } = await runStack(
+      { image: "is:8.1", databaseMode: "server", databaseHost: "pg.example.com", databaseAdminUsername: "admin", databaseAdminPassword: "admin-pw" },
+      ["databaseAdminPassword"],
+    );
+    // require: an sslmode the pinned provider's driver accepts (prefer only since lib/pq 1.12), never plain text.
+    expect(only(resources, "pulumi:providers:postgresql").inputs.sslmode).toBe("require");
+    const container = only(resources, "docker:index/container:Container");
+    expect((container.inputs.envs as string[]).find((e) => e.startsWith("PostgresConnection="))).toMatch(/;SSL Mode=Require;Trust Server Certificate=true$/);
+  });
+
   it("wires a supplied connection string and an existing image through", async () => {
     const { resources, resolved } = await runStack(
       { image: "is:8.1", databaseMode: "connectionString", databaseProvider: "MsSqlServer", databaseConnectionString: "Server=sql,1433;Database=is;User Id=u;Password=x" },
@@ -91,7 +106,7 @@ describe("ordering of the client sync and the container", () => {
     const events: string[] = [];
     const resources = installMocks({
       fakers: {
-        "pulumi-nodejs:dynamic:Resource": dynamicFaker,
+        [PFX_BUNDLE_TYPE]: dynamicFaker,
         [IDENTITY_CLIENT_SYNC_TYPE]: (a) => ({ ...a.inputs, clientsJson: `SYNCED:${a.inputs.clientsJson}`, removedClientIds: [] }),
       },
       delays: { "creatio-identity-client-sync": 300 },
@@ -110,6 +125,34 @@ describe("ordering of the client sync and the container", () => {
     const container = only(resources, "docker:index/container:Container", "creatio-identity-service-container");
     expect((container.inputs.envs as string[]).find((e) => e.startsWith("Clients="))).toMatch(/^Clients=SYNCED:\[/);
     expect(events.indexOf("done:creatio-identity-client-sync")).toBeLessThan(events.indexOf("start:creatio-identity-service-container"));
+  });
+
+  it("feeds the sync's reseed token into the container, and tells the sync which database the container uses", async () => {
+    const run = async (token: string | undefined, values: Record<string, string> = {}) => {
+      const resources = installMocks({
+        fakers: {
+          [PFX_BUNDLE_TYPE]: dynamicFaker,
+          [IDENTITY_CLIENT_SYNC_TYPE]: (a) => ({ ...a.inputs, removedClientIds: [], ...(token ? { reseedToken: token } : {}) }),
+        },
+      });
+      const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
+      await valueOf(createIdentityStack(parseStackConfig({ values: full, secretKeys: new Set(), projectDir })).identityServiceUrl);
+      await settle();
+      const container = only(resources, "docker:index/container:Container", "creatio-identity-service-container");
+      const env = Object.fromEntries((container.inputs.envs as string[]).map((e) => [e.split("=")[0], e.slice(e.indexOf("=") + 1)]));
+      return { sync: only(resources, IDENTITY_CLIENT_SYNC_TYPE, "creatio-identity-client-sync"), env };
+    };
+    const before = await run(undefined);
+    expect(before.env.CREATIO_IDENTITY_RESEED_TOKEN).toBeUndefined();
+    const after = await run("sync-id/2");
+    expect(after.env.CREATIO_IDENTITY_RESEED_TOKEN).toBe("sync-id/2");
+    // The database as the container reaches it (not 127.0.0.1), in plain text: it holds no credential.
+    expect(after.sync.inputs.database).toBe("creatio-identity-service-db:5432/identity_service");
+    expect(after.sync.secretInputs.has("database")).toBe(false);
+    // Another published port changes how Pulumi gets in, not which database it is.
+    const otherPort = await run(undefined, { databaseHostPort: "55999" });
+    expect(otherPort.sync.inputs.connectionString).toMatch(/^Host=127\.0\.0\.1;Port=55999;/);
+    expect(otherPort.sync.inputs.database).toBe(after.sync.inputs.database);
   });
 
   it("skips the sync for MS SQL, and config refuses rotation there", async () => {
@@ -150,7 +193,7 @@ describe("the Creatio integration", () => {
     const events: string[] = [];
     const resources = installMocks({
       fakers: {
-        "pulumi-nodejs:dynamic:Resource": dynamicFaker,
+        [PFX_BUNDLE_TYPE]: dynamicFaker,
         [CREATIO_OAUTH_INTEGRATION_TYPE]: (a) => ({
           ...a.inputs,
           featureId: "f836e885-8e51-44dd-879c-37c901210874",
@@ -197,6 +240,49 @@ describe("the Creatio integration", () => {
   });
 });
 
+describe("a supplied PFX", () => {
+  const PASSWORD = "Supplied-pfx-pw;42";
+  const notBefore = new Date(Date.now() - 86400000);
+  const notAfter = new Date(Math.floor((Date.now() + 300 * 86400000) / 1000) * 1000);
+  const pfx = testPfx(testCertificate("identity.example.com", notBefore, notAfter), PASSWORD).toString("base64");
+
+  it("is opened once, by config validation; the Certificate takes what it read instead of opening it again in an apply", async () => {
+    const opened = jest.spyOn(pfxLib, "readPfx");
+    try {
+      const { resolved } = await runStack({ certificatePfxBase64: pfx, certificatePassword: PASSWORD }, ["certificatePfxBase64", "certificatePassword"]);
+      expect(opened).toHaveBeenCalledTimes(1);
+      expect(resolved.certificateExpiresAt.value).toBe(notAfter.toISOString());
+    } finally {
+      opened.mockRestore();
+    }
+  });
+
+  it("with a wrong password, index.ts fails with one RunError naming certificatePassword, before any resource and with no unhandled rejection", async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (e: unknown) => rejections.push(e);
+    process.on("unhandledRejection", onRejection);
+    try {
+      const resources = installMocks({ config: { certificatePfxBase64: pfx, certificatePassword: "wrong-password", image: "is:8.1" }, secretKeys: ["certificatePfxBase64", "certificatePassword"] });
+      let error: unknown;
+      jest.isolateModules(() => {
+        try {
+          require("../index");
+        } catch (e) {
+          error = e;
+        }
+      });
+      await settle();
+      expect(pulumi.RunError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toMatch(/^Invalid configuration for stack \(1 problem\):\n {2}- creatio-identity:certificatePassword: does not open the certificatePfxBase64 value: the password is wrong/);
+      expect((error as Error).message).not.toContain("wrong-password");
+      expect(resources).toHaveLength(0);
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onRejection);
+    }
+  });
+});
+
 describe("index.ts", () => {
   it("fails on bad config before any resource is registered", async () => {
     const resources = installMocks({ config: { httpPort: "not-a-port" } });
@@ -210,11 +296,13 @@ describe("index.ts", () => {
     });
     await settle();
     expect(String(error)).toMatch(/creatio-identity:httpPort: must be a whole number/);
+    // Pulumi's RunError: the engine prints the message alone, without a stack trace.
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
     expect(resources).toHaveLength(0);
   });
 
   it("exports the documented outputs", async () => {
-    installMocks({ fakers: { "pulumi-nodejs:dynamic:Resource": dynamicFaker }, config: { image: "is:8.1" } });
+    installMocks({ fakers: { [PFX_BUNDLE_TYPE]: dynamicFaker }, config: { image: "is:8.1" } });
     let mod: Record<string, unknown> = {};
     jest.isolateModules(() => {
       mod = require("../index");

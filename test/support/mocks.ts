@@ -8,6 +8,17 @@ export interface RecordedResource {
   readonly inputs: Record<string, any>;
   /** Top-level input names whose value (or any part of it) reached the engine as a secret. */
   readonly secretInputs: ReadonlySet<string>;
+  /** The aliases the resource registered with (as alias specs: type and/or name; a URN alias as `urn`). */
+  readonly aliases: ReadonlyArray<{ readonly type?: string; readonly name?: string; readonly urn?: string }>;
+}
+
+/** The aliases of a RegisterResourceRequest, as plain data (the mock engine's newResource does not receive them). */
+function aliasesOf(req: any): RecordedResource["aliases"] {
+  return (req.getAliasesList?.() ?? []).map((alias: any) => {
+    if (alias.getUrn?.()) return { urn: alias.getUrn() };
+    const spec = alias.getSpec();
+    return { ...(spec.getType() ? { type: spec.getType() } : {}), ...(spec.getName() ? { name: spec.getName() } : {}) };
+  });
 }
 
 // How the SDK marks a secret value on the wire (see @pulumi/pulumi runtime/rpc).
@@ -80,6 +91,8 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
   const config: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.config ?? {})) config[k.includes(":") ? k : `${project}:${k}`] = v;
   const secretKeys = (options.secretKeys ?? []).map((k) => (k.includes(":") ? k : `${project}:${k}`));
+  /** Aliases by resource name, read off each registration request before the mock sees it. */
+  const aliasesByName = new Map<string, RecordedResource["aliases"]>();
   pulumi.runtime.setAllConfig(config, secretKeys);
   pulumi.runtime.setMocks(
     {
@@ -94,7 +107,7 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
           inputs[k] = unwrap(v, found);
           if (found.secret) secretInputs.add(k);
         }
-        resources.push({ type: args.type, name: args.name, inputs, secretInputs });
+        resources.push({ type: args.type, name: args.name, inputs, secretInputs, aliases: aliasesByName.get(args.name) ?? [] });
         const faker = fakers[args.type];
         const state = { ...args.inputs, ...(faker ? faker({ ...args, inputs }) : {}) };
         options.events?.push(`done:${args.name}`);
@@ -108,6 +121,12 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
     stack,
     options.preview ?? false,
   );
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: unknown) => {
+    aliasesByName.set(req.getName(), aliasesOf(req));
+    return register(req, callback);
+  };
   return resources;
 }
 
