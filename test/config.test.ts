@@ -146,6 +146,7 @@ describe("stack config", () => {
       identityServerUrl: "https://localhost:8443",
       featureAdminUnitIds: ["a29a3ba5-4b0d-de11-9a51-005056c00008"],
       readinessTimeoutSeconds: 300,
+      applications: [],
     });
     expect(parse({ creatioIntegration: "true", creatioPassword: "pw", creatioCreateDefaultResource: "false" }, ["creatioPassword"]).creatio?.createDefaultResource).toBe(false);
   });
@@ -178,7 +179,7 @@ describe("Pulumi.yaml", () => {
       expect({ key, type: declared.type }).toEqual({ key, type: spec.type });
       expect({ key, default: declared.default }).toEqual({ key, default: spec.default ?? (spec.type === "string" ? "" : undefined) });
       expect(declared.description).toEqual(expect.stringContaining(spec.description.slice(0, 40)));
-      if (spec.type === "array") expect(declared.items).toEqual({ type: "string" });
+      if (spec.type === "array") expect({ key, items: declared.items }).toEqual({ key, items: { type: spec.items ?? "string" } });
     }
   });
 

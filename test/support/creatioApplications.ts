@@ -14,7 +14,8 @@ import { query } from "./pg";
 export async function integrate(h: Harness, overrides: Record<string, any> = {}): Promise<{ id: string; outs: any }> {
   const checked = await creatioOAuthIntegrationProvider.check!({} as any, integrationInputs(h, overrides) as any);
   if (checked.failures?.length) throw new Error(JSON.stringify(checked.failures));
-  return creatioOAuthIntegrationProvider.create(checked.inputs!);
+  const created = await creatioOAuthIntegrationProvider.create(checked.inputs!);
+  return { id: created.id, outs: created.outs };
 }
 
 /** The application's raw inputs against the harness's stand-ins. */
