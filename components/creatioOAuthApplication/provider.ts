@@ -36,19 +36,23 @@ function connect(i: Pick<ApplicationInputs, "creatio">): Promise<CreatioClient> 
   return connectCreatio({ ...i.creatio, timeoutMs: CREATIO_CALL_TIMEOUT_MS });
 }
 
-/** What to do about a refusal whose cause is known. */
-function hintFor(message: string): string {
-  if (/Feature-EnableOAuth20Integration/.test(message)) {
-    return " (Creatio's OAuth 2.0 integration is off for this user: CreatioOAuthIntegration must have run first, and the applications must go before it is destroyed)";
-  }
-  return "";
+/** A failure's message as one sentence, with what to do about a refusal whose cause is known. */
+function explained(message: string): string {
+  const hint = /Feature-EnableOAuth20Integration/.test(message)
+    ? " (Creatio's OAuth 2.0 integration is off for this user: CreatioOAuthIntegration must have run first, and the applications must go before it is destroyed)"
+    : "";
+  return `${message.replace(/\.+$/, "")}${hint}.`;
 }
 
 /** Step 4: the Identity Service issues the new client a client_credentials token. */
 async function awaitToken(i: ApplicationInputs, clientId: string, clientSecret: string, secrets: string[]): Promise<void> {
   const url = i.identityServerCheckUrl ?? i.identityServerUrl;
   log("info", `checking that the Identity Service at ${safeUrl(url)} issues a token for the new client ${clientId} ("${i.name}")`, secrets);
-  await waitForIdentityService({ url, clientId, clientSecret, caPem: i.identityServerCaPem, timeoutMs: i.readinessTimeoutSeconds * 1000, onWait: (m) => log("info", m, secrets) });
+  try {
+    await waitForIdentityService({ url, clientId, clientSecret, caPem: i.identityServerCaPem, timeoutMs: i.readinessTimeoutSeconds * 1000, onWait: (m) => log("info", m, secrets) });
+  } catch (e) {
+    throw new Error(`No token for the client ${clientId} of "${i.name}": ${messageOf(e)}`);
+  }
 }
 
 function describeUser(i: ApplicationInputs, user: { isAdministrator: boolean; active: boolean }, secrets: string[]): void {
@@ -70,7 +74,7 @@ async function createApplication(raw: ApplicationInputs): Promise<pulumi.dynamic
     if (!clientId || !clientSecret) {
       const refused = /OAuthConfigService AddClient failed/.test(messageOf(created.error));
       throw new Error(
-        `${messageOf(created.error)}${hintFor(messageOf(created.error))}. ` +
+        `${explained(messageOf(created.error))} ` +
           (refused ? "Creatio refused it: nothing was changed in Creatio." : `If Creatio received the call, an application named "${i.name}" may exist now: look in Creatio's OAuth 2.0 integrated applications and delete it before running \`pulumi up\` again.`),
       );
     }
@@ -131,7 +135,7 @@ async function updateApplication(id: string, olds: ApplicationState, news: Appli
       if (done.did.fields) undo.push(putBackFields(client, updateRequest(olds.clientId, record, record.systemUserId ?? olds.systemUserId)));
       if (done.did.description) undo.push(putBackDescription(client, record.id, record.description));
       const outcome = await runUndo(undo);
-      const message = `${error.message}${hintFor(error.message)}.`;
+      const message = explained(error.message);
       if (outcome.failed.length === 0) throw new Error(`${message} ${undo.length > 0 ? "Its earlier values were put back" : "Nothing was changed in Creatio"}.`);
       const now: ApplicationState = {
         ...olds,
@@ -156,7 +160,7 @@ async function deleteApplication(_id: string, state: ApplicationState): Promise<
       outcome = await deleteClient(client, state.clientId);
     } catch (e) {
       throw new Error(
-        `Deleting the integrated application "${state.name}" (client ${state.clientId}) failed: ${messageOf(e)}${hintFor(messageOf(e))}. Nothing was deleted: ` +
+        `Deleting the integrated application "${state.name}" (client ${state.clientId}) failed: ${explained(messageOf(e))} Nothing was deleted: ` +
           "run `pulumi destroy` again once Creatio and the Identity Service answer.",
       );
     }
