@@ -14,6 +14,7 @@ import { z } from "zod";
 import { checkSuppliedConnectionString, DbProvider, POSTGRESQL_PROVIDER_SSL_MODES } from "./lib/connectionString";
 import { PfxContents } from "./lib/pfx";
 import { checkSuppliedPfx, decodePfxBase64 } from "./lib/suppliedPfx";
+import { CreatioApplicationConfig, parseCreatioApplications } from "./lib/creatioApplicationsConfig";
 
 export const PROJECT = "creatio-identity";
 
@@ -23,6 +24,8 @@ type KeyType = "string" | "integer" | "boolean" | "array";
 export interface ConfigKeySpec {
   readonly type: KeyType;
   readonly description: string;
+  /** For `array`: the items' type (Pulumi.yaml `items.type`). Default string. */
+  readonly items?: "string" | "object";
   /** Applied when the key is unset. Keys without a default are optional unless a rule requires them. */
   readonly default?: string | number | boolean | string[];
   /** Must be set with `pulumi config set --secret`; never echoed in errors. */
@@ -249,6 +252,11 @@ export const CONFIG_KEYS = {
     description: "creatioIntegration: how long to wait for the Identity Service to issue a token before failing.",
     check: positive,
   },
+  // --- Creatio's OAuth 2.0 integrated applications (lib/creatioApplicationsConfig.ts) ------
+  creatioOAuthApplications: {
+    type: "array", items: "object", default: [], example: "Billing",
+    description: "creatioIntegration: OAuth 2.0 integrated applications to create in Creatio, a list of { name, applicationUrl, systemUser, redirectUrl?, description?, active?, rotation? }; their credentials are the creatioOAuthApplications output.",
+  },
 } satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -304,6 +312,8 @@ export interface StackConfig {
     readonly featureAdminUnitIds: string[];
     readonly identityServerUrl: string;
     readonly readinessTimeoutSeconds: number;
+    /** OAuth 2.0 integrated applications to create (creatioOAuthApplications). */
+    readonly applications: CreatioApplicationConfig[];
   };
 }
 
@@ -343,6 +353,18 @@ const typeParsers: Record<KeyType, z.ZodType> = {
   }),
 };
 
+/** A list of objects (`items: object`), as the CLI hands structured config to the program: JSON. */
+const objectListParser = z.string().transform((text, ctx) => {
+  try {
+    const parsed = JSON.parse(text);
+    if (Array.isArray(parsed)) return parsed as unknown[];
+  } catch {
+    /* reported below */
+  }
+  ctx.addIssue({ code: "custom", message: "not a list" });
+  return z.NEVER;
+});
+
 const typeWords: Record<KeyType, string> = {
   string: "a string",
   integer: "a whole number",
@@ -351,6 +373,7 @@ const typeWords: Record<KeyType, string> = {
 };
 
 function setCommand(key: string, spec: ConfigKeySpec): string {
+  if (spec.items === "object") return `set it in Pulumi.<stack>.yaml as a YAML list of objects, or \`pulumi config set --path '${key}[0].name' ${spec.example}\``;
   if (spec.type === "array") return `set it in Pulumi.<stack>.yaml as a YAML list, or \`pulumi config set --path '${key}[0]' <value>\``;
   return `\`pulumi config set ${spec.secret ? "--secret " : ""}${key} ${spec.example}\``;
 }
@@ -392,10 +415,10 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     // Until proven valid, the key keeps its default, so one bad value is reported once and does
     // not cascade into the cross-key checks below.
     typed[key] = spec.default;
-    const parsed = typeParsers[spec.type].safeParse(text);
+    const parsed = (spec.items === "object" ? objectListParser : typeParsers[spec.type]).safeParse(text);
     const shown = spec.secret ? "" : ` (got ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text)})`;
     if (!parsed.success) {
-      problems.push(`${fullKey}: must be ${typeWords[spec.type]}${shown}. Fix: ${setCommand(key, spec)}.`);
+      problems.push(`${fullKey}: must be ${spec.items === "object" ? "a list of objects" : typeWords[spec.type]}${shown}. Fix: ${setCommand(key, spec)}.`);
       continue;
     }
     const problem = spec.check?.(parsed.data);
@@ -513,9 +536,11 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
 
   // Creatio integration.
   let creatio: StackConfig["creatio"];
-  const creatioKeys: ConfigKey[] = ["creatioPassword", "creatioCreateDefaultResource", "creatioNetCore", "creatioFeatureAdminUnitIds", "identityServerUrlForCreatio", "readinessTimeoutSeconds", "creatioUsername"];
+  const creatioKeys: ConfigKey[] = ["creatioPassword", "creatioCreateDefaultResource", "creatioNetCore", "creatioFeatureAdminUnitIds", "identityServerUrlForCreatio", "readinessTimeoutSeconds", "creatioUsername", "creatioOAuthApplications"];
   if (typed.creatioIntegration) {
     need("creatioPassword", "when creatioIntegration is true");
+    const apps = parseCreatioApplications(typed.creatioOAuthApplications, `${prefix}creatioOAuthApplications`);
+    problems.push(...apps.problems);
     creatio = {
       username: typed.creatioUsername,
       password: secret("creatioPassword") ?? pulumi.secret(""),
@@ -524,6 +549,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       featureAdminUnitIds: typed.creatioFeatureAdminUnitIds,
       identityServerUrl: typed.identityServerUrlForCreatio ?? publicUrl,
       readinessTimeoutSeconds: typed.readinessTimeoutSeconds,
+      applications: apps.applications,
     };
   } else {
     onlyWith(creatioKeys, "when creatioIntegration is true (`pulumi config set creatioIntegration true`)");

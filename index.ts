@@ -18,3 +18,5 @@ export const dbProvider = outputs.dbProvider;
 export const certificateExpiresAt = outputs.certificateExpiresAt;
 /** What the Creatio integration changed (undefined unless `creatioIntegration` is true). */
 export const creatioIntegration = outputs.creatioIntegration;
+/** Secret. Each OAuth 2.0 integrated application's { clientId, clientSecret, tokenUrl }, by name (undefined unless `creatioIntegration` is true). */
+export const creatioOAuthApplications = outputs.creatioOAuthApplications;

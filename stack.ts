@@ -11,6 +11,7 @@ import { IdentityService } from "./components/identityService";
 import { IdentityClientSync } from "./components/identityClientSync";
 import { CreatioOAuthIntegration } from "./components/creatioOAuthIntegration";
 import { postgresDatabaseIdentity } from "./lib/connectionString";
+import { CreatioOAuthApplication } from "./components/creatioOAuthApplication";
 
 /** Creatio's three OAuth 2.0 system settings and the values this stack gives them. */
 export interface CreatioSettings {
@@ -35,6 +36,16 @@ export interface StackOutputs {
   readonly certificateExpiresAt: pulumi.Output<string>;
   /** What the Creatio integration changed in Creatio (only when `creatioIntegration` is on). */
   readonly creatioIntegration?: pulumi.Output<CreatioIntegrationSummary>;
+  /** Secret. Each OAuth 2.0 integrated application's credentials, by name (only when `creatioIntegration` is on). */
+  readonly creatioOAuthApplications?: pulumi.Output<Record<string, ApplicationCredentials>>;
+}
+
+/** What an application needs to get tokens: the stack output `creatioOAuthApplications[<name>]`. */
+export interface ApplicationCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The Identity Service's token endpoint (`client_credentials`), at its public URL. */
+  readonly tokenUrl: string;
 }
 
 /** What the post-deploy step did to Creatio, for the stack's outputs. */
@@ -141,6 +152,7 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
   // Post-deploy: switch Creatio over once the Identity Service issues a token for this client.
   // identityServerUrl comes from the service, whose URL depends on the healthy container.
   let creatioIntegration: pulumi.Output<CreatioIntegrationSummary> | undefined;
+  let creatioOAuthApplications: pulumi.Output<Record<string, ApplicationCredentials>> | undefined;
   if (config.creatio) {
     const c = config.creatio;
     const integration = new CreatioOAuthIntegration(
@@ -170,10 +182,38 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
         defaultResource,
         createdDefaultResource,
       }));
+
+    // Creatio's OAuth 2.0 integrated applications, after the integration: Creatio refuses them
+    // while OAuth20Integration is off or it has no default resource.
+    const applications = c.applications.map(
+      (app) =>
+        [
+          app.name,
+          new CreatioOAuthApplication(
+            `${name}-creatio-app-${app.name}`,
+            {
+              creatio: { url: config.creatioUrl, username: c.username, password: c.password, netCore: c.netCore },
+              ...app,
+              identityServerUrl: urlForCreatio,
+              identityServerCheckUrl: service.url,
+              identityServerCaPem: config.certificate.kind === "selfSigned" ? certificate.certificatePem : undefined,
+              readinessTimeoutSeconds: c.readinessTimeoutSeconds,
+            },
+            { dependsOn: [integration] },
+          ),
+        ] as const,
+    );
+    const tokenUrl = pulumi.interpolate`${service.url}/connect/token`;
+    creatioOAuthApplications = pulumi.secret(
+      pulumi
+        .all(applications.map(([appName, a]) => pulumi.all([appName, a.clientId, a.clientSecret, tokenUrl])))
+        .apply((rows) => Object.fromEntries(rows.map(([appName, clientId, clientSecret, url]) => [appName, { clientId, clientSecret, tokenUrl: url }]))),
+    );
   }
 
   return {
     creatioIntegration,
+    creatioOAuthApplications,
     identityServiceUrl: service.url,
     discoveryUrl: service.discoveryUrl,
     clientId: client.clientId,

@@ -27,6 +27,7 @@ import {
   UnknownValue,
   Violation,
 } from "./rules";
+import { administratorSystemUserViolations, DEFAULT_ADMINISTRATOR_USER_NAMES } from "./applications";
 
 /** The pack's name, as `pulumi preview` reports it. */
 export const POLICY_PACK_NAME = "creatio-identity";
@@ -175,6 +176,40 @@ export const oneIdentityServicePerCreatio: StackValidationPolicy = {
   },
 };
 
+/** Config of no-administrator-as-application-user. */
+export interface ApplicationUserConfig extends ProductionStacksConfig {
+  /** Creatio login names known to be administrators (case-insensitive). Default ["Supervisor"]. */
+  readonly administratorUserNames?: string[];
+}
+
+/**
+ * A stack validation, so that it sees CreatioOAuthApplication's output systemUserIsAdministrator
+ * (what Creatio says) for the applications the stack has, and the configured names for new ones.
+ */
+export const noAdministratorAsApplicationUser: StackValidationPolicy = {
+  name: "no-administrator-as-application-user",
+  description:
+    "On production stacks no OAuth 2.0 integrated application acts as a Creatio administrator: a member of System administrators (as Creatio reports it) or a name in administratorUserNames.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  configSchema: {
+    properties: {
+      ...productionStacksSchema.properties,
+      administratorUserNames: {
+        type: "array" as const,
+        items: { type: "string" as const },
+        default: [...DEFAULT_ADMINISTRATOR_USER_NAMES],
+        description: "Creatio login names known to be administrators (case-insensitive), so preview can flag an application before Creatio is asked.",
+      },
+    },
+  },
+  validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+    const config = args.getConfig<ApplicationUserConfig>();
+    const ctx = { ...stackContext(config), administratorUserNames: config.administratorUserNames ?? DEFAULT_ADMINISTRATOR_USER_NAMES };
+    report(administratorSystemUserViolations(args.resources.map(plainResource), ctx), reportViolation);
+  },
+};
+
 /** Every policy of the pack, in the order `pulumi preview` lists them. */
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   identityServiceHttps,
@@ -184,4 +219,5 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   creatioApiTlsInProduction,
   sensitiveValuesAreSecrets,
   oneIdentityServicePerCreatio,
+  noAdministratorAsApplicationUser,
 ];

@@ -28,6 +28,7 @@ export const RESOURCE_TYPES = {
   pfxBundleLegacy: "pulumi-nodejs:dynamic:Resource",
   identityClientSync: "pulumi-nodejs:dynamic/creatio-identity:IdentityClientSync",
   creatioIntegration: "pulumi-nodejs:dynamic/creatio-identity:CreatioOAuthIntegration",
+  creatioApplication: "pulumi-nodejs:dynamic/creatio-identity:CreatioOAuthApplication",
 } as const;
 
 /** The Identity Service container's environment variables the rules read (names as Creatio's Docker guide gives them). */
@@ -429,7 +430,8 @@ export function databaseTlsViolations(r: PlainResource, ctx: StackContext): Viol
  * plain text.
  */
 export function creatioApiTlsViolations(r: PlainResource, ctx: StackContext): Violation[] {
-  if (!isProductionStack(ctx) || r.type !== RESOURCE_TYPES.creatioIntegration) return [];
+  // An integrated application logs in the same way, and Creatio hands it its new client secret.
+  if (!isProductionStack(ctx) || (r.type !== RESOURCE_TYPES.creatioIntegration && r.type !== RESOURCE_TYPES.creatioApplication)) return [];
   const creatio = known(r.props.creatio, "creatio");
   const url = creatio && typeof creatio === "object" ? (creatio as { url?: unknown }).url : undefined;
   if (typeof url !== "string" || !/^http:\/\//i.test(url)) return [];
@@ -494,7 +496,7 @@ export function plainSensitiveValues(r: PlainResource): PlainSensitiveValue[] {
   for (const key of sensitiveInputs) {
     if (present(props[key]) && !isSecret(props[key])) found.push({ property: key, what: key });
   }
-  if (r.type === RESOURCE_TYPES.creatioIntegration && !isSecret(props.creatio) && props.creatio && typeof props.creatio === "object") {
+  if ((r.type === RESOURCE_TYPES.creatioIntegration || r.type === RESOURCE_TYPES.creatioApplication) && !isSecret(props.creatio) && props.creatio && typeof props.creatio === "object") {
     const creatio = props.creatio as Record<string, unknown>;
     for (const key of ["password", "databaseConnectionString"]) {
       if (present(creatio[key]) && !isSecret(creatio[key])) found.push({ property: "creatio", what: `creatio.${key}` });

@@ -606,6 +606,7 @@ describe("the policy pack, run as the Pulumi CLI runs it", () => {
       "creatio-api-tls-in-production",
       "sensitive-values-are-secrets",
       "one-identity-service-per-creatio",
+      "no-administrator-as-application-user",
     ]);
     for (const p of policies) expect(p.description.length).toBeGreaterThan(20);
     expect(Object.fromEntries(registered.map((p) => [p.name, p.level]))).toMatchObject({

@@ -308,7 +308,7 @@ describe("index.ts", () => {
       mod = require("../index");
     });
     expect(Object.keys(mod).sort()).toEqual(
-      ["certificateExpiresAt", "clientId", "clientSecret", "connectionString", "creatioIntegration", "creatioSettings", "dbProvider", "discoveryUrl", "identityServiceUrl"].sort(),
+      ["certificateExpiresAt", "clientId", "clientSecret", "connectionString", "creatioIntegration", "creatioOAuthApplications", "creatioSettings", "dbProvider", "discoveryUrl", "identityServiceUrl"].sort(),
     );
     expect(await valueOf(mod.identityServiceUrl as pulumi.Output<string>)).toBe("https://localhost:8443");
   });

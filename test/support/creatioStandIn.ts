@@ -13,7 +13,10 @@
  * - PostSysSettingsValues whose top-level `success` is false even when everything was saved, SecureText
  *   stored encrypted with an instance key and never returned by QuerySysSettings;
  * - a per-user feature cache, filled at login and read by OAuthConfigService until
- *   FeatureService/ClearFeaturesCacheForAllUsers clears it (test/support/creatio/oauthConfigService.ts).
+ *   FeatureService/ClearFeaturesCacheForAllUsers clears it (test/support/creatio/oauthConfigService.ts);
+ * - "OAuth 2.0 integrated applications" (`OAuthClientApp`) whose listener registers, updates and
+ *   removes the client at the Identity Service, for OAuthConfigService's AddClient/UpdateClient/
+ *   DeleteClient and for DataService writes alike (test/support/creatio/oauthClientApps.ts).
  * Knobs let tests make it refuse a setting, expire sessions, or die after a given request.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
@@ -22,7 +25,8 @@ import http from "node:http";
 import { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { Client, Pool } from "pg";
-import { failureEnvelope, runDataServiceQuery } from "./creatio/dataService";
+import { DataServiceFailure, EntityHooks, failureEnvelope, runDataServiceQuery } from "./creatio/dataService";
+import { ClientAppListenerError, clientAppListener } from "./creatio/oauthClientApps";
 import { failedResult, IdentityServiceCaller, OAUTH_DISABLED_MESSAGE, OAUTH_METHODS, OAUTH_REQUEST_NAMES } from "./creatio/oauthConfigService";
 
 const ALL_EMPLOYEES_ID = "a29a3ba5-4b0d-de11-9a51-005056c00008";
@@ -164,6 +168,25 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
     },
   };
 
+  /** Entity listeners around DataService writes: OAuthClientApp's (what a change in Creatio's UI triggers). */
+  const listenerFailure = (e: unknown) => (e instanceof ClientAppListenerError ? new DataServiceFailure(e.errorCode, e.message) : e);
+  const entityHooks: EntityHooks = {
+    encrypt,
+    async beforeInsert(entity) {
+      if (entity === "OAuthClientApp") throw new DataServiceFailure("NotSupportedException", "The stand-in does not model inserting OAuthClientApp through DataService; use OAuthConfigService AddClient.");
+    },
+    async beforeUpdate(entity, rows) {
+      if (entity !== "OAuthClientApp") return;
+      const listener = clientAppListener({ pool, identityService, encrypt });
+      for (const row of rows) await listener.updating(row).catch((e) => Promise.reject(listenerFailure(e)));
+    },
+    async beforeDelete(entity, rows) {
+      if (entity !== "OAuthClientApp") return;
+      const listener = clientAppListener({ pool, identityService, encrypt });
+      for (const row of rows) await listener.deleting(row).catch((e) => Promise.reject(listenerFailure(e)));
+    },
+  };
+
   const readBody = (req: http.IncomingMessage) =>
     new Promise<string>((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -280,7 +303,7 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
         }
         return send(200, { values, notFoundSettings, restrictedSettings: [], success: true, rowsAffected: -1, nextPrcElReady: false });
       }
-      return send(200, await runDataServiceQuery(pool, operation, payload, { encrypt }));
+      return send(200, await runDataServiceQuery(pool, operation, payload, entityHooks));
     }
     if (route.startsWith("/rest/FeatureService/")) {
       const rest = route.slice("/rest/FeatureService/".length);
@@ -305,7 +328,7 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
       }
       const requestName = OAUTH_REQUEST_NAMES[method];
       const dto = requestName ? payload?.[requestName] : payload;
-      return send(200, { [`${method}Result`]: await impl({ pool, body: dto ?? {}, userId: session.userId, identityService }) });
+      return send(200, { [`${method}Result`]: await impl({ pool, body: dto ?? {}, userId: session.userId, identityService, encrypt }) });
     }
     return send(404, { Message: "Endpoint not found." });
   };

@@ -4,8 +4,20 @@
  * /connect/token` with `grant_type=client_credentials` (form body `client_id`, `client_secret`): 200
  * with an `access_token`, or 400 `{"error":"invalid_client"}`; and the API Creatio calls with such a
  * token when it registers its default resource (`POST /api/OwnedResources/register`, recorded in
- * `resources`). Further API routes can be added through `apiRoutes`. The real service's API paths
- * are known only from names in Creatio's assemblies; this is the stand-in's own contract.
+ * `resources`), and the client applications Creatio registers for its "OAuth 2.0 integrated
+ * applications" (`registeredClients`, see below). Further API routes can be added through
+ * `apiRoutes`. The real service's API paths are known only from names in Creatio's assemblies
+ * (scopes `add_registrar_client`, `update_client`, `remove_client`; `clients/addregistrar`,
+ * `Clients/update`, `Clients/scopes`); this is the stand-in's own contract.
+ *
+ * Integrated applications (what Creatio's `OAuthClientAppListener` asks for): `POST
+ * /api/clients/addregistrar` with Creatio's `ClientAppInfoRequest` (`ClientAppName`, `ClientAppUri`,
+ * `Enabled`, `SystemUserId`, `RedirectUris`, ...) registers a client; the SERVICE generates its id
+ * and secret and answers `{ClientId, Secret}`. `POST /api/Clients/update` (same body, by `ClientId`)
+ * changes it, `Enabled: false` included; `POST /api/clients/remove` `{ClientId}` removes it;
+ * `POST /api/Clients/scopes` `{ClientId, ResourceName}` grants it a resource's scope. An unknown
+ * `ClientId` answers 404. A registered client gets `client_credentials` tokens with its secret while
+ * it is enabled; a disabled or removed one gets `invalid_client`.
  *
  * Knobs for the cases a deployment meets: a slow start (503 for the first N ms or requests), a
  * service that accepts connections but never answers, HTTPS with a self-signed certificate (its PEM
@@ -34,6 +46,22 @@ export interface IdentityServiceStandInOptions {
   apiRoutes?: Record<string, (body: any, clientId: string) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }>>;
 }
 
+/** A client application registered through the API (an "OAuth 2.0 integrated application" of Creatio). */
+export interface RegisteredClient {
+  readonly clientId: string;
+  readonly secret: string;
+  name: string;
+  uri: string;
+  description: string | null;
+  enabled: boolean;
+  systemUserId: string;
+  redirectUris: string[];
+  /** Resource names (scopes) granted. */
+  scopes: string[];
+  /** The Creatio client whose token registered it. */
+  readonly registeredBy: string;
+}
+
 export interface IdentityServiceStandIn {
   /** Base URL, e.g. http://127.0.0.1:40123. */
   readonly url: string;
@@ -45,6 +73,8 @@ export interface IdentityServiceStandIn {
   tokensIssued(): number;
   /** Resources registered through the API (Creatio's default resource), by Name. */
   readonly resources: Array<{ Name: string; DisplayName?: string; registeredBy: string }>;
+  /** Client applications registered through the API, by client id. */
+  readonly registeredClients: Map<string, RegisteredClient>;
   stop(): Promise<void>;
 }
 
@@ -76,9 +106,56 @@ export async function startIdentityServiceStandIn(options: IdentityServiceStandI
   let issued = 0;
   const tokens = new Map<string, string>();
   const resources: Array<{ Name: string; DisplayName?: string; registeredBy: string }> = [];
+  const registeredClients = new Map<string, RegisteredClient>();
   let url = "";
+  const registeredValid = (id: string, secret: string) => {
+    const c = registeredClients.get(id);
+    return c !== undefined && c.enabled && c.secret === secret;
+  };
   const valid = (id: string, secret: string) =>
-    options.isValidClient ? options.isValidClient(id, secret) : (options.clients ?? []).some((c) => c.clientId === id && c.secret === secret);
+    registeredValid(id, secret) ||
+    (options.isValidClient ? options.isValidClient(id, secret) : (options.clients ?? []).some((c) => c.clientId === id && c.secret === secret));
+  /** The integrated-application routes (paths compared case-insensitively, as ASP.NET routes them). */
+  const clientRoutes: Record<string, (body: any, by: string) => { status: number; body: unknown }> = {
+    "/api/clients/addregistrar": (body, by) => {
+      const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+      const pick = (n: number) => [...randomBytes(n)].map((b) => alphabet[b % alphabet.length]).join("");
+      const client: RegisteredClient = {
+        clientId: pick(16),
+        secret: pick(32),
+        name: String(body?.ClientAppName ?? ""),
+        uri: String(body?.ClientAppUri ?? ""),
+        description: body?.ClientAppDescription ?? null,
+        enabled: body?.Enabled !== false,
+        systemUserId: String(body?.SystemUserId ?? ""),
+        redirectUris: Array.isArray(body?.RedirectUris) ? body.RedirectUris : [],
+        scopes: [],
+        registeredBy: by,
+      };
+      registeredClients.set(client.clientId, client);
+      return { status: 200, body: { ClientId: client.clientId, Secret: client.secret } };
+    },
+    "/api/clients/update": (body) => {
+      const client = registeredClients.get(String(body?.ClientId ?? ""));
+      if (!client) return { status: 404, body: { error: "client_not_found" } };
+      Object.assign(client, {
+        name: String(body?.ClientAppName ?? client.name),
+        uri: String(body?.ClientAppUri ?? client.uri),
+        description: body?.ClientAppDescription ?? client.description,
+        enabled: body?.Enabled !== false,
+        systemUserId: String(body?.SystemUserId ?? client.systemUserId),
+        redirectUris: Array.isArray(body?.RedirectUris) ? body.RedirectUris : client.redirectUris,
+      });
+      return { status: 200, body: {} };
+    },
+    "/api/clients/remove": (body) => (registeredClients.delete(String(body?.ClientId ?? "")) ? { status: 200, body: {} } : { status: 404, body: { error: "client_not_found" } }),
+    "/api/clients/scopes": (body) => {
+      const client = registeredClients.get(String(body?.ClientId ?? ""));
+      if (!client) return { status: 404, body: { error: "client_not_found" } };
+      if (!client.scopes.includes(String(body?.ResourceName))) client.scopes.push(String(body?.ResourceName));
+      return { status: 200, body: {} };
+    },
+  };
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const record = { method: req.method ?? "", path: (req.url ?? "/").split("?")[0], status: 0 };
@@ -126,6 +203,11 @@ export async function startIdentityServiceStandIn(options: IdentityServiceStandI
           resources.push({ Name: String(body?.Name ?? ""), DisplayName: body?.DisplayName, registeredBy: clientId });
           return send(200, {});
         }
+        const builtIn = clientRoutes[record.path.toLowerCase()];
+        if (builtIn) {
+          const r = builtIn(body, clientId);
+          return send(r.status, r.body);
+        }
         const route = options.apiRoutes?.[record.path];
         if (route) {
           void Promise.resolve(route(body, clientId)).then((r) => send(r.status, r.body), (e) => send(500, { error: String(e) }));
@@ -161,6 +243,7 @@ export async function startIdentityServiceStandIn(options: IdentityServiceStandI
     requests,
     tokensIssued: () => issued,
     resources,
+    registeredClients,
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

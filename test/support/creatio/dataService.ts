@@ -43,6 +43,12 @@ const col = (sql: string, kind: Kind, ref?: string): Column => ({ sql, kind, ref
 export const ENTITIES: Record<string, Entity> = {
   Feature: { table: "Feature", display: "Name", columns: { Id: col("Id", "guid"), Code: col("Code", "text"), Name: col("Name", "text"), DefaultState: col("DefaultState", "int") } },
   SysAdminUnit: { table: "SysAdminUnit", display: "Name", columns: { Id: col("Id", "guid"), Name: col("Name", "text"), SysAdminUnitTypeValue: col("SysAdminUnitTypeValue", "int"), Active: col("Active", "bool") } },
+  // Role membership, flattened (Creatio's SysAdminUnitInRoleSchema.CrtBase.cs: SysAdminUnit is a lookup, SysAdminUnitRoleId a plain Guid).
+  SysAdminUnitInRole: {
+    table: "SysAdminUnitInRole",
+    display: "Id",
+    columns: { Id: col("Id", "guid"), SysAdminUnit: col("SysAdminUnitId", "lookup", "SysAdminUnit"), SysAdminUnitRoleId: col("SysAdminUnitRoleId", "guid") },
+  },
   AdminUnitFeatureState: {
     table: "AdminUnitFeatureState",
     display: "Id",
@@ -175,6 +181,8 @@ function onlyIdFilter(f: any): boolean {
 /** Hooks for entity listeners (Creatio's OnInserting/OnDeleting code) the server provides. */
 export interface EntityHooks {
   beforeInsert?(entity: string, values: Record<string, unknown>): Promise<void>;
+  /** The rows an update hits, as they will be saved (table column names, new values merged in). */
+  beforeUpdate?(entity: string, rows: Record<string, unknown>[]): Promise<void>;
   beforeDelete?(entity: string, rows: Record<string, unknown>[]): Promise<void>;
   /** Stores a SecureText value (encrypted, as Creatio does). */
   encrypt(plain: string): string;
@@ -233,6 +241,15 @@ export async function runDataServiceQuery(pool: Pool, operation: string, payload
         await hooks.beforeInsert?.(payload.rootSchemaName, values);
         const { rows } = await pool.query(`INSERT INTO ${q(b.entity.table)} (${cols.join(", ")}, "CreatedOn", "ModifiedOn") VALUES (${sets.join(", ")}, now(), now()) RETURNING "Id"::text AS id`, b.params);
         return { id: rows[0].id, rowsAffected: 1, nextPrcElReady: false, queryId: null, success: true, errorInfo: null, responseStatus: null };
+      }
+      if (hooks.beforeUpdate) {
+        const { rows: hit } = await pool.query(`SELECT * FROM ${q(b.entity.table)} WHERE "Id" IN (${matching})`, b.params.slice(0, b.params.length - cols.length));
+        const after = hit.map((row) => {
+          const merged: Record<string, unknown> = { ...row };
+          for (const [name, value] of Object.entries(values)) merged[b.entity.columns[name].sql] = value;
+          return merged;
+        });
+        if (after.length > 0) await hooks.beforeUpdate(payload.rootSchemaName, after);
       }
       const assignments = cols.map((c, i) => `${c} = ${sets[i]}`).join(", ");
       const r = await pool.query(`UPDATE ${q(b.entity.table)} SET ${assignments}, "ModifiedOn" = now() WHERE "Id" IN (${matching})`, b.params);

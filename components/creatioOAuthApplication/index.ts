@@ -1,0 +1,82 @@
+/**
+ * CreatioOAuthApplication is one of Creatio's "OAuth 2.0 integrated applications", as code: the
+ * record in System Designer → OAuth 2.0 integrated applications and its client at the Identity
+ * Service, created through Creatio's own API (OAuthConfigService AddClient, UpdateClient,
+ * DeleteClient), its client id and secret kept as outputs (the secret as a Pulumi secret) for the
+ * application that uses them. See docs/integrated-applications.md.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { creatioOAuthApplicationProvider } from "./provider";
+import { SECRET_OUTPUTS } from "./state";
+import type { CreatioConnectionArgs } from "../creatioOAuthIntegration";
+
+export { creatioOAuthApplicationProvider } from "./provider";
+export type { ApplicationInputs } from "./inputs";
+export type { ApplicationState as CreatioOAuthApplicationOutputs } from "./state";
+
+/** The Pulumi type token of the resource (what the engine and the policy pack see). */
+export const CREATIO_OAUTH_APPLICATION_TYPE = "pulumi-nodejs:dynamic/creatio-identity:CreatioOAuthApplication";
+
+/** Output properties that carry a secret (the client secret, the Creatio login). */
+export const CREATIO_OAUTH_APPLICATION_SECRET_OUTPUTS = SECRET_OUTPUTS;
+
+export interface CreatioOAuthApplicationArgs {
+  /** How to reach Creatio's API, as an administrator (a user with CanManageSolution). */
+  readonly creatio: pulumi.Input<CreatioConnectionArgs>;
+  /** The application's name in Creatio (at most 250 characters). */
+  readonly name: pulumi.Input<string>;
+  /** The application's URL. */
+  readonly applicationUrl: pulumi.Input<string>;
+  /** Where the Identity Service may redirect after sign-in. Default: applicationUrl. */
+  readonly redirectUrl?: pulumi.Input<string>;
+  readonly description?: pulumi.Input<string>;
+  /** Login name of the Creatio user the application acts as (a user, not a role), e.g. IntegrationUser. */
+  readonly systemUser: pulumi.Input<string>;
+  /** Whether the application may get tokens. Default true. */
+  readonly active?: pulumi.Input<boolean>;
+  /** Keeper: any new value replaces the client with a new id and secret (the new one is created first). */
+  readonly rotation?: pulumi.Input<string>;
+  /** The Identity Service URL (as Creatio reaches it). */
+  readonly identityServerUrl: pulumi.Input<string>;
+  /** CA certificate (PEM) to trust for the Identity Service's HTTPS, e.g. a self-signed one. */
+  readonly identityServerCaPem?: pulumi.Input<string>;
+  /** The Identity Service URL as the machine running Pulumi reaches it, if not identityServerUrl. */
+  readonly identityServerCheckUrl?: pulumi.Input<string>;
+  /** How long to wait for the Identity Service to issue the new client a token. Default 60. */
+  readonly readinessTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/**
+ * An "OAuth 2.0 integrated application" in Creatio with its Identity Service client. Make it depend
+ * on the CreatioOAuthIntegration (`dependsOn`): Creatio refuses applications while its OAuth 2.0
+ * integration is off or has no default resource.
+ */
+export class CreatioOAuthApplication extends pulumi.dynamic.Resource {
+  /** `OAuthClientApp.Id`. */
+  declare public readonly recordId: pulumi.Output<string>;
+  declare public readonly clientId: pulumi.Output<string>;
+  /** Secret. */
+  declare public readonly clientSecret: pulumi.Output<string>;
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly applicationUrl: pulumi.Output<string>;
+  declare public readonly redirectUrl: pulumi.Output<string>;
+  declare public readonly description: pulumi.Output<string>;
+  declare public readonly systemUser: pulumi.Output<string>;
+  declare public readonly systemUserId: pulumi.Output<string>;
+  /** Whether the system user is in System administrators (as Creatio had it at the last create, update or refresh). */
+  declare public readonly systemUserIsAdministrator: pulumi.Output<boolean>;
+  declare public readonly active: pulumi.Output<boolean>;
+
+  // `declare`: with ES2022 class fields a plain field declaration would overwrite, after super(),
+  // the outputs pulumi.CustomResource has just set.
+  constructor(name: string, args: CreatioOAuthApplicationArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      creatioOAuthApplicationProvider,
+      name,
+      { ...args, recordId: undefined, clientId: undefined, clientSecret: undefined, systemUserId: undefined, systemUserIsAdministrator: undefined, complete: undefined },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: CREATIO_OAUTH_APPLICATION_SECRET_OUTPUTS }),
+      "creatio-identity",
+      "CreatioOAuthApplication",
+    );
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * The dynamic provider's orchestration for one "OAuth 2.0 integrated application": which steps run,
+ * in which order, and what is undone when one fails. Everything goes through Creatio's HTTP API as
+ * the administrator in `creatio`; the Identity Service is only asked for a token.
+ *
+ * create: 1 log in; 2 resolve the system user (a user, not a role) and check that exactly one
+ * default OAuth resource exists: nothing is changed before both pass; 3 AddClient (the Identity
+ * Service generates the client id and secret) and the description; 4 wait until the Identity
+ * Service issues the new client a client_credentials token; 5 deactivate it when `active` is false.
+ * A failure after 3 deletes the new client again; if that fails too, Pulumi's partial-state error
+ * records the client, so `pulumi up` finishes it or `pulumi destroy` deletes it.
+ *
+ * Runs in Pulumi's dynamic-provider process after closure serialization: Node and npm modules are
+ * required inside the functions, and every message passes through `redact`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { clientAppByClientId, deleteClient, isSystemAdministrator, updateClient } from "../../lib/creatio/clientApps";
+import { connectCreatio, CreatioClient } from "../../lib/creatio/session";
+import { safeUrl } from "../../lib/http";
+import { waitForIdentityService } from "../../lib/identityServiceProbe";
+import { messageOf, redact, redactingErrors } from "../../lib/redact";
+import { deleteNewClient, partialStateError, putBackDescription, putBackFields, runUndo, UndoAction } from "./compensation";
+import { ApplicationInputs, resolveInputs, secretsOf, validateInputs } from "./inputs";
+import { ApplicationState, changedFields, diffState } from "./state";
+import { createClientApp, requireOneDefaultResource, resolveSystemUser, updateClientApp, updateRequest } from "./steps";
+
+/** Per-call limit for Creatio's API (the token wait has its own, readinessTimeoutSeconds). */
+const CREATIO_CALL_TIMEOUT_MS = 60000;
+
+function log(level: "info" | "warn", message: string, secrets: string[]): void {
+  const sdk: typeof pulumi = require("@pulumi/pulumi");
+  void sdk.log[level](redact(message, secrets));
+}
+
+function connect(i: Pick<ApplicationInputs, "creatio">): Promise<CreatioClient> {
+  return connectCreatio({ ...i.creatio, timeoutMs: CREATIO_CALL_TIMEOUT_MS });
+}
+
+/** A failure's message as one sentence, with what to do about a refusal whose cause is known. */
+function explained(message: string): string {
+  const hint = /Feature-EnableOAuth20Integration/.test(message)
+    ? " (Creatio's OAuth 2.0 integration is off for this user: CreatioOAuthIntegration must have run first, and the applications must go before it is destroyed)"
+    : "";
+  return `${message.replace(/\.+$/, "")}${hint}.`;
+}
+
+/** Step 4: the Identity Service issues the new client a client_credentials token. */
+async function awaitToken(i: ApplicationInputs, clientId: string, clientSecret: string, secrets: string[]): Promise<void> {
+  const url = i.identityServerCheckUrl ?? i.identityServerUrl;
+  log("info", `checking that the Identity Service at ${safeUrl(url)} issues a token for the new client ${clientId} ("${i.name}")`, secrets);
+  try {
+    await waitForIdentityService({ url, clientId, clientSecret, caPem: i.identityServerCaPem, timeoutMs: i.readinessTimeoutSeconds * 1000, onWait: (m) => log("info", m, secrets) });
+  } catch (e) {
+    throw new Error(`No token for the client ${clientId} of "${i.name}": ${messageOf(e)}`);
+  }
+}
+
+function describeUser(i: ApplicationInputs, user: { isAdministrator: boolean; active: boolean }, secrets: string[]): void {
+  if (user.isAdministrator) {
+    log("warn", `The integrated application "${i.name}" acts as "${i.systemUser}", a member of System administrators: a leaked client secret gives full control of Creatio. Prefer a user with only the rights the application needs.`, secrets);
+  }
+  if (!user.active) log("warn", `The system user "${i.systemUser}" of "${i.name}" is inactive in Creatio: the application's requests will fail until it is active.`, secrets);
+}
+
+async function createApplication(raw: ApplicationInputs): Promise<pulumi.dynamic.CreateResult<ApplicationState>> {
+  const i = resolveInputs(raw);
+  const secrets = secretsOf(i);
+  return redactingErrors(secrets, async () => {
+    const client = await connect(i);
+    const user = await resolveSystemUser(client, i);
+    await requireOneDefaultResource(client);
+    const created = await createClientApp(client, i, user.id, (s) => void secrets.push(s));
+    const { clientId, clientSecret, record } = created.did;
+    if (!clientId || !clientSecret) {
+      const refused = /OAuthConfigService AddClient failed/.test(messageOf(created.error));
+      throw new Error(
+        `${explained(messageOf(created.error))} ` +
+          (refused ? "Creatio refused it: nothing was changed in Creatio." : `If Creatio received the call, an application named "${i.name}" may exist now: look in Creatio's OAuth 2.0 integrated applications and delete it before running \`pulumi up\` again.`),
+      );
+    }
+    const state: ApplicationState = {
+      ...i,
+      recordId: record?.id ?? "",
+      clientId,
+      clientSecret,
+      systemUserId: user.id,
+      systemUserIsAdministrator: user.isAdministrator,
+      complete: true,
+    };
+    let error = created.error;
+    if (!error) await awaitToken(i, clientId, clientSecret, secrets).catch((e) => void (error = e as Error));
+    if (!error && !i.active) {
+      await updateClient(client, updateRequest(clientId, i, user.id)).catch((e) => void (error = new Error(`Deactivating the new client failed: ${messageOf(e)}`)));
+    }
+    if (error) {
+      const undo = await runUndo([deleteNewClient(client, clientId)]);
+      if (undo.failed.length === 0) throw new Error(`${error.message} The new client was deleted again: nothing stays changed in Creatio.`);
+      throw partialStateError(
+        `${error.message} Deleting the new client ${clientId} again failed too (${undo.failed.join("; ")}). The stack's state records it: ` +
+          "run `pulumi up` to finish setting it up, or `pulumi destroy` to delete it.",
+        record?.id || clientId,
+        { ...state, complete: false },
+      );
+    }
+    describeUser(i, user, secrets);
+    log("info", `Integrated application "${i.name}" created in Creatio: client ${clientId}, system user ${i.systemUser}${i.active ? "" : ", inactive"}; the Identity Service issues it tokens.`, secrets);
+    return { id: state.recordId || clientId, outs: state };
+  });
+}
+
+async function updateApplication(id: string, olds: ApplicationState, news: ApplicationInputs): Promise<pulumi.dynamic.UpdateResult<ApplicationState>> {
+  const i = resolveInputs(news);
+  const secrets = secretsOf(i, olds);
+  const fields = changedFields(olds, i);
+  const repair = olds.complete === false;
+  // Only operational inputs changed (the Identity Service URL, Creatio's password, ...): record them.
+  if (!repair && fields.length === 0) return { outs: { ...olds, ...i } };
+  return redactingErrors(secrets, async () => {
+    const client = await connect(i);
+    const record = await clientAppByClientId(client, olds.clientId);
+    if (!record) {
+      throw new Error(
+        `The integrated application "${olds.name}" (client ${olds.clientId}) is no longer in Creatio (deleted in its UI?). Run \`pulumi refresh\` ` +
+          "(or `pulumi up --refresh`): the stack then forgets it, and the next `pulumi up` creates it again with a new client id and secret.",
+      );
+    }
+    const user = repair || fields.includes("systemUser") || !olds.systemUserId ? await resolveSystemUser(client, i) : { id: olds.systemUserId, isAdministrator: olds.systemUserIsAdministrator, active: true };
+    const request = repair || fields.some((f) => f !== "description") ? updateRequest(olds.clientId, i, user.id) : undefined;
+    const description = repair || fields.includes("description") ? { recordId: record.id, value: i.description } : undefined;
+    const done = await updateClientApp(client, request, description);
+    let error = done.error;
+    if (!error && repair && i.active) await awaitToken(i, olds.clientId, olds.clientSecret, secrets).catch((e) => void (error = e as Error));
+    if (error) {
+      const undo: UndoAction[] = [];
+      if (done.did.fields) undo.push(putBackFields(client, updateRequest(olds.clientId, record, record.systemUserId ?? olds.systemUserId)));
+      if (done.did.description) undo.push(putBackDescription(client, record.id, record.description));
+      const outcome = await runUndo(undo);
+      const message = explained(error.message);
+      if (outcome.failed.length === 0) throw new Error(`${message} ${undo.length > 0 ? "Its earlier values were put back" : "Nothing was changed in Creatio"}.`);
+      const now: ApplicationState = {
+        ...olds,
+        ...(done.did.fields ? { name: i.name, applicationUrl: i.applicationUrl, redirectUrl: i.redirectUrl, active: i.active, systemUser: i.systemUser, systemUserId: user.id } : {}),
+        ...(done.did.description ? { description: i.description } : {}),
+        recordId: record.id,
+      };
+      throw partialStateError(`${message} Putting the earlier values back failed too (${outcome.failed.join("; ")}); the stack's state records what Creatio has now: run \`pulumi up\` again once Creatio answers.`, id, { ...now });
+    }
+    if (fields.includes("systemUser")) describeUser(i, user, secrets);
+    log("info", `Integrated application "${i.name}" (client ${olds.clientId}) changed in place in Creatio: ${repair ? "set up again" : fields.join(", ")}.`, secrets);
+    return { outs: { ...olds, ...i, recordId: record.id, systemUserId: user.id, systemUserIsAdministrator: user.isAdministrator, complete: true } };
+  });
+}
+
+async function deleteApplication(_id: string, state: ApplicationState): Promise<void> {
+  const secrets = secretsOf(state);
+  await redactingErrors(secrets, async () => {
+    const client = await connect(state);
+    let outcome: "deleted" | "absent";
+    try {
+      outcome = await deleteClient(client, state.clientId);
+    } catch (e) {
+      throw new Error(
+        `Deleting the integrated application "${state.name}" (client ${state.clientId}) failed: ${explained(messageOf(e))} Nothing was deleted: ` +
+          "run `pulumi destroy` again once Creatio and the Identity Service answer.",
+      );
+    }
+    log("info", outcome === "deleted" ? `Integrated application "${state.name}" (client ${state.clientId}) deleted from Creatio and the Identity Service.` : `Integrated application "${state.name}" (client ${state.clientId}) was already gone from Creatio.`, secrets);
+  });
+}
+
+async function readApplication(id: string, props?: ApplicationState): Promise<pulumi.dynamic.ReadResult<ApplicationState>> {
+  if (!props || !props.creatio || !props.clientId) {
+    throw new Error("CreatioOAuthApplication cannot be imported: it needs Creatio's address and an administrator's login from its inputs. Declare the application and let `pulumi up` create it.");
+  }
+  const secrets = secretsOf(props);
+  return redactingErrors(secrets, async () => {
+    const client = await connect(props);
+    const record = await clientAppByClientId(client, props.clientId);
+    if (!record) {
+      // An empty id tells the engine the resource is gone: refresh drops it, the next `up` creates it again.
+      log("info", `Integrated application "${props.name}" (client ${props.clientId}) is no longer in Creatio; the next \`pulumi up\` creates it again.`, secrets);
+      return { id: "" };
+    }
+    const systemUserId = record.systemUserId ?? props.systemUserId;
+    return {
+      id: record.id,
+      props: {
+        ...props,
+        recordId: record.id,
+        name: record.name,
+        applicationUrl: record.applicationUrl,
+        redirectUrl: record.redirectUrl,
+        description: record.description,
+        active: record.active,
+        systemUser: record.systemUser ?? props.systemUser,
+        systemUserId,
+        systemUserIsAdministrator: systemUserId ? await isSystemAdministrator(client, systemUserId) : false,
+      },
+    };
+  });
+}
+
+/** The dynamic provider. */
+export const creatioOAuthApplicationProvider: pulumi.dynamic.ResourceProvider<ApplicationInputs, ApplicationState> = {
+  async check(_olds, news) {
+    const { inputs, failures } = validateInputs((news ?? {}) as Record<string, any>);
+    return { inputs: inputs as ApplicationInputs, failures };
+  },
+  async diff(_id, olds, news) {
+    return diffState(olds as unknown as Record<string, any>, news as unknown as Record<string, any>);
+  },
+  create: createApplication,
+  read: readApplication,
+  update: updateApplication,
+  delete: deleteApplication,
+};

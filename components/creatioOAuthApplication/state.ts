@@ -1,0 +1,66 @@
+/**
+ * What CreatioOAuthApplication keeps in the stack's state, and the diff. Pure: no I/O.
+ */
+import { isUnknown, trimUrl } from "../../lib/inputChecks";
+import { canonical } from "../creatioOAuthIntegration/state";
+import { ApplicationInputs } from "./inputs";
+
+/** The resource's state: its resolved inputs plus the record Creatio made. */
+export interface ApplicationState extends ApplicationInputs {
+  /** `OAuthClientApp.Id` (also the resource's id). */
+  readonly recordId: string;
+  /** The client id the Identity Service generated. */
+  readonly clientId: string;
+  /** Its secret (secret output): known only from Creatio's AddClient answer. */
+  readonly clientSecret: string;
+  /** `SysAdminUnit.Id` of the system user. */
+  readonly systemUserId: string;
+  /** Whether the system user is in Creatio's System administrators role (read by the policy pack). */
+  readonly systemUserIsAdministrator: boolean;
+  /** False when a create or update failed halfway and could not undo what it did (partial state). */
+  readonly complete: boolean;
+}
+
+/** Output properties that carry a secret. */
+export const SECRET_OUTPUTS = ["clientSecret", "creatio"];
+
+/** Inputs an update writes to Creatio in place (UpdateClient, or the Description through DataService). */
+export const CREATIO_FIELDS = ["name", "applicationUrl", "redirectUrl", "description", "active", "systemUser"] as const;
+export type CreatioField = (typeof CREATIO_FIELDS)[number];
+/** Inputs whose change alters nothing in Creatio: an update with only these changes just records them. */
+export const STATE_ONLY_INPUTS = ["identityServerUrl", "identityServerCaPem", "identityServerCheckUrl", "readinessTimeoutSeconds", "creatio.username", "creatio.password", "creatio.netCore"];
+
+function pick(o: Record<string, any> | undefined, path: string): unknown {
+  return path.split(".").reduce<any>((v, k) => (v && typeof v === "object" ? v[k] : undefined), o);
+}
+
+/** The Creatio fields whose value differs between the state (as Creatio last showed it) and the new inputs. */
+export function changedFields(olds: Record<string, any>, news: Record<string, any>): CreatioField[] {
+  return CREATIO_FIELDS.filter((f) => canonical(olds[f]) !== canonical(news[f]));
+}
+
+/** The operational inputs that differ. */
+export function changedStateOnlyInputs(olds: Record<string, any>, news: Record<string, any>): string[] {
+  return STATE_ONLY_INPUTS.filter((p) => canonical(pick(olds, p)) !== canonical(pick(news, p)));
+}
+
+/** A keeper's value: unset and "" are the same. */
+function keeper(v: unknown): unknown {
+  return v === undefined || v === null || v === "" ? "" : v;
+}
+
+/**
+ * The diff. Another Creatio (or one not known yet), or a new `rotation`, replaces the client:
+ * Pulumi creates the new one before it deletes the old (deleteBeforeReplace false), so whatever
+ * uses the credentials can move over in between. Name, URLs, description, active and system user
+ * change in place; so does repairing a create or update that failed halfway.
+ */
+export function diffState(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+  const replaces: string[] = [];
+  const newCreatio = news.creatio;
+  const newUrl = isUnknown(newCreatio) ? newCreatio : newCreatio?.url;
+  if (isUnknown(newUrl) || (typeof newUrl === "string" && trimUrl(newUrl) !== trimUrl(String(olds.creatio?.url ?? "")))) replaces.push("creatio");
+  if (isUnknown(news.rotation) || keeper(news.rotation) !== keeper(olds.rotation)) replaces.push("rotation");
+  const changes = replaces.length > 0 || changedFields(olds, news).length > 0 || changedStateOnlyInputs(olds, news).length > 0 || olds.complete === false;
+  return { changes, replaces, deleteBeforeReplace: false };
+}

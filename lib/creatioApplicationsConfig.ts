@@ -1,0 +1,125 @@
+/**
+ * The `creatioOAuthApplications` config key: a list of Creatio "OAuth 2.0 integrated applications",
+ * each `{ name, applicationUrl, redirectUrl?, description?, systemUser, active?, rotation? }`.
+ * Validated with zod before any resource is created; every problem names the entry (index and
+ * name) and the `pulumi config set --path` command that fixes it. Pure: no Pulumi, no I/O.
+ *
+ * Values set with `pulumi config set --path` arrive typed: "true"/"false" as booleans and whole
+ * numbers as numbers (the CLI's rule), so `active` takes either form and text fields take numbers.
+ */
+import { z } from "zod";
+
+/** One application as configured, defaults applied. */
+export interface CreatioApplicationConfig {
+  readonly name: string;
+  readonly applicationUrl: string;
+  readonly redirectUrl?: string;
+  readonly description?: string;
+  /** Login name of the Creatio user the application acts as. */
+  readonly systemUser: string;
+  readonly active: boolean;
+  /** Keeper: a new value gives the application a new client id and secret. */
+  readonly rotation?: string;
+}
+
+/** Creatio's MediumText columns hold 250 characters. */
+const MAX = 250;
+/** Letters, digits, spaces and . _ -, starting with a letter or digit: fit for Creatio, for resource names and as an output key. */
+const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u;
+const FIELDS = ["name", "applicationUrl", "redirectUrl", "description", "systemUser", "active", "rotation"];
+const EXAMPLES: Record<string, string> = {
+  name: "Billing",
+  applicationUrl: "https://billing.example.com",
+  redirectUrl: "https://billing.example.com/oauth/callback",
+  description: "'Invoices to Creatio'",
+  systemUser: "IntegrationUser",
+  active: "true",
+  rotation: "2026-11",
+};
+
+function isHttpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === "http:" || u.protocol === "https:") && !u.username && !u.password && !u.hash && v.trim() === v;
+  } catch {
+    return false;
+  }
+}
+
+/** Text, or a number the CLI typed as one (`--path ... 2026`). */
+const text = (what: string) => z.union([z.string(), z.number().transform(String)], { error: `${what} must be text` });
+const url = (what: string) =>
+  z.string({ error: `${what} must be an http:// or https:// URL` }).refine(isHttpUrl, { error: `${what} must be an http:// or https:// URL without user name, password or #fragment` }).refine((v) => v.length <= MAX, { error: `${what} is longer than ${MAX} characters` });
+
+const entrySchema = z.strictObject({
+  name: text("name")
+    .refine((v) => v !== "", { error: "name is required" })
+    .refine((v) => NAME.test(v), { error: "name may hold letters, digits, spaces and . _ - and must start with a letter or digit" })
+    .refine((v) => v.length <= MAX, { error: `name is longer than ${MAX} characters` }),
+  applicationUrl: url("applicationUrl"),
+  redirectUrl: url("redirectUrl").optional(),
+  description: text("description").refine((v) => v.length <= MAX, { error: `description is longer than ${MAX} characters` }).optional(),
+  systemUser: text("systemUser").refine((v) => v.trim() !== "" && v.trim() === v, { error: "systemUser must be a Creatio user's login name without surrounding spaces" }),
+  active: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")], { error: "active must be true or false" }).default(true),
+  rotation: text("rotation").optional(),
+});
+
+/** `key[i] ("name")`: how a message names an entry. */
+function entryLabel(key: string, index: number, entry: unknown): string {
+  const name = entry && typeof entry === "object" ? (entry as { name?: unknown }).name : undefined;
+  return `${key}[${index}]${typeof name === "string" || typeof name === "number" ? ` (${JSON.stringify(String(name))})` : ""}`;
+}
+
+function fixFor(bareKey: string, index: number, field: string): string {
+  return `Fix: \`pulumi config set --path '${bareKey}[${index}].${field}' ${EXAMPLES[field] ?? "<value>"}\`.`;
+}
+
+/**
+ * Validates the parsed config value (a JSON array). `fullKey` is `creatio-identity:creatioOAuthApplications`.
+ * Returns the applications and, for each problem, one message naming the entry and the fix.
+ */
+export function parseCreatioApplications(value: unknown, fullKey: string): { applications: CreatioApplicationConfig[]; problems: string[] } {
+  const bareKey = fullKey.slice(fullKey.indexOf(":") + 1);
+  const problems: string[] = [];
+  const applications: CreatioApplicationConfig[] = [];
+  if (!Array.isArray(value)) {
+    return { applications, problems: [`${fullKey}: must be a list of { name, applicationUrl, systemUser, ... } objects. Fix: \`pulumi config set --path '${bareKey}[0].name' Billing\`.`] };
+  }
+  const seen = new Map<string, number>();
+  value.forEach((entry, index) => {
+    const label = `${fullKey.slice(0, fullKey.indexOf(":") + 1)}${entryLabel(bareKey, index, entry)}`;
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+      problems.push(`${label}: must be an object { name, applicationUrl, systemUser, redirectUrl?, description?, active?, rotation? }. Fix: \`pulumi config set --path '${bareKey}[${index}].name' Billing\`.`);
+      return;
+    }
+    const rawName = (entry as { name?: unknown }).name;
+    if (typeof rawName === "string" || typeof rawName === "number") {
+      const key = String(rawName).toLowerCase();
+      if (seen.has(key)) {
+        problems.push(`${label}: the name is already used by ${bareKey}[${seen.get(key)}]; application names must be unique (ignoring case). Fix: \`pulumi config set --path '${bareKey}[${index}].name' <another name>\`.`);
+        return;
+      }
+      seen.set(key, index);
+    }
+    const parsed = entrySchema.safeParse(entry);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        if (issue.code === "unrecognized_keys") {
+          for (const k of issue.keys) {
+            const near = FIELDS.find((f) => f.toLowerCase() === k.toLowerCase());
+            problems.push(`${label}: unknown field "${k}"${near ? ` (did you mean ${near}?)` : ""}; the fields are ${FIELDS.join(", ")}. Fix: \`pulumi config rm --path '${bareKey}[${index}].${k}'\`.`);
+          }
+          continue;
+        }
+        const field = String(issue.path[0] ?? "");
+        const given = (entry as Record<string, unknown>)[field];
+        const message = given === undefined ? `${field} is required` : issue.message;
+        const shown = given === undefined ? "" : ` (got ${JSON.stringify(given)})`;
+        problems.push(`${label}: ${message}${shown}. ${fixFor(bareKey, index, field)}`);
+      }
+      return;
+    }
+    applications.push(Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as unknown as CreatioApplicationConfig);
+  });
+  return { applications, problems };
+}
