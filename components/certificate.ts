@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES } from "../lib/typeTokens";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { PfxContents, readPfx } from "../lib/pfx";
@@ -78,7 +79,7 @@ export class Certificate extends pulumi.ComponentResource {
     if (mode === "selfSigned") checkSelfSignedNow(where, args.selfSigned!);
     const openedNow = mode === "pfx" ? (args.pfx!.contents ?? checkSuppliedNow(where, args.pfx!, suppliedBytes)) : undefined;
 
-    super("creatio:identity:Certificate", name, {}, opts);
+    super(COMPONENT_TYPES.certificate, name, {}, opts);
     this.selfSigned = mode === "selfSigned";
 
     if (mode === "selfSigned") {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES } from "../lib/typeTokens";
 import * as random from "@pulumi/random";
 import { buildClientsJson } from "../lib/clientsJson";
 
@@ -35,7 +36,7 @@ export class ClientCredentials extends pulumi.ComponentResource {
   public readonly clientsJson: pulumi.Output<string>;
 
   constructor(name: string, args: ClientCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("creatio:identity:ClientCredentials", name, {}, opts);
+    super(COMPONENT_TYPES.clientCredentials, name, {}, opts);
     checkSupplied("clientId", args.clientId, (v) => [...v].length === CLIENT_ID_LENGTH, `exactly ${CLIENT_ID_LENGTH} characters`);
     checkSupplied("clientSecret", args.clientSecret, (v) => [...v].length >= CLIENT_SECRET_LENGTH, `at least ${CLIENT_SECRET_LENGTH} characters`);
     if (args.clientSecret !== undefined && args.rotation !== undefined) {

@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { UNKNOWN_VALUE } from "../lib/unknownValues";
+import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../lib/typeTokens";
 import { pgClientConfig, postgresDatabaseIdentity } from "../lib/connectionString";
 import { clientIdsToReseed, clientRowDeletionStatements, CLIENT_TABLES, EXISTING_TABLES_SQL, parseClientsJson } from "../lib/identityClientSql";
 
@@ -49,10 +51,10 @@ export interface IdentityClientSyncOutputs extends IdentityClientSyncInputs {
 }
 
 /** The Pulumi type token of the resource (what a mock engine records). */
-export const IDENTITY_CLIENT_SYNC_TYPE = "pulumi-nodejs:dynamic/creatio-identity:IdentityClientSync";
+export const IDENTITY_CLIENT_SYNC_TYPE = DYNAMIC_TYPES.identityClientSync;
 
 /** Pulumi's placeholder for an input not known yet (during preview). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const UNKNOWN = UNKNOWN_VALUE;
 
 const MS_SQL_NOT_SUPPORTED =
   "MS SQL is not supported yet by IdentityClientSync; a changed client would not reach an MS SQL Identity Service database. " +
@@ -286,8 +288,8 @@ export class IdentityClientSync extends pulumi.dynamic.Resource {
       // A fresh object: pulumi.dynamic.Resource adds __provider to the props it is given.
       { dbProvider: args.dbProvider, connectionString: args.connectionString, database: args.database, clientsJson: args.clientsJson, removedClientIds: undefined, reseedToken: undefined },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connectionString", "clientsJson"] },
-      "creatio-identity",
-      "IdentityClientSync",
+      DYNAMIC_MODULE,
+      DYNAMIC_TYPE_NAMES.identityClientSync,
     );
   }
 }

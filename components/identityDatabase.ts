@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES } from "../lib/typeTokens";
 import * as docker from "@pulumi/docker";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
@@ -69,7 +70,7 @@ export class IdentityDatabase extends pulumi.ComponentResource {
   public readonly networkName: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: IdentityDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("creatio:identity:IdentityDatabase", name, {}, opts);
+    super(COMPONENT_TYPES.identityDatabase, name, {}, opts);
 
     const modes = (["container", "server", "connectionString"] as const).filter((m) => args[m] !== undefined);
     if (modes.length !== 1) {

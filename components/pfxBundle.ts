@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { UNKNOWN_VALUE } from "../lib/unknownValues";
+import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES, GENERIC_DYNAMIC_TYPE } from "../lib/typeTokens";
 import { buildPfx, pfxInputProblems } from "../lib/pfx";
 
 /**
@@ -34,17 +36,17 @@ export interface PfxBundleDiffResult extends pulumi.dynamic.DiffResult {
 }
 
 /** The Pulumi type token of the resource (what the engine and a mock engine record). */
-export const PFX_BUNDLE_TYPE = "pulumi-nodejs:dynamic/creatio-identity:PfxBundle";
+export const PFX_BUNDLE_TYPE = DYNAMIC_TYPES.pfxBundle;
 
 /**
  * The type earlier versions registered PfxBundle under (Pulumi's generic dynamic resource type).
  * PfxBundle keeps it as an alias, so a stack created with it moves to the new type in place: no
  * replacement, the same PFX bytes, no container restart.
  */
-export const PFX_BUNDLE_LEGACY_TYPE = "pulumi-nodejs:dynamic:Resource";
+export const PFX_BUNDLE_LEGACY_TYPE = GENERIC_DYNAMIC_TYPE;
 
 /** Pulumi's placeholder for an input not known yet (during preview). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const UNKNOWN = UNKNOWN_VALUE;
 
 /** The inputs whose change rebuilds the PFX. */
 const INPUT_KEYS = ["privateKeyPem", "certificatePem", "password"] as const;
@@ -153,8 +155,8 @@ export class PfxBundle extends pulumi.dynamic.Resource {
       },
       // The alias moves stacks made before PfxBundle had its own type to it without a replacement.
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["pfxBase64", "privateKeyPem", "password"], aliases: [{ type: PFX_BUNDLE_LEGACY_TYPE }] }),
-      "creatio-identity",
-      "PfxBundle",
+      DYNAMIC_MODULE,
+      DYNAMIC_TYPE_NAMES.pfxBundle,
     );
   }
 }

@@ -187,6 +187,25 @@ function pick(map: Map<string, string>, ...keys: string[]): string | undefined {
   return undefined;
 }
 
+/** The libpq spelling of an Npgsql connection string's `SSL Mode` (e.g. `disable`), or undefined when it sets none or does not parse. */
+export function npgsqlSslMode(text: string): string | undefined {
+  try {
+    const raw = pick(parseConnectionString(text), "ssl mode", "sslmode");
+    return raw === undefined ? undefined : (sslModeSettings(raw)?.libpq ?? raw.trim().toLowerCase());
+  } catch {
+    return undefined;
+  }
+}
+
+/** A SqlClient connection string's `Encrypt` value, or undefined when it sets none or does not parse. */
+export function sqlClientEncrypt(text: string): string | undefined {
+  try {
+    return parseConnectionString(text).get("encrypt")?.trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads an Npgsql connection string back into its parts (the synonyms Npgsql accepts included). */
 export function parseNpgsqlConnectionString(text: string): PostgresConnection {
   const m = parseConnectionString(text);

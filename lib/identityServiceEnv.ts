@@ -9,6 +9,21 @@ export const KESTREL_CERTIFICATE_PATH = "/https/aspnetapp.pfx";
 /** The OpenID Connect discovery document every health check reads. */
 export const DISCOVERY_PATH = "/.well-known/openid-configuration";
 
+/** The environment variables of Creatio's Docker guide, by role (the policy pack reads them too). */
+export const IDENTITY_SERVICE_ENV = {
+  dbProvider: "DbProvider",
+  postgresConnection: "PostgresConnection",
+  msSqlConnection: "MsSqlConnection",
+  clients: "Clients",
+  urls: "ASPNETCORE_URLS",
+  httpsPort: "ASPNETCORE_HTTPS_PORT",
+  kestrelCertificatePath: "ASPNETCORE_Kestrel__Certificates__Default__Path",
+  kestrelCertificatePassword: "ASPNETCORE_Kestrel__Certificates__Default__Password",
+  runningInContainer: "DOTNET_RUNNING_IN_CONTAINER",
+  logLevel: "Logging__LogLevel__Default",
+  redisConnection: "RedisConnection",
+} as const;
+
 export interface IdentityServiceEnvInput {
   readonly dbProvider: DbProvider;
   readonly connectionString: string;
@@ -32,19 +47,20 @@ export const RESEED_TOKEN_VARIABLE = "CREATIO_IDENTITY_RESEED_TOKEN";
 
 /** The `KEY=value` list for the container, in a stable order (so previews show no reordering). */
 export function identityServiceEnvironment(input: IdentityServiceEnvInput): string[] {
+  const E = IDENTITY_SERVICE_ENV;
   const env: [string, string][] = [
-    ["DbProvider", input.dbProvider],
-    [input.dbProvider === "MsSqlServer" ? "MsSqlConnection" : "PostgresConnection", input.connectionString],
-    ["Clients", input.clientsJson],
-    ["ASPNETCORE_URLS", "https://+;http://+"],
-    ["ASPNETCORE_HTTPS_PORT", "443"],
-    ["ASPNETCORE_Kestrel__Certificates__Default__Path", KESTREL_CERTIFICATE_PATH],
-    ["ASPNETCORE_Kestrel__Certificates__Default__Password", input.certificatePassword],
-    ["DOTNET_RUNNING_IN_CONTAINER", "true"],
-    ["Logging__LogLevel__Default", input.logLevel],
+    [E.dbProvider, input.dbProvider],
+    [input.dbProvider === "MsSqlServer" ? E.msSqlConnection : E.postgresConnection, input.connectionString],
+    [E.clients, input.clientsJson],
+    [E.urls, "https://+;http://+"],
+    [E.httpsPort, "443"],
+    [E.kestrelCertificatePath, KESTREL_CERTIFICATE_PATH],
+    [E.kestrelCertificatePassword, input.certificatePassword],
+    [E.runningInContainer, "true"],
+    [E.logLevel, input.logLevel],
   ];
   // Blank disables machineKey protection (the guide): leave the variable out rather than set it empty.
-  if (input.redisConnection) env.push(["RedisConnection", input.redisConnection]);
+  if (input.redisConnection) env.push([E.redisConnection, input.redisConnection]);
   if (input.reseedToken) env.push([RESEED_TOKEN_VARIABLE, input.reseedToken]);
   return env.map(([k, v]) => `${k}=${v}`);
 }

@@ -1,6 +1,6 @@
 /**
  * The creatio-identity policy pack: `pulumi preview --policy-pack policy` (or `pulumi up ...`) loads
- * this file. The rules are in rules.ts, their wiring in policies.ts. Constructing the PolicyPack
+ * this file. Each rule and its policy object are in rules/, the list in policies.ts. Constructing the PolicyPack
  * starts the analyzer's gRPC server for the Pulumi CLI, so only the CLI should load this file.
  */
 import { PolicyPack } from "@pulumi/policy";

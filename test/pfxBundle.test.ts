@@ -10,11 +10,12 @@ import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
 import * as pulumi from "@pulumi/pulumi";
+import { UNKNOWN_VALUE } from "../lib/unknownValues";
 import { readPfx } from "../lib/pfx";
 import { PFX_BUNDLE_TYPE, PfxBundle, PfxBundleInputs, PfxBundleOutputs, pfxBundleProvider } from "../components/pfxBundle";
 import { installMocks, only, settle, valueOf } from "./support/mocks";
 
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const UNKNOWN = UNKNOWN_VALUE;
 const PASSWORD = "Kq7mP2xVn9Lr4Tz8Wb3Yc6Hd1Jf5Gs0A";
 const PROVIDER = "serialized-provider-text";
 

@@ -9,15 +9,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Secret } from "@pulumi/policy";
-import { administratorSystemUserViolations } from "../policy/applications";
-import { noAdministratorAsApplicationUser } from "../policy/policies";
-import { creatioApiTlsViolations, PlainResource, plainSensitiveValues, RESOURCE_TYPES } from "../policy/rules";
+import { administratorSystemUserViolations, creatioApiTlsViolations, noAdministratorAsApplicationUser, PlainResource, plainSensitiveValues, RESOURCE_TYPES } from "../policy/rules";
 import { CREATIO_OAUTH_APPLICATION_TYPE } from "../components/creatioOAuthApplication";
 import { parseStackConfig, PROJECT } from "../config";
 import { createIdentityStack } from "../stack";
 import { installMocks, settle } from "./support/mocks";
+import { UNKNOWN_VALUE } from "../lib/unknownValues";
 
-const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const UNKNOWN_STRING = UNKNOWN_VALUE;
 const urn = (name: string, stack = "prod") => `urn:pulumi:${stack}::creatio-identity::${RESOURCE_TYPES.creatioApplication}::${name}`;
 
 function app(name: string, props: Record<string, unknown>): PlainResource {

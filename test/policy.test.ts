@@ -1,6 +1,6 @@
 /**
  * The policy pack. Three layers:
- *  - each rule of policy/rules.ts fed fabricated resources: one that passes, one that violates (with
+ *  - each rule of policy/rules/ fed fabricated resources: one that passes, one that violates (with
  *    the message it prints, and no secret in it);
  *  - the rules run over the resources the real stack program registers (under mocks), so they match
  *    what the components actually build;
@@ -16,6 +16,7 @@ import { spawn, ChildProcess } from "node:child_process";
 import forge from "node-forge";
 import * as grpc from "@grpc/grpc-js";
 import * as pulumi from "@pulumi/pulumi";
+import { UNKNOWN_VALUE } from "../lib/unknownValues";
 import { Secret } from "@pulumi/policy";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
@@ -51,7 +52,7 @@ import { parseStackConfig, PROJECT } from "../config";
 import { createIdentityStack } from "../stack";
 
 const root = path.resolve(__dirname, "..");
-const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const UNKNOWN_STRING = UNKNOWN_VALUE;
 const DB_PASSWORD = "db-Pa55word;with=specials";
 const CLIENT_SECRET = "S".repeat(32);
 const KESTREL_PASSWORD = "kestrel-pfx-password";

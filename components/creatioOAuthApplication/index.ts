@@ -6,6 +6,7 @@
  * application that uses them. See docs/integrated-applications.md.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../../lib/typeTokens";
 import { creatioOAuthApplicationProvider } from "./provider";
 import { SECRET_OUTPUTS } from "./state";
 import type { CreatioConnectionArgs } from "../creatioOAuthIntegration";
@@ -15,7 +16,7 @@ export type { ApplicationInputs } from "./inputs";
 export type { ApplicationState as CreatioOAuthApplicationOutputs } from "./state";
 
 /** The Pulumi type token of the resource (what the engine and the policy pack see). */
-export const CREATIO_OAUTH_APPLICATION_TYPE = "pulumi-nodejs:dynamic/creatio-identity:CreatioOAuthApplication";
+export const CREATIO_OAUTH_APPLICATION_TYPE = DYNAMIC_TYPES.creatioApplication;
 
 /** Output properties that carry a secret (the client secret, the Creatio login). */
 export const CREATIO_OAUTH_APPLICATION_SECRET_OUTPUTS = SECRET_OUTPUTS;
@@ -75,8 +76,8 @@ export class CreatioOAuthApplication extends pulumi.dynamic.Resource {
       name,
       { ...args, recordId: undefined, clientId: undefined, clientSecret: undefined, systemUserId: undefined, systemUserIsAdministrator: undefined, complete: undefined },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: CREATIO_OAUTH_APPLICATION_SECRET_OUTPUTS }),
-      "creatio-identity",
-      "CreatioOAuthApplication",
+      DYNAMIC_MODULE,
+      DYNAMIC_TYPE_NAMES.creatioApplication,
     );
   }
 }

@@ -7,6 +7,7 @@
  * See docs/creatio-integration.md for exactly what it touches and how to roll back.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../../lib/typeTokens";
 import { creatioOAuthIntegrationProvider } from "./provider";
 import { SECRET_OUTPUTS } from "./state";
 
@@ -16,7 +17,7 @@ export type { IntegrationState as CreatioOAuthIntegrationOutputs, FoundSetting }
 export type { FeatureStateRow } from "../../lib/creatio/entities";
 
 /** The Pulumi type token of the resource (what a mock engine records). */
-export const CREATIO_OAUTH_INTEGRATION_TYPE = "pulumi-nodejs:dynamic/creatio-identity:CreatioOAuthIntegration";
+export const CREATIO_OAUTH_INTEGRATION_TYPE = DYNAMIC_TYPES.creatioIntegration;
 
 /** Output properties that carry a secret (the client secret, the Creatio password, the settings as found). */
 export const CREATIO_OAUTH_INTEGRATION_SECRET_OUTPUTS = SECRET_OUTPUTS;
@@ -93,8 +94,8 @@ export class CreatioOAuthIntegration extends pulumi.dynamic.Resource {
         complete: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: CREATIO_OAUTH_INTEGRATION_SECRET_OUTPUTS }),
-      "creatio-identity",
-      "CreatioOAuthIntegration",
+      DYNAMIC_MODULE,
+      DYNAMIC_TYPE_NAMES.creatioIntegration,
     );
   }
 }

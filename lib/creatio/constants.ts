@@ -30,8 +30,8 @@ export const OAUTH_SETTING_CODE_LIST: readonly string[] = [OAUTH_SETTING_CODES.u
 export const SEED_ENABLE_FEATURE_SQL =
   `UPDATE "AdminUnitFeatureState" SET "FeatureState" = 1 WHERE "FeatureId" = (SELECT "Id" FROM "Feature" WHERE "Code" = 'OAuth20Integration')`;
 
-/** Pulumi's placeholder for a string input not known yet (preview). */
-export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** Pulumi's placeholder for an input not known yet (preview); defined with the others in lib/unknownValues. */
+export { UNKNOWN_VALUE } from "../unknownValues";
 
 /** The GUID shape Creatio's ids have. */
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -10,9 +10,11 @@
  * - the policy config `administratorUserNames` (default ["Supervisor"]): names known to be
  *   administrators, so that `pulumi preview` flags a new application, or a changed system user,
  *   before it is created (the output is not known until Creatio has been asked).
- * Pure over plain resource data, like rules.ts.
+ * The rule is pure over plain resource data; the policy object at the end wires it to @pulumi/policy.
  */
-import { isProductionStack, isUnknown, PlainResource, RESOURCE_TYPES, reveal, StackContext, Violation } from "./rules";
+import { ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { plainResource, productionStacksSchema, ProductionStacksConfig, report, stackContext } from "../adapter";
+import { isProductionStack, isUnknown, PlainResource, productionPrefix, RESOURCE_TYPES, reveal, StackContext, Violation } from "../resources";
 
 /** Default of the policy config `administratorUserNames`. */
 export const DEFAULT_ADMINISTRATOR_USER_NAMES: readonly string[] = ["Supervisor"];
@@ -39,10 +41,44 @@ export function administratorSystemUserViolations(resources: readonly PlainResou
     violations.push({
       urn: r.urn,
       message:
-        `Stack "${ctx.stack}" is a production stack (policy config productionStacks), but the integrated application ${typeof app === "string" && !isUnknown(app) ? `"${app}" ` : ""}("${r.name}") ` +
+        `${productionPrefix(ctx)}, but the integrated application ${typeof app === "string" && !isUnknown(app) ? `"${app}" ` : ""}("${r.name}") ` +
         `acts as "${known ? user : "?"}", ${why}: anyone holding its client secret could do everything an administrator can in Creatio. ` +
         "Create a Creatio user with only the rights the application needs and set the application's systemUser to it (`pulumi config set --path 'creatioOAuthApplications[<n>].systemUser' <user>`).",
     });
   }
   return violations;
 }
+
+/** Config of no-administrator-as-application-user. */
+export interface ApplicationUserConfig extends ProductionStacksConfig {
+  /** Creatio login names known to be administrators (case-insensitive). Default ["Supervisor"]. */
+  readonly administratorUserNames?: string[];
+}
+
+/**
+ * A stack validation, so that it sees CreatioOAuthApplication's output systemUserIsAdministrator
+ * (what Creatio says) for the applications the stack has, and the configured names for new ones.
+ */
+export const noAdministratorAsApplicationUser: StackValidationPolicy = {
+  name: "no-administrator-as-application-user",
+  description:
+    "On production stacks no OAuth 2.0 integrated application acts as a Creatio administrator: a member of System administrators (as Creatio reports it) or a name in administratorUserNames.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  configSchema: {
+    properties: {
+      ...productionStacksSchema.properties,
+      administratorUserNames: {
+        type: "array" as const,
+        items: { type: "string" as const },
+        default: [...DEFAULT_ADMINISTRATOR_USER_NAMES],
+        description: "Creatio login names known to be administrators (case-insensitive), so preview can flag an application before Creatio is asked.",
+      },
+    },
+  },
+  validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+    const config = args.getConfig<ApplicationUserConfig>();
+    const ctx = { ...stackContext(config), administratorUserNames: config.administratorUserNames ?? DEFAULT_ADMINISTRATOR_USER_NAMES };
+    report(administratorSystemUserViolations(args.resources.map(plainResource), ctx), reportViolation);
+  },
+};
