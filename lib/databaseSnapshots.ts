@@ -26,12 +26,24 @@ export interface SnapshotInfo {
   readonly sizeBytes: number;
 }
 
-/** The snapshot named in a restore does not exist; the message lists the ones that do. */
-export class SnapshotNotFoundError extends Error {
-  constructor(readonly snapshot: string, readonly existing: readonly SnapshotInfo[]) {
-    super(snapshotNotFoundMessage(snapshot, existing));
-    this.name = "SnapshotNotFoundError";
-  }
+/** An error whose `name` is "SnapshotNotFoundError": the snapshot named in a restore does not exist. */
+export interface SnapshotNotFoundError extends Error {
+  readonly name: "SnapshotNotFoundError";
+  readonly snapshot: string;
+  readonly existing: readonly SnapshotInfo[];
+}
+
+/**
+ * The error for a snapshot that does not exist; the message lists the ones that do. A plain Error
+ * with properties, not a subclass: the dynamic provider's serialized copy of an Error subclass
+ * loses its message.
+ */
+export function snapshotNotFound(snapshot: string, existing: readonly SnapshotInfo[]): SnapshotNotFoundError {
+  return Object.assign(new Error(snapshotNotFoundMessage(snapshot, existing)), { name: "SnapshotNotFoundError" as const, snapshot, existing });
+}
+
+export function isSnapshotNotFound(e: unknown): e is SnapshotNotFoundError {
+  return e instanceof Error && e.name === "SnapshotNotFoundError";
 }
 
 /** `name (taken <time>, image <image>)`, one per line. */
@@ -144,14 +156,14 @@ export async function takeSnapshot(q: Query, image: string, imageLabel: string, 
 /**
  * Puts the Identity Service's tables and sequences back exactly as the snapshot holds them, in one
  * transaction: tables added since are dropped, changed ones rebuilt with their recorded columns,
- * constraints, indexes and rows, sequences set to their recorded positions. Throws
+ * constraints, indexes and rows, sequences set to their recorded positions. Throws a
  * SnapshotNotFoundError (listing the snapshots there) for an unknown name. Stop the service first.
  */
 export async function restoreSnapshot(q: Query, name: string): Promise<SnapshotInfo> {
   return inTransaction(q, "BEGIN", async () => {
     const existing = await listSnapshots(q);
     const info = existing.find((s) => s.name === name);
-    if (!info) throw new SnapshotNotFoundError(name, existing);
+    if (!info) throw snapshotNotFound(name, existing);
     const [row] = await q(readDefinitionSql(name));
     const definition = row?.definition as SnapshotDefinition | undefined;
     if (!definition || definition.format !== 1) throw new Error(`snapshot ${name} has no readable definition (table ${name}.__snapshot_definition); it cannot be restored`);

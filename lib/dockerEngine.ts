@@ -130,8 +130,9 @@ export async function waitUntilHealthy(endpoint: DockerEndpoint, name: string, t
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = await inspectContainer(endpoint, name);
-    if (isHealthy(state) || !state.exists || Date.now() + intervalMs > deadline) return state;
-    await new Promise((r) => setTimeout(r, intervalMs));
+    const remaining = deadline - Date.now();
+    if (isHealthy(state) || !state.exists || remaining <= 0) return state;
+    await new Promise((r) => setTimeout(r, Math.min(intervalMs, remaining)));
   }
 }
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Client } from "pg";
 import { createTestDatabase, TestDatabase } from "./support/pg";
 import { insertClient } from "./support/identityServerClients";
-import { describeSchema, listSnapshots, pruneSnapshots, Query, restoreSnapshot, SnapshotNotFoundError, takeSnapshot } from "../lib/databaseSnapshots";
+import { describeSchema, isSnapshotNotFound, listSnapshots, pruneSnapshots, Query, restoreSnapshot, takeSnapshot } from "../lib/databaseSnapshots";
 import { SNAPSHOT_NAME_PATTERN } from "../lib/databaseSnapshotSql";
 
 const FIXTURE = readFileSync(join(__dirname, "fixtures", "identityserver4.sql"), "utf8");
@@ -168,7 +168,8 @@ describe("database snapshots", () => {
     const { snapshot } = await takeSnapshot(q, IMAGE, "src_0123456789ab", new Date("2026-12-02T06:42:16Z"));
     const before = await rowsOf();
     const error = await restoreSnapshot(q, "snapshot_20990101000000_nope").catch((e) => e);
-    expect(error).toBeInstanceOf(SnapshotNotFoundError);
+    expect(isSnapshotNotFound(error)).toBe(true);
+    expect(error.existing).toEqual([snapshot]);
     expect(error.message).toBe(
       `creatio-identity:restoreDatabaseSnapshot: no snapshot named "snapshot_20990101000000_nope" in the Identity Service database. ` +
         `Snapshots there, newest first: ${snapshot!.name} (taken 2026-12-02T06:42:16.000Z, image ${IMAGE}, ${snapshot!.rows} rows). ` +

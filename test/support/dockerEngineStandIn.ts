@@ -122,6 +122,7 @@ export async function startDockerEngineStandIn(): Promise<DockerEngineStandIn> {
     containers,
     calls,
     add(name, options = {}) {
+      clearInterval(containers.get(name)?.timer); // a container of that name is replaced
       const c: StandInContainer = {
         name, id: randomBytes(32).toString("hex"), image: options.image ?? "creatio-identity-service:src-000000000000", running: false, status: "created", exitCode: 0,
         healthCheckPasses: options.healthCheckPasses, checkAfterMs: options.checkAfterMs ?? 200, startedAt: "0001-01-01T00:00:00Z", finishedAt: "0001-01-01T00:00:00Z",
