@@ -134,17 +134,18 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
     if (olds && imageChanged) say(msSqlWarning(olds.image, news.image));
     return { ...base, snapshots: [] };
   }
-  const docker = dockerEndpoint(news.dockerHost);
+  // Resolved only when a restore needs it: snapshots work with any Docker host.
+  const docker = () => dockerEndpoint(news.dockerHost);
   return withDatabase(news.connectionString, async (q) => {
     const restore = restoreWanted(olds, news) ? news.restore! : undefined;
     let stopped = false;
     if (restore) {
       const existing = await listSnapshots(q);
       if (!existing.some((s) => s.name === restore)) throw snapshotNotFound(restore, existing);
-      stopped = (await stopContainer(docker, news.containerName)) === "stopped";
+      stopped = (await stopContainer(docker(), news.containerName)) === "stopped";
     }
     const undoStop = async () => {
-      if (stopped) await startContainer(docker, news.containerName).catch(() => undefined);
+      if (stopped) await startContainer(docker(), news.containerName).catch(() => undefined);
     };
     let outs = base;
     try {
@@ -182,7 +183,7 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
     outs = { ...outs, snapshots: await listSnapshots(q) };
     if (restore && !imageChanged && stopped) {
       // Same image: this resource stopped the container, so it starts it and waits, like the container's own health gate.
-      const started = await startContainer(docker, news.containerName).then(() => waitUntilHealthy(docker, news.containerName, news.healthTimeoutSeconds * 1000), (e: Error) => e);
+      const started = await startContainer(docker(), news.containerName).then(() => waitUntilHealthy(docker(), news.containerName, news.healthTimeoutSeconds * 1000), (e: Error) => e);
       if (started instanceof Error || !isHealthy(started)) {
         const why = started instanceof Error ? started.message : describeState(started);
         throw partialStateError(`snapshot ${restore} was restored, but container ${news.containerName} is not healthy after starting it again: ${why}. See \`docker logs ${news.containerName}\`.`, id, publicState(outs));

@@ -32,6 +32,7 @@ const create = async (i: IdentityDatabaseSnapshotInputs) => (await provider.crea
 const update = async (olds: IdentityDatabaseSnapshotOutputs, news: IdentityDatabaseSnapshotInputs) => (await provider.update!("id", olds, news)).outs as IdentityDatabaseSnapshotOutputs;
 const clientIds = async () => (await query(db.url, `SELECT "ClientId" AS id FROM "Clients" ORDER BY 1`)).map((r) => r.id);
 const columnsOfClients = async () => (await query(db.url, `SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'Clients' AND table_schema = 'public'`)).map((r) => r.c);
+const listSnapshotNames = async () => (await query(db.url, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'snapshot%'`)).map((r) => r.nspname);
 const dockerCalls = () => docker.calls.filter((c) => c.startsWith("POST"));
 
 /** What the new Identity Service version does on its first start. */
@@ -88,6 +89,15 @@ describe("IdentityDatabaseSnapshot: snapshots around image changes", () => {
     expect(dockerCalls()).toEqual([]); // a snapshot does not stop the service
     // The next run with the same image changes nothing and remembers both.
     expect(await provider.diff!("id", outs, inputs({ image: V2 }))).toMatchObject({ changes: false });
+  });
+
+  it("takes snapshots whatever the Docker host; only a restore needs to reach the engine, and says so before changing anything", async () => {
+    const ssh = { dockerHost: "ssh://deploy@docker-host" };
+    const first = await create(inputs(ssh));
+    const v2 = await update(first, inputs({ ...ssh, image: V2 }));
+    expect(v2.snapshotBeforeImageChange).toMatch(/^snapshot_/);
+    await expect(update(v2, inputs({ ...ssh, image: V1, restore: v2.snapshotBeforeImageChange }))).rejects.toThrow(/cannot be reached by this package's own calls \(it speaks to unix:\/\/ sockets and plain tcp:\/\/ only/);
+    expect((await listSnapshotNames()).length).toBe(2); // no snapshot taken by the refused restore
   });
 
   it("copies a database it finds already populated when it is first created (adopting an existing stack)", async () => {
