@@ -38,7 +38,7 @@ describe("IdentityServiceHealthGate", () => {
     const error = await provider.update!("id", outs as IdentityServiceHealthGateOutputs, inputs({ containerId: "c2", image: V2, previousImage: V1, snapshot: SNAPSHOT })).catch((e) => e);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2500); // it waited out the timeout, as @pulumi/docker's wait does
     expect(error.message).toBe(
-      "The Identity Service container "is" did not become healthy within 3 s: running, health unhealthy (last health check: curl: (7) Failed to connect to 127.0.0.1 port 80: Connection refused). " +
+      `The Identity Service container "is" did not become healthy within 3 s: running, health unhealthy (last health check: curl: (7) Failed to connect to 127.0.0.1 port 80: Connection refused). ` +
         "Its logs: `docker logs is`.\n" +
         `It runs the new image ${V2}; before, the service ran ${V1}, and snapshot ${SNAPSHOT} of its database was taken before the change. ` +
         `To roll back: pulumi config set image ${V1} && pulumi config set restoreDatabaseSnapshot ${SNAPSHOT} && pulumi up (then \`pulumi config rm restoreDatabaseSnapshot\`).`,
@@ -58,7 +58,7 @@ describe("IdentityServiceHealthGate", () => {
     const olds = { ...inputs(), healthyAt: "2026-12-02T06:42:16.000Z" };
     expect(await provider.diff!("id", olds, inputs())).toMatchObject({ changes: false });
     const { outs } = await provider.update!("id", olds, inputs({ previousImage: "x" }));
-    expect(outs.healthyAt).toBe("2026-12-02T06:42:16.000Z");
+    expect(outs!.healthyAt).toBe("2026-12-02T06:42:16.000Z");
     expect(docker.calls).toEqual([]);
   });
 
