@@ -18,3 +18,7 @@ export const dbProvider = outputs.dbProvider;
 export const certificateExpiresAt = outputs.certificateExpiresAt;
 /** What the Creatio integration changed (undefined unless `creatioIntegration` is true). */
 export const creatioIntegration = outputs.creatioIntegration;
+/** Upgrades (docs/upgrade.md): the image running, the one before it, and the database snapshots. */
+export const image = outputs.image;
+export const previousImage = outputs.previousImage;
+export const databaseSnapshots = outputs.databaseSnapshots;

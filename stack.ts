@@ -10,6 +10,7 @@ import { IdentityDatabase } from "./components/identityDatabase";
 import { IdentityService } from "./components/identityService";
 import { IdentityClientSync } from "./components/identityClientSync";
 import { CreatioOAuthIntegration } from "./components/creatioOAuthIntegration";
+import type { SnapshotInfo } from "./lib/databaseSnapshots";
 
 /** Creatio's three OAuth 2.0 system settings and the values this stack gives them. */
 export interface CreatioSettings {
@@ -34,6 +35,12 @@ export interface StackOutputs {
   readonly certificateExpiresAt: pulumi.Output<string>;
   /** What the Creatio integration changed in Creatio (only when `creatioIntegration` is on). */
   readonly creatioIntegration?: pulumi.Output<CreatioIntegrationSummary>;
+  /** The image the Identity Service runs (`pulumi config set image <this>` runs it again). */
+  readonly image: pulumi.Output<string>;
+  /** The image it ran before the last image change: what to roll back to. */
+  readonly previousImage: pulumi.Output<string | undefined>;
+  /** Snapshots of its database, newest first: name, time, image, size (docs/upgrade.md). */
+  readonly databaseSnapshots: pulumi.Output<SnapshotInfo[]>;
 }
 
 /** What the post-deploy step did to Creatio, for the stack's outputs. */
@@ -108,6 +115,10 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     publicUrl: svc.publicUrl,
     logLevel: svc.logLevel,
     networkName: database.networkName,
+    // Upgrades: a snapshot of the database before the container changes image, and the declared
+    // restore (docs/upgrade.md). The database as this machine reaches it, like the client sync.
+    databaseSnapshots: { connectionString: database.connectionStringFromHost, keep: config.databaseSnapshots.keep, restore: config.databaseSnapshots.restore },
+    dockerHost: svc.dockerHost,
   });
 
   // The URL Creatio's server uses to reach the Identity Service: the public URL unless the
@@ -160,5 +171,8 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     connectionString: database.connectionString,
     dbProvider: database.dbProvider,
     certificateExpiresAt: certificate.expiresAt,
+    image: service.image,
+    previousImage: service.previousImage,
+    databaseSnapshots: service.databaseSnapshots,
   };
 }
