@@ -60,7 +60,12 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
  * resource's state. A plain Error with properties (a serialized Error subclass loses its message).
  */
 function partialStateError(message: string, id: string, properties: Record<string, unknown>): Error {
-  return Object.assign(new Error(message), { id, properties, reasons: [message] });
+  return Object.assign(new Error(message), { id, properties: plain(properties), reasons: [message] });
+}
+
+/** The state as the engine can take it: protobuf's Struct refuses `undefined` values. */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value));
 }
 
 /** PostgreSQL's message with its detail and SQLSTATE (a dependent view, a missing privilege, ...). */
@@ -229,18 +234,18 @@ export const identityDatabaseSnapshotProvider: pulumi.dynamic.ResourceProvider<I
   async create(inputs) {
     const { randomUUID } = require("crypto");
     const id: string = randomUUID();
-    return { id, outs: await apply(id, undefined, inputs) };
+    return { id, outs: plain(await apply(id, undefined, inputs)) };
   },
 
   async read(id, props) {
     if (!props || props.dbProvider !== "Postgres") return { id, props };
     // Snapshots dropped (or taken) by hand show as drift; an unreachable database leaves the state as it is.
     const snapshots = await withDatabase(props.connectionString, listSnapshots).catch(() => props.snapshots);
-    return { id, props: { ...props, snapshots } };
+    return { id, props: plain({ ...props, snapshots }) };
   },
 
   async update(id, olds, news) {
-    return { outs: await apply(id, olds, news) };
+    return { outs: plain(await apply(id, olds, news)) };
   },
 
   async delete() {

@@ -53,7 +53,8 @@ export function unhealthyMessage(inputs: IdentityServiceHealthGateInputs, state:
 async function waitForHealthy(inputs: IdentityServiceHealthGateInputs, imageChanged: boolean): Promise<IdentityServiceHealthGateOutputs> {
   const state = await waitUntilHealthy(dockerEndpoint(inputs.dockerHost), inputs.containerName, inputs.timeoutSeconds * 1000);
   if (!isHealthy(state)) throw new Error(unhealthyMessage(inputs, describeState(state), imageChanged));
-  return { ...inputs, healthyAt: new Date().toISOString() };
+  // JSON round trip: protobuf's Struct (the engine's wire format) refuses `undefined` values.
+  return JSON.parse(JSON.stringify({ ...inputs, healthyAt: new Date().toISOString() }));
 }
 
 export const identityServiceHealthGateProvider: pulumi.dynamic.ResourceProvider<IdentityServiceHealthGateInputs, IdentityServiceHealthGateOutputs> = {
@@ -79,7 +80,7 @@ export const identityServiceHealthGateProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async update(_id, olds, news) {
-    if (olds.containerId === news.containerId && olds.containerName === news.containerName) return { outs: { ...news, healthyAt: olds.healthyAt } };
+    if (olds.containerId === news.containerId && olds.containerName === news.containerName) return { outs: JSON.parse(JSON.stringify({ ...news, healthyAt: olds.healthyAt })) };
     return { outs: await waitForHealthy(news, olds.image !== news.image) };
   },
 };

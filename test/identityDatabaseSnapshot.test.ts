@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Client } from "pg";
+import { undefinedIn } from "./support/wire";
 import { createTestDatabase, query, TestDatabase } from "./support/pg";
 import { insertClient } from "./support/identityServerClients";
 import { DockerEngineStandIn, startDockerEngineStandIn } from "./support/dockerEngineStandIn";
@@ -69,6 +70,8 @@ describe("IdentityDatabaseSnapshot: snapshots around image changes", () => {
     expect(outs.previousImage).toBeUndefined();
     expect(outs.snapshotBeforeImageChange).toBeUndefined();
     expect(dockerCalls()).toEqual([]);
+    // The engine's wire format (protobuf Struct) refuses undefined values: the state must have none.
+    expect(undefinedIn(outs)).toEqual([]);
   });
 
   it("copies the database before the image changes, names it after the image being left, and prints the rollback", async () => {

@@ -4,6 +4,7 @@
  * and its failure names the snapshot and the commands that roll back.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { undefinedIn } from "./support/wire";
 import { DockerEngineStandIn, startDockerEngineStandIn } from "./support/dockerEngineStandIn";
 import { identityServiceHealthGateProvider as provider, IdentityServiceHealthGateInputs, IdentityServiceHealthGateOutputs } from "../components/identityServiceHealthGate";
 
@@ -28,6 +29,8 @@ describe("IdentityServiceHealthGate", () => {
     const { outs } = await provider.create!(inputs());
     expect(Date.now() - started).toBeGreaterThanOrEqual(250); // it waited for the first check
     expect(outs).toMatchObject({ containerId: "c1", healthyAt: expect.any(String) });
+    // No undefined values (previousImage, snapshot unset): the engine's protobuf Struct refuses them.
+    expect(undefinedIn(outs)).toEqual([]);
   });
 
   it("fails after an image change naming the snapshot, the previous image and the two commands that roll back", async () => {
