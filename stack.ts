@@ -37,8 +37,8 @@ export interface StackOutputs {
   readonly creatioIntegration?: pulumi.Output<CreatioIntegrationSummary>;
   /** The image the Identity Service runs (`pulumi config set image <this>` runs it again). */
   readonly image: pulumi.Output<string>;
-  /** The image it ran before the last image change: what to roll back to. */
-  readonly previousImage: pulumi.Output<string | undefined>;
+  /** The image it ran before the last image change: what to roll back to (null before any change). */
+  readonly previousImage: pulumi.Output<string | null>;
   /** Snapshots of its database, newest first: name, time, image, size (docs/upgrade.md). */
   readonly databaseSnapshots: pulumi.Output<SnapshotInfo[]>;
 }
@@ -172,7 +172,8 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     dbProvider: database.dbProvider,
     certificateExpiresAt: certificate.expiresAt,
     image: service.image,
-    previousImage: service.previousImage,
+    // null, not undefined: an undefined stack output draws a warning on every `pulumi up`.
+    previousImage: service.previousImage.apply((p) => p ?? null),
     databaseSnapshots: service.databaseSnapshots,
   };
 }
