@@ -185,6 +185,22 @@ describe("database snapshots", () => {
     expect(await listSnapshots(q)).toEqual([]);
   });
 
+  it("docs/upgrade.md's SQL lists the snapshots (not look-alikes) and drops one", async () => {
+    await populate();
+    const older = (await takeSnapshot(q, "img:1", "v1", new Date("2026-01-01T00:00:00Z"))).snapshot!;
+    const newer = (await takeSnapshot(q, "img:2", "v2", new Date("2026-02-01T00:00:00Z"))).snapshot!;
+    await q(`CREATE SCHEMA snapshot_20200101000000_mine`);
+    const doc = readFileSync(join(__dirname, "..", "docs", "upgrade.md"), "utf8");
+    const sql = /```sql\n([\s\S]*?)```/.exec(doc)![1];
+    const [list, drop] = sql.split(/\n\n/).map((part) => part.replace(/^--.*$/gm, "").trim());
+    expect((await q(list)).map((r) => [r.snapshot, r.taken_at, r.image])).toEqual([
+      [newer.name, newer.takenAt, "img:2"],
+      [older.name, older.takenAt, "img:1"],
+    ]);
+    await q(drop.replace(/"snapshot_[^"]+"/, `"${older.name}"`));
+    expect((await listSnapshots(q)).map((s) => s.name)).toEqual([newer.name]);
+  });
+
   it("gives a second snapshot in the same second and image its own name", async () => {
     const at = new Date("2026-12-02T06:42:16Z");
     const first = (await takeSnapshot(q, IMAGE, "same", at)).snapshot!;
