@@ -62,7 +62,8 @@ function describeEngine(endpoint: DockerEndpoint): string {
 export function dockerRequest(endpoint: DockerEndpoint, method: string, path: string, timeoutMs = 60000): Promise<{ status: number; body: any }> {
   const http = require("node:http") as typeof import("node:http");
   return new Promise((resolve, reject) => {
-    const req = http.request({ ...endpoint, path, method, headers: { Host: "docker", "Content-Length": 0 }, timeout: timeoutMs }, (res) => {
+    // agent: false: no kept-alive socket holds the process (Node 20's global agent keeps sockets alive).
+    const req = http.request({ ...endpoint, path, method, agent: false, headers: { Host: "docker", "Content-Length": 0 }, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {

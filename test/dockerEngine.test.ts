@@ -22,7 +22,7 @@ async function standInEngine(): Promise<Engine> {
   return {
     endpoint: dockerEndpoint(standIn.host),
     run: async (name, passes) => void standIn.add(name, { healthCheckPasses: passes, checkAfterMs: 200 }),
-    remove: async (name) => void standIn.containers.delete(name),
+    remove: async (name) => standIn.remove(name),
     close: () => standIn.stop(),
   };
 }

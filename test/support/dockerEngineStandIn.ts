@@ -41,6 +41,8 @@ export interface DockerEngineStandIn {
   readonly containers: Map<string, StandInContainer>;
   /** Every call, in order: `POST /containers/x/stop`, ... */
   readonly calls: string[];
+  /** Removes a container (`docker rm -f`). */
+  remove(name: string): void;
   /** Adds a container (running unless `running: false`). */
   add(name: string, options?: { image?: string; running?: boolean; healthCheckPasses?: boolean; checkAfterMs?: number }): StandInContainer;
   stop(): Promise<void>;
@@ -121,6 +123,10 @@ export async function startDockerEngineStandIn(): Promise<DockerEngineStandIn> {
     socketPath,
     containers,
     calls,
+    remove(name) {
+      clearInterval(containers.get(name)?.timer);
+      containers.delete(name);
+    },
     add(name, options = {}) {
       clearInterval(containers.get(name)?.timer); // a container of that name is replaced
       const c: StandInContainer = {

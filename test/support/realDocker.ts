@@ -40,7 +40,7 @@ function send(endpoint: DockerEndpoint, method: string, path: string, body?: Nod
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { Host: "docker" };
     if (typeof body === "string") headers["Content-Type"] = "application/json";
-    const req = http.request({ ...endpoint, method, path, headers }, (res) => {
+    const req = http.request({ ...endpoint, method, path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
