@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { pgClientConfig } from "../lib/connectionString";
-import { isSnapshotNotFound, listSnapshots, pruneSnapshots, Query, restoreSnapshot, SnapshotInfo, snapshotNotFound, snapshotNotFoundMessage, takeSnapshot } from "../lib/databaseSnapshots";
+import {
+  isSnapshotNotFound, listSnapshots, msSqlNotBackedUpWarning as msSqlWarning, pruneSnapshots, Query, restoreSnapshot, rollbackHint, SnapshotInfo, snapshotNotFound,
+  snapshotNotFoundMessage, takeSnapshot,
+} from "../lib/databaseSnapshots";
 import { SNAPSHOT_NAME_PATTERN } from "../lib/databaseSnapshotSql";
 import { dockerEndpoint, describeState, isHealthy, startContainer, stopContainer, waitUntilHealthy } from "../lib/dockerEngine";
 import { shortImageLabel } from "../lib/imageTag";
@@ -121,13 +124,6 @@ async function withDatabase<T>(connectionString: string, work: (q: Query) => Pro
 /** A line for the engine's output (the CLI shows a dynamic provider's stderr under the stack's diagnostics). */
 const say = (line: string) => console.error(line);
 
-function rollbackHint(snapshot: string, from: string | undefined, to: string): string {
-  return (
-    `Snapshot ${snapshot} of the Identity Service database was taken before the image changes ${from ? `from ${from} ` : ""}to ${to}. ` +
-    `If the new container does not become healthy, roll back with: ${from ? `pulumi config set image ${from} && ` : ""}pulumi config set restoreDatabaseSnapshot ${snapshot} && pulumi up`
-  );
-}
-
 /** Create and update: snapshot on an image change, the declared restore, pruning. */
 async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefined, news: IdentityDatabaseSnapshotInputs): Promise<IdentityDatabaseSnapshotOutputs> {
   const imageChanged = olds === undefined || olds.image !== news.image;
@@ -158,7 +154,12 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
       // copied as found (the container may be about to change), an empty one is left alone.
       if (imageChanged && news.keep > 0) {
         const leaving = olds?.image ?? "unknown (not recorded before)";
-        const taken = await takeSnapshot(q, leaving, olds ? shortImageLabel(olds.image) : "adopted");
+        const taken = await takeSnapshot(q, leaving, olds ? shortImageLabel(olds.image) : "adopted").catch((e) => {
+          throw new Error(
+            `IdentityDatabaseSnapshot could not copy the Identity Service database before the image changes to ${news.image}, so the container was left as it is: ${errorText(e)}. ` +
+              "Fix the cause (the login needs CREATE on its database), or `pulumi config set databaseSnapshotsToKeep 0` to update without a snapshot.",
+          );
+        });
         if (taken.snapshot) {
           outs = { ...outs, snapshotBeforeImageChange: taken.snapshot.name };
           say(rollbackHint(taken.snapshot.name, olds?.image, news.image));
@@ -174,7 +175,8 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
       } catch (e) {
         await undoStop();
         const message = `restoring snapshot ${restore} failed, nothing was changed (the transaction was rolled back): ${errorText(e)}`;
-        if (outs.snapshotBeforeImageChange) throw partialStateError(message, id, publicState({ ...outs, snapshots: await listSnapshots(q) }));
+        // The snapshot taken above is recorded; the restore is not (the old value), so the next `up` tries it again.
+        if (outs.snapshotBeforeImageChange) throw partialStateError(message, id, publicState({ ...outs, restore: olds?.restore, snapshots: await listSnapshots(q) }));
         throw new Error(message);
       }
       outs = { ...outs, lastRestore: { snapshot: restore, restoredAt: new Date().toISOString(), image: news.image } };
@@ -202,14 +204,6 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
 function publicState(outs: IdentityDatabaseSnapshotOutputs): Record<string, unknown> {
   const { connectionString: _omitted, ...rest } = outs;
   return rest;
-}
-
-function msSqlWarning(from: string, to: string): string {
-  return (
-    `warning: the Identity Service image changes from ${from} to ${to}, and its MS SQL database is NOT backed up (snapshots are PostgreSQL only). ` +
-    "The new version may migrate the database on its first start: back it up first (BACKUP DATABASE, README 'Updating with an MS SQL database'). " +
-    `To roll back: RESTORE DATABASE from that backup, then \`pulumi config set image ${from}\` and \`pulumi up\`.`
-  );
 }
 
 export const identityDatabaseSnapshotProvider: pulumi.dynamic.ResourceProvider<IdentityDatabaseSnapshotInputs, IdentityDatabaseSnapshotOutputs> = {

@@ -59,6 +59,23 @@ export function snapshotNotFoundMessage(snapshot: string, existing: readonly Sna
   );
 }
 
+/** Printed after a snapshot: what to run if the new image fails. */
+export function rollbackHint(snapshot: string, from: string | undefined, to: string): string {
+  return (
+    `Snapshot ${snapshot} of the Identity Service database was taken before the image changes ${from ? `from ${from} ` : ""}to ${to}. ` +
+    `If the new container does not become healthy, roll back with: ${from ? `pulumi config set image ${from} && ` : ""}pulumi config set restoreDatabaseSnapshot ${snapshot} && pulumi up`
+  );
+}
+
+/** Printed by preview and up when an MS SQL Identity Service changes image: nothing backs its database up. */
+export function msSqlNotBackedUpWarning(from: string, to: string): string {
+  return (
+    `warning: the Identity Service image changes from ${from} to ${to}, and its MS SQL database is NOT backed up (snapshots are PostgreSQL only). ` +
+    "The new version may migrate the database on its first start: back it up first (BACKUP DATABASE, README 'Updating with an MS SQL database'). " +
+    `To roll back: RESTORE DATABASE from that backup, then \`pulumi config set image ${from}\` and \`pulumi up\`.`
+  );
+}
+
 async function inTransaction<T>(q: Query, begin: string, work: () => Promise<T>): Promise<T> {
   await q(begin);
   try {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Client } from "pg";
 import { undefinedIn } from "./support/wire";
-import { createTestDatabase, query, TestDatabase } from "./support/pg";
+import { adminUrl, createTestDatabase, query, TestDatabase } from "./support/pg";
 import { insertClient } from "./support/identityServerClients";
 import { DockerEngineStandIn, startDockerEngineStandIn } from "./support/dockerEngineStandIn";
 import { IdentityDatabaseSnapshot, identityDatabaseSnapshotProvider as provider, IdentityDatabaseSnapshotInputs, IdentityDatabaseSnapshotOutputs, IDENTITY_DATABASE_SNAPSHOT_TYPE } from "../components/identityDatabaseSnapshot";
@@ -191,6 +191,13 @@ describe("IdentityDatabaseSnapshot: the declared restore", () => {
     expect(error.properties.connectionString).toBeUndefined();
     expect(dockerCalls()).toEqual([`POST /containers/${CONTAINER}/stop`, `POST /containers/${CONTAINER}/start`]);
     expect(await clientIds()).toEqual(["clientA000000001"]);
+    // ... and the restore is not recorded as done: the next `up` (the view dropped) tries it again.
+    expect(error.properties.restore).toBeUndefined();
+    expect(error.properties.image).toBe(V1);
+    await query(db.url, `DROP VIEW "ClientNames"`);
+    const retried = await update({ ...v2, ...error.properties, connectionString: inputs().connectionString }, inputs({ keep: 5, image: V1, restore: v2.snapshotBeforeImageChange }));
+    expect(retried.lastRestore).toMatchObject({ snapshot: v2.snapshotBeforeImageChange });
+    expect(await clientIds()).toEqual(["clientA000000001", "clientB000000002"]);
   });
 
   it("fails with the restore recorded when the restarted service does not become healthy", async () => {
@@ -221,6 +228,22 @@ describe("IdentityDatabaseSnapshot: MS SQL, bad input, refresh, serialization", 
     const { failures } = await provider.check!(inputs(), inputs({ keep: -1, restore: "public", image: "has space" }));
     expect(failures?.map((f) => f.property)).toEqual(["image", "keep", "restore"]);
     expect((await provider.check!(msSql(), { ...msSql(), restore: "snapshot_20261202064216_x" })).failures).toEqual([{ property: "restore", reason: expect.stringMatching(/PostgreSQL Identity Service database only/) }]);
+  });
+
+  it("refuses the image change when it cannot take the snapshot, saying how to go on", async () => {
+    const first = await create(inputs());
+    // A login that may read the tables but not create schemas (no CREATE on the database).
+    const limited = `lim_${db.name}`.slice(0, 60);
+    await query(adminUrl(), `CREATE ROLE "${limited}" LOGIN PASSWORD 'lim-pw'`);
+    await query(db.url, `GRANT USAGE ON SCHEMA public TO "${limited}"; GRANT SELECT ON ALL TABLES IN SCHEMA public TO "${limited}"; GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO "${limited}"`);
+    try {
+      const asLimited = npgsqlConnectionString({ host: db.host, port: db.port, database: db.name, username: limited, password: "lim-pw" });
+      const error = await update({ ...first, connectionString: asLimited }, inputs({ connectionString: asLimited, image: V2 })).catch((e) => e);
+      expect(error.message).toMatch(/^IdentityDatabaseSnapshot could not copy the Identity Service database before the image changes to creatio-identity-service:src-222222222222, so the container was left as it is: permission denied for database .*\[SQLSTATE 42501\]\. Fix the cause .*databaseSnapshotsToKeep 0/);
+    } finally {
+      await query(db.url, `DROP OWNED BY "${limited}"`);
+      await query(adminUrl(), `DROP ROLE "${limited}"`);
+    }
   });
 
   it("names the database, never the password, when it cannot connect", async () => {
