@@ -5,7 +5,7 @@ import {
   snapshotNotFoundMessage, takeSnapshot,
 } from "../lib/databaseSnapshots";
 import { SNAPSHOT_NAME_PATTERN } from "../lib/databaseSnapshotSql";
-import { dockerEndpoint, describeState, isHealthy, startContainer, stopContainer, waitUntilHealthy } from "../lib/dockerEngine";
+import { dockerEndpoint, describeState, inspectContainer, isHealthy, startContainer, stopContainer, waitUntilHealthy } from "../lib/dockerEngine";
 import { shortImageLabel } from "../lib/imageTag";
 
 /**
@@ -35,8 +35,9 @@ export interface IdentityDatabaseSnapshotInputs {
   readonly keep: number;
   /** A snapshot to restore; restored once, until it is changed. */
   readonly restore?: string;
-  /** The Identity Service container, stopped during a restore. */
+  /** The Identity Service container, stopped during a restore, and the exact image reference it is given (an id or digest). */
   readonly containerName: string;
+  readonly containerImage?: string;
   /** The Docker engine (unix:// or tcp://); default DOCKER_HOST, else /var/run/docker.sock. */
   readonly dockerHost?: string;
   /** How long a restarted container may take to become healthy after a restore. */
@@ -180,16 +181,19 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
         throw new Error(message);
       }
       outs = { ...outs, lastRestore: { snapshot: restore, restoredAt: new Date().toISOString(), image: news.image } };
-      say(`Restored snapshot ${restore}.${imageChanged ? ` The container stays stopped until it is replaced with ${news.image}.` : ""}`);
     }
+    // A stopped container stays stopped when the engine replaces it next (its image reference
+    // changes): started on the image being left, it would migrate the restored tables again.
+    const leaveStopped = !!restore && stopped && imageChanged && (news.containerImage === undefined || (await inspectContainer(docker(), news.containerName)).image !== news.containerImage);
+    if (restore) say(`Restored snapshot ${restore}.${leaveStopped ? ` The container stays stopped until it is replaced with ${news.image}.` : ""}`);
     const pruned = await pruneSnapshots(q, news.keep, [news.restore, outs.snapshotBeforeImageChange].filter((n): n is string => !!n)).catch((e) => {
       say(`warning: old snapshots could not be dropped (${(e as Error).message}); drop them by hand (docs/upgrade.md).`);
       return [];
     });
     if (pruned.length > 0) say(`Dropped snapshots beyond databaseSnapshotsToKeep (${news.keep}): ${pruned.join(", ")}.`);
     outs = { ...outs, snapshots: await listSnapshots(q) };
-    if (restore && !imageChanged && stopped) {
-      // Same image: this resource stopped the container, so it starts it and waits, like the container's own health gate.
+    if (restore && stopped && !leaveStopped) {
+      // Not replaced next: this resource stopped the container, so it starts it and waits, like the health gate.
       const started = await startContainer(docker(), news.containerName).then(() => waitUntilHealthy(docker(), news.containerName, news.healthTimeoutSeconds * 1000), (e: Error) => e);
       if (started instanceof Error || !isHealthy(started)) {
         const why = started instanceof Error ? started.message : describeState(started);
@@ -218,7 +222,7 @@ export const identityDatabaseSnapshotProvider: pulumi.dynamic.ResourceProvider<I
   },
 
   async diff(_id, olds, news) {
-    const keys = ["dbProvider", "connectionString", "image", "keep", "restore", "containerName", "dockerHost", "healthTimeoutSeconds"] as const;
+    const keys = ["dbProvider", "connectionString", "image", "keep", "restore", "containerName", "containerImage", "dockerHost", "healthTimeoutSeconds"] as const;
     const changes = keys.some((k) => (olds[k] ?? null) !== (news[k] ?? null));
     // Shown by `pulumi preview`, before anything happens: the time to take a backup by hand.
     if (news.dbProvider === "MsSqlServer" && olds.image !== news.image && news.image !== UNKNOWN) say(msSqlWarning(olds.image, news.image));
@@ -261,6 +265,8 @@ export interface IdentityDatabaseSnapshotArgs {
   readonly restore?: pulumi.Input<string | undefined>;
   /** The Identity Service container's name. */
   readonly containerName: pulumi.Input<string>;
+  /** The exact image reference the container is given (an id or digest); lets a restore tell whether the container is replaced next. */
+  readonly containerImage?: pulumi.Input<string>;
   /** The Docker engine; default DOCKER_HOST, else unix:///var/run/docker.sock. */
   readonly dockerHost?: pulumi.Input<string | undefined>;
   /** Seconds a container restarted after a restore may take to become healthy. Default 180. */
@@ -283,7 +289,7 @@ export class IdentityDatabaseSnapshot extends pulumi.dynamic.Resource {
       name,
       {
         dbProvider: args.dbProvider, connectionString: args.connectionString, image: args.image, keep: args.keep ?? 3, restore: args.restore,
-        containerName: args.containerName, dockerHost: args.dockerHost, healthTimeoutSeconds: args.healthTimeoutSeconds ?? 180,
+        containerName: args.containerName, containerImage: args.containerImage, dockerHost: args.dockerHost, healthTimeoutSeconds: args.healthTimeoutSeconds ?? 180,
         previousImage: undefined, snapshotBeforeImageChange: undefined, snapshots: undefined, lastRestore: undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connectionString"] },

@@ -127,6 +127,7 @@ export class IdentityService extends pulumi.ComponentResource {
           keep: args.databaseSnapshots.keep,
           restore: args.databaseSnapshots.restore,
           containerName,
+          containerImage: this.imageRef,
           dockerHost: args.dockerHost,
           healthTimeoutSeconds: args.healthTimeoutSeconds,
         },

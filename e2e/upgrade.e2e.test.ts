@@ -121,6 +121,8 @@ async function program(): Promise<Record<string, unknown>> {
     keep: 2,
     restore: desired.restore,
     containerName: CONTAINER,
+    // The stand-in container is created with the tag itself as its image reference.
+    containerImage: desired.image,
     dockerHost: docker.host,
     healthTimeoutSeconds: 30,
   });

@@ -168,6 +168,20 @@ describe("IdentityDatabaseSnapshot: the declared restore", () => {
     expect(await clientIds()).toEqual(["clientA000000001", "clientB000000002"]);
   });
 
+  it("starts the service again itself when the container keeps its image reference (a new tag for the same image is not a replacement)", async () => {
+    const v2 = await upgraded();
+    const running = docker.containers.get(CONTAINER)!.image; // Config.Image: the reference the container was created with
+    const sameReference = await update(v2, inputs({ keep: 5, image: "creatio-identity-service:src-999999999999", containerImage: running, restore: v2.snapshotBeforeImageChange }));
+    expect(dockerCalls()).toEqual([`POST /containers/${CONTAINER}/stop`, `POST /containers/${CONTAINER}/start`]);
+    expect(docker.containers.get(CONTAINER)!.health?.Status).toBe("healthy");
+    expect(sameReference.lastRestore).toMatchObject({ snapshot: v2.snapshotBeforeImageChange });
+
+    // Another reference: the engine replaces the container next, so it stays stopped.
+    docker.calls.length = 0;
+    await update(sameReference, inputs({ keep: 5, image: V1, containerImage: "sha256:0123456789ab", restore: sameReference.snapshotBeforeImageChange }));
+    expect(dockerCalls()).toEqual([`POST /containers/${CONTAINER}/stop`]);
+  });
+
   it("refuses a snapshot that does not exist in check (preview) and in update, listing the ones there, before stopping anything", async () => {
     const v2 = await upgraded();
     const wrong = inputs({ keep: 5, image: V1, restore: "snapshot_20990101000000_nope" });

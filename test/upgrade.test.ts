@@ -43,6 +43,8 @@ describe("upgrades in the stack program", () => {
     const snapshot = only(resources, IDENTITY_DATABASE_SNAPSHOT_TYPE, "creatio-identity-service-db-snapshot");
     expect(snapshot.inputs).toMatchObject({ dbProvider: "Postgres", image: TAG, keep: 3, containerName: "creatio-identity-service", healthTimeoutSeconds: 180 });
     expect(snapshot.inputs.restore).toBeUndefined();
+    // The exact reference the container gets: a restore tells from it whether the container is replaced next.
+    expect(snapshot.inputs.containerImage).toBe(`${TAG}@sha256:fake`);
     // This machine reaches the dev database on its published port; the string is a secret.
     expect(snapshot.inputs.connectionString).toMatch(/^Host=127\.0\.0\.1;Port=55432;Database=identity_service;/);
     expect(snapshot.secretInputs.has("connectionString")).toBe(true);
