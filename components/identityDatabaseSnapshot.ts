@@ -132,10 +132,8 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
     ...news, previousImage: olds && imageChanged ? olds.image : olds?.previousImage,
     snapshotBeforeImageChange: imageChanged ? undefined : olds?.snapshotBeforeImageChange, snapshots: olds?.snapshots ?? [], lastRestore: olds?.lastRestore,
   };
-  if (news.dbProvider === "MsSqlServer") {
-    if (olds && imageChanged) say(msSqlWarning(olds.image, news.image));
-    return { ...base, snapshots: [] };
-  }
+  // MS SQL: nothing to copy; diff (which runs in preview and before this update) has warned.
+  if (news.dbProvider === "MsSqlServer") return { ...base, snapshots: [] };
   // Resolved only when a restore needs it: snapshots work with any Docker host.
   const docker = () => dockerEndpoint(news.dockerHost);
   return withDatabase(news.connectionString, async (q) => {

@@ -235,6 +235,7 @@ describe("IdentityDatabaseSnapshot: MS SQL, bad input, refresh, serialization", 
     expect(lines).toEqual([expect.stringMatching(new RegExp(`^warning: the Identity Service image changes from ${V1} to ${V2}, and its MS SQL database is NOT backed up.*BACKUP DATABASE.*RESTORE DATABASE`))]);
     const outs = await update(first, next);
     expect(outs).toMatchObject({ previousImage: V1, snapshots: [] });
+    expect(lines).toHaveLength(1); // once per operation: the engine calls diff before update, in preview and in up
     expect(lines.join("\n")).not.toContain("secret-pw");
   });
 
