@@ -17,7 +17,7 @@ import { shortImageLabel } from "../lib/imageTag";
  * the Identity Service's schema into a snapshot schema (lib/databaseSnapshots.ts) and keeps the
  * newest `keep`. When `restore` names a snapshot it has not restored yet, it stops the container
  * (Docker Engine API), puts the tables back in one transaction, and starts the container again,
- * unless the image changes too (then the engine's replacement of the container starts it).
+ * unless the engine replaces it next (its image reference changes): the replacement starts it.
  * MS SQL: no snapshot; an image change prints a warning that the database is not backed up.
  * See docs/upgrade.md.
  */

@@ -63,9 +63,11 @@ export interface IdentityServiceArgs {
 }
 
 /**
- * The Identity Service container: the image (built from `Dockerfile-OAuth` or given), every
- * environment variable of Creatio's Docker guide, the PFX uploaded where Kestrel reads it, ports
- * 80/443 published, a restart policy and a health check on the discovery document.
+ * The Identity Service container: the image (built from `Dockerfile-OAuth` under its content tag, or
+ * given), every environment variable of Creatio's Docker guide, the PFX uploaded where Kestrel reads
+ * it, ports 80/443 published, a restart policy and a health check on the discovery document. With
+ * `databaseSnapshots`, the database is copied before the container changes image
+ * (IdentityDatabaseSnapshot); IdentityServiceHealthGate waits until a new container is healthy.
  */
 export class IdentityService extends pulumi.ComponentResource {
   /** The URL Creatio and browsers use. */
