@@ -93,6 +93,23 @@ describe("upgrades in the stack program", () => {
     expect(only(resources, IDENTITY_DATABASE_SNAPSHOT_TYPE).inputs).toMatchObject({ dbProvider: "MsSqlServer", image: "is:8.2" });
   });
 
+  it("IdentityService used on its own: a repository gets the content tag, a name with a tag is kept, no snapshot without databaseSnapshots", async () => {
+    const { IdentityService } = await import("../components/identityService");
+    const sourceDir = path.join(projectDir, "IdentityService");
+    const common = { sourceDir, dbProvider: "Postgres" as const, connectionString: pulumi.secret("Host=h;Database=d;Username=u;Password=p"), clientsJson: pulumi.secret("[]"), certificate: { pfxBase64: pulumi.secret("AA=="), password: pulumi.secret("pw") } };
+    const resources = installMocks({ fakers });
+    const tagged = new IdentityService("a", { ...common, imageName: "registry.example.com:5000/team/is" });
+    const fixed = new IdentityService("b", { ...common, imageName: "registry.example.com:5000/team/is:8.1.4", containerName: "b" });
+    expect(await valueOf(tagged.image)).toBe(`registry.example.com:5000/team/is:${sourceContentTag(sourceDir)}`);
+    expect(await valueOf(fixed.image)).toBe("registry.example.com:5000/team/is:8.1.4");
+    expect(await valueOf(tagged.databaseSnapshots)).toEqual([]);
+    expect(await valueOf(tagged.previousImage)).toBeUndefined();
+    await valueOf(fixed.url);
+    await settle();
+    expect(resources.filter((r) => r.type === IDENTITY_DATABASE_SNAPSHOT_TYPE)).toHaveLength(0);
+    expect(resources.filter((r) => r.type === GATE_TYPE).map((r) => r.name).sort()).toEqual(["a-health", "b-health"]);
+  });
+
   it("builds nothing new when only the snapshot keys change (same tag, same container inputs)", async () => {
     const first = await run();
     const second = await run({ databaseSnapshotsToKeep: "7" });
