@@ -15,6 +15,8 @@ import { checkSuppliedConnectionString, DbProvider, POSTGRESQL_PROVIDER_SSL_MODE
 import { PfxContents } from "./lib/pfx";
 import { checkSuppliedPfx, decodePfxBase64 } from "./lib/suppliedPfx";
 import { CreatioApplicationConfig, parseCreatioApplications } from "./lib/creatioApplicationsConfig";
+import { parseImageReference } from "./lib/imageTag";
+import { SNAPSHOT_NAME_PATTERN } from "./lib/databaseSnapshotSql";
 
 export const PROJECT = "creatio-identity";
 
@@ -91,9 +93,13 @@ export const CONFIG_KEYS = {
     check: (v: string) => (NO_WS.test(v) ? undefined : "must be an image reference without spaces"),
   },
   imageName: {
-    type: "string", default: "creatio-identity-service:latest", example: "creatio-identity-service:latest",
-    description: "Tag given to the image built from identityServiceSourceDir.",
-    check: (v: string) => (NO_WS.test(v) ? undefined : "must be an image name without spaces"),
+    type: "string", default: "creatio-identity-service", example: "creatio-identity-service",
+    description: "Repository of the image built from identityServiceSourceDir; its tag is the folder's content hash (src-<12 hex>), so `pulumi config set image <repository>:src-...` runs an older build again.",
+    check: (v: string) => {
+      if (!NO_WS.test(v)) return "must be an image repository without spaces";
+      const ref = parseImageReference(v);
+      return ref.tag !== undefined || ref.digest !== undefined ? "must be a repository without a tag: the tag is the content hash of identityServiceSourceDir" : undefined;
+    },
   },
   containerName: {
     type: "string", default: "creatio-identity-service", example: "creatio-identity-service",
@@ -128,6 +134,17 @@ export const CONFIG_KEYS = {
   redisConnection: {
     type: "string", secret: true, example: "redis.example.com:6379,password=...",
     description: "StackExchange.Redis connection string for machineKey protection; unset disables it.",
+  },
+  // --- Upgrades: database snapshots (docs/upgrade.md) --------------------------------------
+  databaseSnapshotsToKeep: {
+    type: "integer", default: 3, example: "3",
+    description: "PostgreSQL: snapshots of the Identity Service database to keep; one is taken before every image change, older ones are dropped. 0 takes none.",
+    check: (v: number) => (v >= 0 ? undefined : "must be 0 or more"),
+  },
+  restoreDatabaseSnapshot: {
+    type: "string", example: "snapshot_20261202064216_src_3f2a9c1b7d4e",
+    description: "A snapshot to put back on the next `pulumi up` (stops the service, restores its tables in one transaction, starts it); done once. Remove the key afterwards.",
+    check: (v: string) => (SNAPSHOT_NAME_PATTERN.test(v) ? undefined : "must be a snapshot name (snapshot_<yyyymmddhhmmss>_<image>); `pulumi stack output databaseSnapshots` lists them"),
   },
   // --- Certificate -------------------------------------------------------------------------
   certificatePfxBase64: {
@@ -289,7 +306,11 @@ export interface StackConfig {
     readonly publicUrl: string;
     readonly logLevel: string;
     readonly redisConnection?: Secret;
+    /** The Docker engine (`docker:host` config, as @pulumi/docker reads it); undefined: DOCKER_HOST or the local socket. */
+    readonly dockerHost?: string;
   };
+  /** Snapshots of the Identity Service database around image changes (PostgreSQL). */
+  readonly databaseSnapshots: { readonly keep: number; readonly restore?: string };
   readonly certificate:
     | { readonly kind: "selfSigned"; readonly dnsNames: string[]; readonly validityDays: number; readonly earlyRenewalDays: number }
     | {
@@ -562,6 +583,14 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     problems.push(`${prefix}rotation: rotates the generated client secret, but clientSecret is supplied. Fix: rotate by setting a new clientSecret, and \`pulumi config rm rotation\`.`);
   }
 
+  // Upgrades: snapshots are PostgreSQL only.
+  if (typed.databaseMode === "connectionString" && typed.databaseProvider === "MsSqlServer") {
+    onlyWith(["databaseSnapshotsToKeep"], "with a PostgreSQL Identity Service database (MS SQL is backed up by hand: README, 'Updating with an MS SQL database')");
+    if (typed.restoreDatabaseSnapshot !== undefined) {
+      problems.push(`${prefix}restoreDatabaseSnapshot: snapshots are PostgreSQL only; restore an MS SQL database by hand (README, 'Updating with an MS SQL database'). Fix: \`pulumi config rm restoreDatabaseSnapshot\`.`);
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -578,7 +607,9 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       publicUrl,
       logLevel: typed.logLevel,
       redisConnection: secret("redisConnection"),
+      dockerHost: raw.values["docker:host"] || undefined,
     },
+    databaseSnapshots: { keep: typed.databaseSnapshotsToKeep, restore: typed.restoreDatabaseSnapshot },
     certificate,
     database,
     creatio,

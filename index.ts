@@ -20,3 +20,7 @@ export const certificateExpiresAt = outputs.certificateExpiresAt;
 export const creatioIntegration = outputs.creatioIntegration;
 /** Secret. Each OAuth 2.0 integrated application's { clientId, clientSecret, tokenUrl }, by name (undefined unless `creatioIntegration` is true). */
 export const creatioOAuthApplications = outputs.creatioOAuthApplications;
+/** Upgrades (docs/upgrade.md): the image running, the one before it, and the database snapshots. */
+export const image = outputs.image;
+export const previousImage = outputs.previousImage;
+export const databaseSnapshots = outputs.databaseSnapshots;

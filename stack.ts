@@ -12,6 +12,7 @@ import { IdentityClientSync } from "./components/identityClientSync";
 import { CreatioOAuthIntegration } from "./components/creatioOAuthIntegration";
 import { postgresDatabaseIdentity } from "./lib/connectionString";
 import { CreatioOAuthApplication } from "./components/creatioOAuthApplication";
+import type { SnapshotInfo } from "./lib/databaseSnapshots";
 
 /** Creatio's three OAuth 2.0 system settings and the values this stack gives them. */
 export interface CreatioSettings {
@@ -38,6 +39,12 @@ export interface StackOutputs {
   readonly creatioIntegration?: pulumi.Output<CreatioIntegrationSummary>;
   /** Secret. Each OAuth 2.0 integrated application's credentials, by name (only when `creatioIntegration` is on). */
   readonly creatioOAuthApplications?: pulumi.Output<Record<string, ApplicationCredentials>>;
+  /** The image the Identity Service runs (`pulumi config set image <this>` runs it again). */
+  readonly image: pulumi.Output<string>;
+  /** The image it ran before the last image change: what to roll back to (null before any change). */
+  readonly previousImage: pulumi.Output<string | null>;
+  /** Snapshots of its database, newest first: name, time, image, size (docs/upgrade.md). */
+  readonly databaseSnapshots: pulumi.Output<SnapshotInfo[]>;
 }
 
 /** What an application needs to get tokens: the stack output `creatioOAuthApplications[<name>]`. */
@@ -133,6 +140,10 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     logLevel: svc.logLevel,
     networkName: database.networkName,
     reseedToken,
+    // Upgrades: a snapshot of the database before the container changes image, and the declared
+    // restore (docs/upgrade.md). The database as this machine reaches it, like the client sync.
+    databaseSnapshots: { connectionString: database.connectionStringFromHost, keep: config.databaseSnapshots.keep, restore: config.databaseSnapshots.restore },
+    dockerHost: svc.dockerHost,
   });
 
   // The URL Creatio's server uses to reach the Identity Service: the public URL unless the
@@ -222,5 +233,9 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     connectionString: database.connectionString,
     dbProvider: database.dbProvider,
     certificateExpiresAt: certificate.expiresAt,
+    image: service.image,
+    // null, not undefined: an undefined stack output draws a warning on every `pulumi up`.
+    previousImage: service.previousImage.apply((p) => p ?? null),
+    databaseSnapshots: service.databaseSnapshots,
   };
 }

@@ -3,6 +3,7 @@
  *  1. Time and memory to evaluate the dev stack program under Pulumi's mocks, and its resource count.
  *  2. The Creatio integration provider's create/read/delete round trip against a real PostgreSQL,
  *     next to the seed's raw SQL run with `pg` as the baseline (when that benchmark module exists).
+ *  3. Upgrades: the content tag of an IdentityService folder, snapshot and restore times (bench/upgrade.ts).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -71,6 +72,11 @@ async function main(): Promise<void> {
     const figures = await benchCreatioIntegration(`postgres://postgres:bench@127.0.0.1:${port}/postgres`);
     console.log("Creatio integration (real PostgreSQL, Creatio and Identity Service stand-ins)");
     for (const [k, v] of Object.entries(figures)) console.log(`  ${k}: ${typeof v === "number" ? v.toFixed(2) : v}`);
+
+    // Upgrades (bench/upgrade.ts): content tag at program time, snapshot and restore of the database.
+    const { benchUpgrade } = await import("./upgrade");
+    console.log("Upgrades (real PostgreSQL, IdentityServer4 schema)");
+    for (const [k, v] of Object.entries(await benchUpgrade(`postgres://postgres:bench@127.0.0.1:${port}/postgres`))) console.log(`  ${k}: ${typeof v === "number" ? v.toFixed(1) : v}`);
   } finally {
     await server.stop();
     for (const dir of [databaseDir, ...cleanupDirs]) fs.rmSync(dir, { recursive: true, force: true });

@@ -1,16 +1,26 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES } from "../lib/typeTokens";
 import * as docker from "@pulumi/docker";
 import { DbProvider } from "../lib/connectionString";
 import { identityServiceEnvironment, KESTREL_CERTIFICATE_PATH, DISCOVERY_PATH, healthCheckCommand } from "../lib/identityServiceEnv";
+import { builtImageReference, parseImageReference } from "../lib/imageTag";
+import { dockerHostSupported } from "../lib/dockerEngine";
+import type { SnapshotInfo } from "../lib/databaseSnapshots";
+import { IdentityDatabaseSnapshot } from "./identityDatabaseSnapshot";
+import { IdentityServiceHealthGate } from "./identityServiceHealthGate";
 
 export interface IdentityServiceArgs {
   /** A prebuilt Identity Service image to run. Mutually exclusive with `sourceDir`. */
   readonly image?: pulumi.Input<string>;
   /** Folder of the unpacked IdentityService.zip; the image is built from its `Dockerfile-OAuth`. */
   readonly sourceDir?: string;
-  /** Tag of the image built from `sourceDir`. Default "creatio-identity-service:latest". */
-  readonly imageName?: pulumi.Input<string>;
+  /**
+   * Repository of the image built from `sourceDir`, default "creatio-identity-service". The tag is
+   * the folder's content tag (`src-<12 hex>`, lib/imageTag.ts), so each version built stays
+   * addressable as `<repository>:src-...`. A name that already has a tag is used as it is.
+   */
+  readonly imageName?: string;
   /** Container name. Default "creatio-identity-service". */
   readonly containerName?: pulumi.Input<string>;
   /** `DbProvider`: Postgres or MsSqlServer. */
@@ -36,19 +46,35 @@ export interface IdentityServiceArgs {
   /** A Docker network to join (the dev database's); undefined joins none. */
   readonly networkName?: pulumi.Input<string | undefined>;
   /** Seconds to wait for the container's health check on create/update. Default 180. */
-  readonly healthTimeoutSeconds?: pulumi.Input<number>;
+  readonly healthTimeoutSeconds?: number;
   /**
    * IdentityClientSync's `reseedToken`: when it changes, the container is replaced (restarted), so
    * the Identity Service seeds the clients the sync deleted. Passed as the environment variable
    * `CREATIO_IDENTITY_RESEED_TOKEN`, which the service ignores; undefined sets nothing.
    */
   readonly reseedToken?: pulumi.Input<string | undefined>;
+  /**
+   * Snapshot the Identity Service database before the container changes image, and restore one on
+   * request (IdentityDatabaseSnapshot). Without it, image changes are not backed up.
+   */
+  readonly databaseSnapshots?: {
+    /** The database as the machine running Pulumi reaches it (Npgsql syntax for Postgres). Secret. */
+    readonly connectionString: pulumi.Input<string>;
+    /** Snapshots to keep, newest first. Default 3; 0 takes none. */
+    readonly keep?: pulumi.Input<number>;
+    /** A snapshot to restore (once). */
+    readonly restore?: pulumi.Input<string | undefined>;
+  };
+  /** The Docker engine for the snapshot restore and the health gate (`docker:host`); default DOCKER_HOST, else the local socket. */
+  readonly dockerHost?: string;
 }
 
 /**
- * The Identity Service container: the image (built from `Dockerfile-OAuth` or given), every
- * environment variable of Creatio's Docker guide, the PFX uploaded where Kestrel reads it, ports
- * 80/443 published, a restart policy and a health check on the discovery document.
+ * The Identity Service container: the image (built from `Dockerfile-OAuth` under its content tag, or
+ * given), every environment variable of Creatio's Docker guide, the PFX uploaded where Kestrel reads
+ * it, ports 80/443 published, a restart policy and a health check on the discovery document. With
+ * `databaseSnapshots`, the database is copied before the container changes image
+ * (IdentityDatabaseSnapshot); IdentityServiceHealthGate waits until a new container is healthy.
  */
 export class IdentityService extends pulumi.ComponentResource {
   /** The URL Creatio and browsers use. */
@@ -59,19 +85,28 @@ export class IdentityService extends pulumi.ComponentResource {
   public readonly imageRef: pulumi.Output<string>;
   public readonly containerName: pulumi.Output<string>;
   public readonly containerId: pulumi.Output<string>;
+  /** The image the container runs, as a reference users can type (`pulumi config set image <this>`). */
+  public readonly image: pulumi.Output<string>;
+  /** The image before the last image change (undefined without databaseSnapshots, or before any change). */
+  public readonly previousImage: pulumi.Output<string | undefined>;
+  /** Every snapshot of the Identity Service database, newest first (empty without databaseSnapshots, or on MS SQL). */
+  public readonly databaseSnapshots: pulumi.Output<SnapshotInfo[]>;
 
   constructor(name: string, args: IdentityServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("creatio:identity:IdentityService", name, {}, opts);
+    super(COMPONENT_TYPES.identityService, name, {}, opts);
     if ((args.image === undefined) === (args.sourceDir === undefined)) {
       throw new Error(`IdentityService ${name}: set exactly one of image (a prebuilt image) or sourceDir (the unpacked IdentityService.zip with Dockerfile-OAuth).`);
     }
 
+    let imageTag: pulumi.Input<string>;
     if (args.sourceDir !== undefined) {
+      const repository = args.imageName ?? "creatio-identity-service";
+      imageTag = parseImageReference(repository).tag !== undefined ? repository : builtImageReference(repository, args.sourceDir);
       const built = new docker.Image(
         `${name}-image`,
         {
           build: { context: args.sourceDir, dockerfile: path.join(args.sourceDir, "Dockerfile-OAuth") },
-          imageName: args.imageName ?? "creatio-identity-service:latest",
+          imageName: imageTag,
           skipPush: true,
         },
         { parent: this },
@@ -80,9 +115,40 @@ export class IdentityService extends pulumi.ComponentResource {
       // leave it empty for unpushed images, and then the tag is all there is.
       this.imageRef = pulumi.all([built.repoDigest, built.imageName]).apply(([digest, tag]) => digest || tag);
     } else {
+      imageTag = args.image!;
+      // An older image built by this package is still in the local engine: RemoteImage finds it there before pulling.
       const pulled = new docker.RemoteImage(`${name}-image`, { name: args.image!, keepLocally: true }, { parent: this });
       this.imageRef = pulled.imageId;
     }
+    this.image = pulumi.output(imageTag);
+
+    const containerName = args.containerName ?? "creatio-identity-service";
+    // The snapshot runs before the container changes image: the container's image comes through it.
+    let imageForContainer: pulumi.Output<string> = this.imageRef;
+    let snapshot: IdentityDatabaseSnapshot | undefined;
+    if (args.databaseSnapshots) {
+      snapshot = new IdentityDatabaseSnapshot(
+        `${name}-db-snapshot`,
+        {
+          dbProvider: args.dbProvider,
+          connectionString: args.databaseSnapshots.connectionString,
+          image: imageTag,
+          keep: args.databaseSnapshots.keep,
+          restore: args.databaseSnapshots.restore,
+          containerName,
+          containerImage: this.imageRef,
+          dockerHost: args.dockerHost,
+          healthTimeoutSeconds: args.healthTimeoutSeconds,
+        },
+        { parent: this },
+      );
+      imageForContainer = pulumi.all([this.imageRef, snapshot.image]).apply(([ref]) => ref);
+    }
+    this.previousImage = snapshot ? snapshot.previousImage : pulumi.output<string | undefined>(undefined);
+    this.databaseSnapshots = snapshot ? snapshot.snapshots.apply((list) => list ?? []) : pulumi.output<SnapshotInfo[]>([]);
+    // The package's own gate needs the Docker Engine API; over ssh:// or TLS, @pulumi/docker's wait stays the gate.
+    const ownGate = dockerHostSupported(args.dockerHost ?? process.env.DOCKER_HOST);
+    const healthTimeoutSeconds = args.healthTimeoutSeconds ?? 180;
 
     const httpPort = args.httpPort ?? 8090;
     const httpsPort = args.httpsPort ?? 8443;
@@ -100,8 +166,8 @@ export class IdentityService extends pulumi.ComponentResource {
     const container = new docker.Container(
       `${name}-container`,
       {
-        name: args.containerName ?? "creatio-identity-service",
-        image: this.imageRef,
+        name: containerName,
+        image: imageForContainer,
         envs,
         workingDir: "/app",
         // Ascending internal port: the docker provider reads ports back in that order, and any
@@ -114,11 +180,12 @@ export class IdentityService extends pulumi.ComponentResource {
         restart: "unless-stopped",
         healthcheck: { tests: ["CMD-SHELL", healthCheckCommand()], interval: "10s", timeout: "5s", retries: 6, startPeriod: "20s" },
         // Waiting for "healthy" makes what uses this component's URL (the Creatio integration) start
-        // only after the Identity Service has created its tables and serves its discovery document.
-        // The client sync runs BEFORE the container: the container takes `Clients` and the reseed
-        // token from the sync's outputs.
-        wait: true,
-        waitTimeout: args.healthTimeoutSeconds ?? 180,
+        // only after the Identity Service has created its tables and serves its discovery document:
+        // the health gate below waits, or, when it cannot reach the engine's API, the docker provider
+        // itself. The client sync runs BEFORE the container: the container takes `Clients` and the
+        // reseed token from the sync's outputs.
+        wait: !ownGate,
+        waitTimeout: healthTimeoutSeconds,
         networksAdvanced: pulumi.output(args.networkName).apply((network) => (network ? [{ name: network }] : undefined)),
         mustRun: true,
       },
@@ -127,10 +194,30 @@ export class IdentityService extends pulumi.ComponentResource {
     );
     this.containerName = container.name;
     this.containerId = container.id;
-    // The URLs depend on the container, so whatever uses them waits until the service is healthy.
-    this.url = pulumi.all([baseUrl, container.id]).apply(([u]) => u);
+    let healthy: pulumi.Output<string> = container.id;
+    if (ownGate) {
+      const gate = new IdentityServiceHealthGate(
+        `${name}-health`,
+        {
+          containerName: container.name,
+          containerId: container.id,
+          image: imageTag,
+          previousImage: snapshot?.previousImage,
+          snapshot: snapshot?.snapshotBeforeImageChange,
+          dockerHost: args.dockerHost,
+          timeoutSeconds: healthTimeoutSeconds,
+        },
+        { parent: this },
+      );
+      healthy = gate.healthyAt;
+    }
+    // The URLs depend on the healthy container, so whatever uses them waits until the service is healthy.
+    this.url = pulumi.all([baseUrl, healthy]).apply(([u]) => u);
     this.discoveryUrl = this.url.apply((u) => `${u}${DISCOVERY_PATH}`);
 
-    this.registerOutputs({ url: this.url, discoveryUrl: this.discoveryUrl, imageRef: this.imageRef, containerName: this.containerName, containerId: this.containerId });
+    this.registerOutputs({
+      url: this.url, discoveryUrl: this.discoveryUrl, imageRef: this.imageRef, containerName: this.containerName, containerId: this.containerId,
+      image: this.image, previousImage: this.previousImage, databaseSnapshots: this.databaseSnapshots,
+    });
   }
 }

@@ -25,6 +25,8 @@ export const DYNAMIC_TYPE_NAMES = {
   identityClientSync: "IdentityClientSync",
   creatioIntegration: "CreatioOAuthIntegration",
   creatioApplication: "CreatioOAuthApplication",
+  databaseSnapshot: "IdentityDatabaseSnapshot",
+  healthGate: "IdentityServiceHealthGate",
 } as const;
 
 /** The dynamic resources' full types. */
@@ -33,6 +35,8 @@ export const DYNAMIC_TYPES = {
   identityClientSync: dynamicType(DYNAMIC_TYPE_NAMES.identityClientSync),
   creatioIntegration: dynamicType(DYNAMIC_TYPE_NAMES.creatioIntegration),
   creatioApplication: dynamicType(DYNAMIC_TYPE_NAMES.creatioApplication),
+  databaseSnapshot: dynamicType(DYNAMIC_TYPE_NAMES.databaseSnapshot),
+  healthGate: dynamicType(DYNAMIC_TYPE_NAMES.healthGate),
 } as const;
 
 /** Pulumi's generic dynamic type: what a dynamic resource without its own type name registers as (PfxBundle's before it had one). */

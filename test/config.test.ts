@@ -168,6 +168,32 @@ describe("stack config", () => {
     expect(found[0]).not.toContain("dbpw");
   });
 
+  it("takes imageName as a repository (the tag is the content hash) and validates the snapshot keys", () => {
+    const cfg = parse({ restoreDatabaseSnapshot: "snapshot_20261202064216_src_3f2a9c1b7d4e" });
+    expect(cfg.service.imageName).toBe("creatio-identity-service");
+    expect(cfg.databaseSnapshots).toEqual({ keep: 3, restore: "snapshot_20261202064216_src_3f2a9c1b7d4e" });
+    expect(cfg.service.dockerHost).toBeUndefined();
+    // @pulumi/docker's own key names the engine the package's restore and health gate talk to as well.
+    const withDockerHost = parseStackConfig({ values: { "docker:host": "unix:///run/docker.sock" }, secretKeys: new Set(), projectDir: projectDir() });
+    expect(withDockerHost.service.dockerHost).toBe("unix:///run/docker.sock");
+    expect(parse({ databaseSnapshotsToKeep: "0" }).databaseSnapshots).toEqual({ keep: 0, restore: undefined });
+    expect(problems({ imageName: "creatio-identity-service:latest", databaseSnapshotsToKeep: "-1", restoreDatabaseSnapshot: "public" })).toEqual([
+      expect.stringMatching(/^creatio-identity:imageName: must be a repository without a tag: the tag is the content hash of identityServiceSourceDir \(got "creatio-identity-service:latest"\)\. Fix: `pulumi config set imageName creatio-identity-service`/),
+      expect.stringMatching(/^creatio-identity:databaseSnapshotsToKeep: must be 0 or more/),
+      expect.stringMatching(/^creatio-identity:restoreDatabaseSnapshot: must be a snapshot name \(snapshot_<yyyymmddhhmmss>_<image>\); `pulumi stack output databaseSnapshots` lists them \(got "public"\)/),
+    ]);
+    expect(() => parse({ imageName: "registry.example.com:5000/team/creatio-identity-service" })).not.toThrow();
+  });
+
+  it("refuses the snapshot keys with an MS SQL Identity Service database", () => {
+    const msSql = { databaseMode: "connectionString", databaseProvider: "MsSqlServer", databaseConnectionString: "Server=sql,1433;Database=is;User Id=u;Password=p" };
+    expect(problems({ ...msSql, databaseSnapshotsToKeep: "5", restoreDatabaseSnapshot: "snapshot_20261202064216_x" }, ["databaseConnectionString"])).toEqual([
+      expect.stringMatching(/databaseSnapshotsToKeep: is only used with a PostgreSQL Identity Service database/),
+      expect.stringMatching(/restoreDatabaseSnapshot: snapshots are PostgreSQL only; restore an MS SQL database by hand/),
+    ]);
+    expect(() => parse(msSql, ["databaseConnectionString"])).not.toThrow();
+  });
+
   it("rejects rotation of a supplied secret and clashing ports", () => {
     expect(problems({ clientSecret: "x".repeat(32), rotation: "1" }, ["clientSecret"])).toEqual([expect.stringMatching(/rotation: rotates the generated client secret/)]);
     expect(problems({ httpPort: "8443" })).toEqual([expect.stringMatching(/httpsPort: must differ from httpPort/)]);

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, only, valueOf, settle } from "./support/mocks";
 import { IdentityService, IdentityServiceArgs } from "../components/identityService";
+import { sourceContentTag } from "../lib/imageTag";
 
 const sourceDir = fs.mkdtempSync(path.join(os.tmpdir(), "is-src-"));
 fs.writeFileSync(path.join(sourceDir, "Dockerfile-OAuth"), "FROM scratch\n");
@@ -35,9 +36,10 @@ describe("IdentityService", () => {
     const { resources, container } = await build();
     const image = only(resources, "docker:index/image:Image", "identity-image");
     expect(image.inputs.build).toMatchObject({ context: sourceDir, dockerfile: path.join(sourceDir, "Dockerfile-OAuth") });
-    expect(image.inputs.imageName).toBe("creatio-identity-service:latest");
+    // Tagged with the folder's content hash, so this build stays addressable after the next one.
+    expect(image.inputs.imageName).toBe(`creatio-identity-service:${sourceContentTag(sourceDir)}`);
     expect(image.inputs.skipPush).toBe(true);
-    expect(container.inputs.image).toBe("creatio-identity-service:latest@sha256:fake");
+    expect(container.inputs.image).toBe(`creatio-identity-service:${sourceContentTag(sourceDir)}@sha256:fake`);
   });
 
   it("runs a given image instead of building", async () => {
@@ -95,13 +97,15 @@ describe("IdentityService", () => {
   });
 
   it("restarts unless stopped, health-checks the discovery document and waits for it", async () => {
-    const { container } = await build();
+    const { container, resources } = await build();
     expect(container.inputs.restart).toBe("unless-stopped");
     expect(container.inputs.name).toBe("creatio-identity-service");
     expect(container.inputs.healthcheck.tests[0]).toBe("CMD-SHELL");
     expect(container.inputs.healthcheck.tests[1]).toContain("/.well-known/openid-configuration");
-    expect(container.inputs.wait).toBe(true);
-    expect(container.inputs.waitTimeout).toBe(180);
+    // The package's health gate waits for "healthy" (its failure names the rollback), not the docker provider.
+    expect(container.inputs.wait).toBe(false);
+    const gate = only(resources, "pulumi-nodejs:dynamic/creatio-identity:IdentityServiceHealthGate", "identity-health");
+    expect(gate.inputs).toMatchObject({ containerName: "creatio-identity-service", containerId: "identity-container-id", timeoutSeconds: 180 });
   });
 
   it("joins the database's network when given one", async () => {

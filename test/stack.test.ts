@@ -30,7 +30,9 @@ async function runStack(values: Record<string, string> = {}, secretKeys: string[
   return { resources, outputs, resolved };
 }
 
-const shape = (rs: RecordedResource[]) => rs.map((r) => ({ type: r.type, name: r.name, inputs: JSON.stringify(r.inputs) }));
+// By name: registrations wait on closure serialization, so their order varies from run to run.
+const shape = (rs: RecordedResource[]) =>
+  rs.map((r) => ({ type: r.type, name: r.name, inputs: JSON.stringify(r.inputs) })).sort((a, b) => (a.name + a.type).localeCompare(b.name + b.type));
 
 describe("the dev stack program", () => {
   it("builds the database, certificate, client and Identity Service with nothing configured", async () => {
@@ -308,8 +310,11 @@ describe("index.ts", () => {
       mod = require("../index");
     });
     expect(Object.keys(mod).sort()).toEqual(
-      ["certificateExpiresAt", "clientId", "clientSecret", "connectionString", "creatioIntegration", "creatioOAuthApplications", "creatioSettings", "dbProvider", "discoveryUrl", "identityServiceUrl"].sort(),
+      ["certificateExpiresAt", "clientId", "clientSecret", "connectionString", "creatioIntegration", "creatioOAuthApplications", "creatioSettings", "dbProvider", "discoveryUrl", "identityServiceUrl", "image", "previousImage", "databaseSnapshots"].sort(),
     );
     expect(await valueOf(mod.identityServiceUrl as pulumi.Output<string>)).toBe("https://localhost:8443");
+    expect(await valueOf(mod.image as pulumi.Output<string>)).toBe("is:8.1");
+    // Every output resolved means every registration is done (the isolated module has its own RPC queue).
+    await Promise.all(Object.values(mod).filter((v) => pulumi.Output.isInstance(v)).map((v) => valueOf(v as pulumi.Output<unknown>)));
   });
 });

@@ -142,8 +142,11 @@ export async function secretValueOf<T>(output: pulumi.Output<T>): Promise<{ valu
 }
 
 /** Waits until every resource registration so far has been sent to the mock engine. */
-export function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 50));
+export async function settle(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Registrations still in flight (a dynamic provider's closure takes ~1 s to serialize) must finish
+  // inside the test, or they outlive the test file and crash jest after teardown.
+  await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
 }
 
 /** The single recorded resource of a type (and optional name), or a clear failure. */

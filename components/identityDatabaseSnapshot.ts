@@ -1,0 +1,300 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../lib/typeTokens";
+import { UNKNOWN_VALUE } from "../lib/unknownValues";
+import { pgClientConfig } from "../lib/connectionString";
+import {
+  isSnapshotNotFound, listSnapshots, msSqlNotBackedUpWarning as msSqlWarning, pruneSnapshots, Query, restoreSnapshot, rollbackHint, SnapshotInfo, snapshotNotFound,
+  snapshotNotFoundMessage, takeSnapshot,
+} from "../lib/databaseSnapshots";
+import { SNAPSHOT_NAME_PATTERN } from "../lib/databaseSnapshotSql";
+import { dockerEndpoint, describeState, inspectContainer, isHealthy, startContainer, stopContainer, waitUntilHealthy } from "../lib/dockerEngine";
+import { shortImageLabel } from "../lib/imageTag";
+
+/**
+ * IdentityDatabaseSnapshot: the Identity Service database's safety net for image changes.
+ *
+ * Keyed on the image the Identity Service container is about to run. Give the container this
+ * resource's `image` output as its image: the engine then runs this resource first, and only
+ * afterwards replaces the container. When the image changes (PostgreSQL), it copies every table of
+ * the Identity Service's schema into a snapshot schema (lib/databaseSnapshots.ts) and keeps the
+ * newest `keep`. When `restore` names a snapshot it has not restored yet, it stops the container
+ * (Docker Engine API), puts the tables back in one transaction, and starts the container again,
+ * unless the engine replaces it next (its image reference changes): the replacement starts it.
+ * MS SQL: no snapshot; an image change prints a warning that the database is not backed up.
+ * See docs/upgrade.md.
+ */
+
+export type SnapshotDbProvider = "Postgres" | "MsSqlServer";
+
+/** What the provider receives. */
+export interface IdentityDatabaseSnapshotInputs {
+  readonly dbProvider: SnapshotDbProvider;
+  /** The database as the machine running Pulumi reaches it (Npgsql syntax). Secret. */
+  readonly connectionString: string;
+  /** The image the container will run (a tag users can type back into `pulumi config set image`). */
+  readonly image: string;
+  /** Snapshots to keep (newest first); 0 takes none. */
+  readonly keep: number;
+  /** A snapshot to restore; restored once, until it is changed. */
+  readonly restore?: string;
+  /** The Identity Service container, stopped during a restore, and the exact image reference it is given (an id or digest). */
+  readonly containerName: string;
+  readonly containerImage?: string;
+  /** The Docker engine (unix:// or tcp://); default DOCKER_HOST, else /var/run/docker.sock. */
+  readonly dockerHost?: string;
+  /** How long a restarted container may take to become healthy after a restore. */
+  readonly healthTimeoutSeconds: number;
+}
+
+export interface IdentityDatabaseSnapshotOutputs extends IdentityDatabaseSnapshotInputs {
+  /** The image before the last image change (what to roll back to). */
+  readonly previousImage?: string;
+  /** The snapshot taken at the last image change, before the container changed. */
+  readonly snapshotBeforeImageChange?: string;
+  /** Every snapshot in the database, newest first. */
+  readonly snapshots: SnapshotInfo[];
+  /** The last restore this resource did. */
+  readonly lastRestore?: { readonly snapshot: string; readonly restoredAt: string; readonly image: string };
+}
+
+export const IDENTITY_DATABASE_SNAPSHOT_TYPE = DYNAMIC_TYPES.databaseSnapshot;
+const UNKNOWN = UNKNOWN_VALUE;
+
+/**
+ * A failure after something was changed: the dynamic provider host turns an error with `id` and
+ * `properties` into Pulumi's partial-state error, so the engine records `properties` as the
+ * resource's state. A plain Error with properties (a serialized Error subclass loses its message).
+ */
+function partialStateError(message: string, id: string, properties: Record<string, unknown>): Error {
+  return Object.assign(new Error(message), { id, properties: plain(properties), reasons: [message] });
+}
+
+/** The state as the engine can take it: protobuf's Struct refuses `undefined` values. */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value));
+}
+
+/** PostgreSQL's message with its detail and SQLSTATE (a dependent view, a missing privilege, ...). */
+function errorText(e: unknown): string {
+  const err = e as { message?: string; detail?: string; code?: string };
+  return `${err.message ?? String(e)}${err.detail ? ` (${err.detail})` : ""}${err.code ? ` [SQLSTATE ${err.code}]` : ""}`;
+}
+
+function inputFailures(news: IdentityDatabaseSnapshotInputs): { property: string; reason: string }[] {
+  const f: { property: string; reason: string }[] = [];
+  const known = (v: unknown) => v !== UNKNOWN;
+  if (known(news.dbProvider) && news.dbProvider !== "Postgres" && news.dbProvider !== "MsSqlServer") f.push({ property: "dbProvider", reason: "dbProvider must be Postgres or MsSqlServer" });
+  if (known(news.connectionString) && news.dbProvider === "Postgres") {
+    try {
+      pgClientConfig(news.connectionString);
+    } catch (e) {
+      f.push({ property: "connectionString", reason: `connectionString is not a usable Npgsql connection string (${(e as Error).message})` });
+    }
+  }
+  if (known(news.image) && (typeof news.image !== "string" || !/^\S+$/.test(news.image))) f.push({ property: "image", reason: "image must be an image reference without spaces" });
+  if (known(news.keep) && !(Number.isInteger(news.keep) && news.keep >= 0)) f.push({ property: "keep", reason: "keep (databaseSnapshotsToKeep) must be a whole number, 0 or more" });
+  if (known(news.restore) && news.restore) {
+    if (news.dbProvider === "MsSqlServer") f.push({ property: "restore", reason: "restoreDatabaseSnapshot works with a PostgreSQL Identity Service database only; restore MS SQL by hand (README)" });
+    else if (!SNAPSHOT_NAME_PATTERN.test(news.restore)) f.push({ property: "restore", reason: `restoreDatabaseSnapshot "${news.restore}" is not a snapshot name (snapshot_<yyyymmddhhmmss>_<image>); \`pulumi stack output databaseSnapshots\` lists them` });
+  }
+  return f;
+}
+
+/** A restore still to do: named, and not the one last applied. */
+const restoreWanted = (olds: Partial<IdentityDatabaseSnapshotInputs> | undefined, news: IdentityDatabaseSnapshotInputs) => !!news.restore && news.restore !== olds?.restore;
+
+/** Runs `work` with a connection to the Identity Service database; errors name the database, never the connection string. */
+async function withDatabase<T>(connectionString: string, work: (q: Query) => Promise<T>): Promise<T> {
+  const config = pgClientConfig(connectionString);
+  const { Client } = require("pg");
+  const client = new Client({ ...config, connectionTimeoutMillis: 30000, application_name: "creatio-identity IdentityDatabaseSnapshot" });
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw new Error(`IdentityDatabaseSnapshot could not connect to the Identity Service database ${config.host}:${config.port}/${config.database}: ${(e as Error).message}`);
+  }
+  try {
+    return await work((sql, params) => client.query(sql, params).then((r: { rows: any[] }) => r.rows));
+  } catch (e) {
+    if (isSnapshotNotFound(e) || (e as { properties?: unknown }).properties !== undefined) throw e;
+    throw new Error(errorText(e));
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** A line for the engine's output (the CLI shows a dynamic provider's stderr under the stack's diagnostics). */
+const say = (line: string) => console.error(line);
+
+/** Create and update: snapshot on an image change, the declared restore, pruning. */
+async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefined, news: IdentityDatabaseSnapshotInputs): Promise<IdentityDatabaseSnapshotOutputs> {
+  const imageChanged = olds === undefined || olds.image !== news.image;
+  const base: IdentityDatabaseSnapshotOutputs = {
+    ...news, previousImage: olds && imageChanged ? olds.image : olds?.previousImage,
+    snapshotBeforeImageChange: imageChanged ? undefined : olds?.snapshotBeforeImageChange, snapshots: olds?.snapshots ?? [], lastRestore: olds?.lastRestore,
+  };
+  // MS SQL: nothing to copy; diff (which runs in preview and before this update) has warned.
+  if (news.dbProvider === "MsSqlServer") return { ...base, snapshots: [] };
+  // Resolved only when a restore needs it: snapshots work with any Docker host.
+  const docker = () => dockerEndpoint(news.dockerHost);
+  return withDatabase(news.connectionString, async (q) => {
+    const restore = restoreWanted(olds, news) ? news.restore! : undefined;
+    let stopped = false;
+    if (restore) {
+      const existing = await listSnapshots(q);
+      if (!existing.some((s) => s.name === restore)) throw snapshotNotFound(restore, existing);
+      stopped = (await stopContainer(docker(), news.containerName)) === "stopped";
+    }
+    const undoStop = async () => {
+      if (stopped) await startContainer(docker(), news.containerName).catch(() => undefined);
+    };
+    let outs = base;
+    try {
+      // On create there is no previous image on record: a database that already has tables is
+      // copied as found (the container may be about to change), an empty one is left alone.
+      if (imageChanged && news.keep > 0) {
+        const leaving = olds?.image ?? "unknown (not recorded before)";
+        const taken = await takeSnapshot(q, leaving, olds ? shortImageLabel(olds.image) : "adopted").catch((e) => {
+          throw new Error(
+            `IdentityDatabaseSnapshot could not copy the Identity Service database before the image changes to ${news.image}, so the container was left as it is: ${errorText(e)}. ` +
+              "Fix the cause (the login needs CREATE on its database), or `pulumi config set databaseSnapshotsToKeep 0` to update without a snapshot.",
+          );
+        });
+        if (taken.snapshot) {
+          outs = { ...outs, snapshotBeforeImageChange: taken.snapshot.name };
+          say(rollbackHint(taken.snapshot.name, olds?.image, news.image));
+        } else if (olds) say(`No snapshot before the image changes to ${news.image}: ${taken.skipped}.`);
+      } else if (olds && imageChanged) say(`databaseSnapshotsToKeep is 0: no snapshot of the Identity Service database before the image changes from ${olds.image} to ${news.image}.`);
+    } catch (e) {
+      await undoStop();
+      throw e;
+    }
+    if (restore) {
+      try {
+        await restoreSnapshot(q, restore);
+      } catch (e) {
+        await undoStop();
+        const message = `restoring snapshot ${restore} failed, nothing was changed (the transaction was rolled back): ${errorText(e)}`;
+        // The snapshot taken above is recorded; the restore is not (the old value), so the next `up` tries it again.
+        if (outs.snapshotBeforeImageChange) throw partialStateError(message, id, publicState({ ...outs, restore: olds?.restore, snapshots: await listSnapshots(q) }));
+        throw new Error(message);
+      }
+      outs = { ...outs, lastRestore: { snapshot: restore, restoredAt: new Date().toISOString(), image: news.image } };
+    }
+    // A stopped container stays stopped when the engine replaces it next (its image reference
+    // changes): started on the image being left, it would migrate the restored tables again.
+    const leaveStopped = !!restore && stopped && imageChanged && (news.containerImage === undefined || (await inspectContainer(docker(), news.containerName)).image !== news.containerImage);
+    if (restore) say(`Restored snapshot ${restore}.${leaveStopped ? ` The container stays stopped until it is replaced with ${news.image}.` : ""}`);
+    const pruned = await pruneSnapshots(q, news.keep, [news.restore, outs.snapshotBeforeImageChange].filter((n): n is string => !!n)).catch((e) => {
+      say(`warning: old snapshots could not be dropped (${(e as Error).message}); drop them by hand (docs/upgrade.md).`);
+      return [];
+    });
+    if (pruned.length > 0) say(`Dropped snapshots beyond databaseSnapshotsToKeep (${news.keep}): ${pruned.join(", ")}.`);
+    outs = { ...outs, snapshots: await listSnapshots(q) };
+    if (restore && stopped && !leaveStopped) {
+      // Not replaced next: this resource stopped the container, so it starts it and waits, like the health gate.
+      const started = await startContainer(docker(), news.containerName).then(() => waitUntilHealthy(docker(), news.containerName, news.healthTimeoutSeconds * 1000), (e: Error) => e);
+      if (started instanceof Error || !isHealthy(started)) {
+        const why = started instanceof Error ? started.message : describeState(started);
+        throw partialStateError(`snapshot ${restore} was restored, but container ${news.containerName} is not healthy after starting it again: ${why}. See \`docker logs ${news.containerName}\`.`, id, publicState(outs));
+      }
+    }
+    return outs;
+  });
+}
+
+/** State without the connection string: partial states go through a path that may not apply additionalSecretOutputs. */
+function publicState(outs: IdentityDatabaseSnapshotOutputs): Record<string, unknown> {
+  const { connectionString: _omitted, ...rest } = outs;
+  return rest;
+}
+
+export const identityDatabaseSnapshotProvider: pulumi.dynamic.ResourceProvider<IdentityDatabaseSnapshotInputs, IdentityDatabaseSnapshotOutputs> = {
+  async check(olds, news) {
+    const failures = inputFailures(news);
+    // A restore of a snapshot that does not exist stops `pulumi preview` (and `up`) before anything changes.
+    if (failures.length === 0 && news.dbProvider === "Postgres" && restoreWanted(olds, news) && news.connectionString !== UNKNOWN && news.restore !== UNKNOWN) {
+      const existing = await withDatabase(news.connectionString, listSnapshots).catch(() => undefined); // unreachable now: update checks again
+      if (existing && !existing.some((s) => s.name === news.restore)) failures.push({ property: "restore", reason: snapshotNotFoundMessage(news.restore!, existing) });
+    }
+    return failures.length > 0 ? { inputs: news, failures } : { inputs: news };
+  },
+
+  async diff(_id, olds, news) {
+    const keys = ["dbProvider", "connectionString", "image", "keep", "restore", "containerName", "containerImage", "dockerHost", "healthTimeoutSeconds"] as const;
+    const changes = keys.some((k) => (olds[k] ?? null) !== (news[k] ?? null));
+    // Shown by `pulumi preview`, before anything happens: the time to take a backup by hand.
+    if (news.dbProvider === "MsSqlServer" && olds.image !== news.image && news.image !== UNKNOWN) say(msSqlWarning(olds.image, news.image));
+    return { changes, replaces: [], deleteBeforeReplace: false };
+  },
+
+  async create(inputs) {
+    const { randomUUID } = require("crypto");
+    const id: string = randomUUID();
+    return { id, outs: plain(await apply(id, undefined, inputs)) };
+  },
+
+  async read(id, props) {
+    if (!props || props.dbProvider !== "Postgres") return { id, props };
+    // Snapshots dropped (or taken) by hand show as drift; an unreachable database leaves the state as it is.
+    const snapshots = await withDatabase(props.connectionString, listSnapshots).catch(() => props.snapshots);
+    return { id, props: plain({ ...props, snapshots }) };
+  },
+
+  async update(id, olds, news) {
+    return { outs: plain(await apply(id, olds, news)) };
+  },
+
+  async delete() {
+    // Snapshots stay in the database: they are the user's backups (docs/upgrade.md says how to drop them).
+  },
+};
+
+/** Arguments of IdentityDatabaseSnapshot. */
+export interface IdentityDatabaseSnapshotArgs {
+  /** The Identity Service's `DbProvider`; MsSqlServer takes no snapshots and warns on an image change. */
+  readonly dbProvider: pulumi.Input<SnapshotDbProvider>;
+  /** The Identity Service database as this machine reaches it (Npgsql syntax). Secret. */
+  readonly connectionString: pulumi.Input<string>;
+  /** The image the container will run; a change triggers a snapshot before the container changes. */
+  readonly image: pulumi.Input<string>;
+  /** Snapshots to keep, newest first. Default 3; 0 takes none. */
+  readonly keep?: pulumi.Input<number>;
+  /** A snapshot to restore (once). */
+  readonly restore?: pulumi.Input<string | undefined>;
+  /** The Identity Service container's name. */
+  readonly containerName: pulumi.Input<string>;
+  /** The exact image reference the container is given (an id or digest); lets a restore tell whether the container is replaced next. */
+  readonly containerImage?: pulumi.Input<string>;
+  /** The Docker engine; default DOCKER_HOST, else unix:///var/run/docker.sock. */
+  readonly dockerHost?: pulumi.Input<string | undefined>;
+  /** Seconds a container restarted after a restore may take to become healthy. Default 180. */
+  readonly healthTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/** Snapshots the Identity Service database before its container changes image, and restores one on request. */
+export class IdentityDatabaseSnapshot extends pulumi.dynamic.Resource {
+  /** The image, once the snapshot (if any) is taken: give it to the container. */
+  declare public readonly image: pulumi.Output<string>;
+  declare public readonly previousImage: pulumi.Output<string | undefined>;
+  declare public readonly snapshotBeforeImageChange: pulumi.Output<string | undefined>;
+  declare public readonly snapshots: pulumi.Output<SnapshotInfo[]>;
+  declare public readonly lastRestore: pulumi.Output<IdentityDatabaseSnapshotOutputs["lastRestore"]>;
+  declare public readonly connectionString: pulumi.Output<string>;
+
+  constructor(name: string, args: IdentityDatabaseSnapshotArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      identityDatabaseSnapshotProvider,
+      name,
+      {
+        dbProvider: args.dbProvider, connectionString: args.connectionString, image: args.image, keep: args.keep ?? 3, restore: args.restore,
+        containerName: args.containerName, containerImage: args.containerImage, dockerHost: args.dockerHost, healthTimeoutSeconds: args.healthTimeoutSeconds ?? 180,
+        previousImage: undefined, snapshotBeforeImageChange: undefined, snapshots: undefined, lastRestore: undefined,
+      },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connectionString"] },
+      DYNAMIC_MODULE,
+      DYNAMIC_TYPE_NAMES.databaseSnapshot,
+    );
+  }
+}

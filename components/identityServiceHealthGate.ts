@@ -1,0 +1,115 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES } from "../lib/typeTokens";
+import { describeState, dockerEndpoint, isHealthy, waitUntilHealthy } from "../lib/dockerEngine";
+
+/**
+ * IdentityServiceHealthGate: `pulumi up` goes on only once a new Identity Service container is
+ * healthy, and when it does not become healthy, the failure says how to roll back.
+ *
+ * @pulumi/docker's own `wait` fails with a message of its own ("container failed to be in healthy
+ * state ..."), which cannot name the database snapshot taken before the image changed. This gate
+ * replaces it: it waits the same way (polls the container's health status until `healthy` or the
+ * timeout, through the Docker Engine API), and its error names the container's state, the previous
+ * image, the snapshot and the two commands that roll back. It waits again whenever the container
+ * is replaced (its id changes); otherwise it does nothing.
+ */
+
+export interface IdentityServiceHealthGateInputs {
+  readonly containerName: string;
+  /** The container's id: a new id (a replaced container) is waited for again. */
+  readonly containerId: string;
+  /** The image the container runs (the reference users type). */
+  readonly image: string;
+  /** The image it ran before the last image change, if any. */
+  readonly previousImage?: string;
+  /** The snapshot taken before that change, if any. */
+  readonly snapshot?: string;
+  readonly dockerHost?: string;
+  readonly timeoutSeconds: number;
+}
+
+export interface IdentityServiceHealthGateOutputs extends IdentityServiceHealthGateInputs {
+  /** When the container was last seen healthy (ISO 8601). */
+  readonly healthyAt: string;
+}
+
+/** The failure message (exported for tests): the state, the logs to read, and the rollback when the image changed. */
+export function unhealthyMessage(inputs: IdentityServiceHealthGateInputs, state: string, imageChanged: boolean): string {
+  const lines = [
+    `The Identity Service container "${inputs.containerName}" did not become healthy within ${inputs.timeoutSeconds} s: ${state}. ` +
+      `Its logs: \`docker logs ${inputs.containerName}\`.`,
+  ];
+  if (imageChanged && inputs.previousImage) {
+    const restore = inputs.snapshot ? ` && pulumi config set restoreDatabaseSnapshot ${inputs.snapshot}` : "";
+    lines.push(
+      `It runs the new image ${inputs.image}; before, the service ran ${inputs.previousImage}` +
+        (inputs.snapshot ? `, and snapshot ${inputs.snapshot} of its database was taken before the change.` : ", and no database snapshot was taken before the change.") +
+        ` To roll back: pulumi config set image ${inputs.previousImage}${restore} && pulumi up` +
+        (inputs.snapshot ? " (then `pulumi config rm restoreDatabaseSnapshot`)." : "."),
+    );
+  }
+  return lines.join("\n");
+}
+
+async function waitForHealthy(inputs: IdentityServiceHealthGateInputs, imageChanged: boolean): Promise<IdentityServiceHealthGateOutputs> {
+  const state = await waitUntilHealthy(dockerEndpoint(inputs.dockerHost), inputs.containerName, inputs.timeoutSeconds * 1000);
+  if (!isHealthy(state)) throw new Error(unhealthyMessage(inputs, describeState(state), imageChanged));
+  // JSON round trip: protobuf's Struct (the engine's wire format) refuses `undefined` values.
+  return JSON.parse(JSON.stringify({ ...inputs, healthyAt: new Date().toISOString() }));
+}
+
+export const identityServiceHealthGateProvider: pulumi.dynamic.ResourceProvider<IdentityServiceHealthGateInputs, IdentityServiceHealthGateOutputs> = {
+  async check(_olds, news) {
+    const failures: { property: string; reason: string }[] = [];
+    if (typeof news.timeoutSeconds === "number" && !(news.timeoutSeconds > 0)) failures.push({ property: "timeoutSeconds", reason: "timeoutSeconds must be a positive number of seconds" });
+    return { inputs: news, failures };
+  },
+
+  async diff(_id, olds, news) {
+    const keys = ["containerName", "containerId", "image", "previousImage", "snapshot", "dockerHost", "timeoutSeconds"] as const;
+    return { changes: keys.some((k) => (olds[k] ?? null) !== (news[k] ?? null)), replaces: [], deleteBeforeReplace: false };
+  },
+
+  async create(inputs) {
+    const { randomUUID } = require("crypto");
+    // A new gate on a stack whose image has changed before: the change may be this one.
+    return { id: randomUUID() as string, outs: await waitForHealthy(inputs, inputs.previousImage !== undefined) };
+  },
+
+  async read(id, props) {
+    return { id, props };
+  },
+
+  async update(_id, olds, news) {
+    if (olds.containerId === news.containerId && olds.containerName === news.containerName) return { outs: JSON.parse(JSON.stringify({ ...news, healthyAt: olds.healthyAt })) };
+    return { outs: await waitForHealthy(news, olds.image !== news.image) };
+  },
+};
+
+export interface IdentityServiceHealthGateArgs {
+  readonly containerName: pulumi.Input<string>;
+  readonly containerId: pulumi.Input<string>;
+  readonly image: pulumi.Input<string>;
+  readonly previousImage?: pulumi.Input<string | undefined>;
+  readonly snapshot?: pulumi.Input<string | undefined>;
+  /** The Docker engine; default DOCKER_HOST, else unix:///var/run/docker.sock. */
+  readonly dockerHost?: pulumi.Input<string | undefined>;
+  /** Default 180. */
+  readonly timeoutSeconds?: pulumi.Input<number>;
+}
+
+/** Waits until a new Identity Service container is healthy; fails naming the rollback. */
+export class IdentityServiceHealthGate extends pulumi.dynamic.Resource {
+  declare public readonly healthyAt: pulumi.Output<string>;
+
+  constructor(name: string, args: IdentityServiceHealthGateArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      identityServiceHealthGateProvider,
+      name,
+      { ...args, timeoutSeconds: args.timeoutSeconds ?? 180, healthyAt: undefined },
+      opts,
+      DYNAMIC_MODULE,
+      DYNAMIC_TYPE_NAMES.healthGate,
+    );
+  }
+}
