@@ -1,5 +1,7 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "../lib/defaults";
+import { DNS_NAME_PATTERN, earlyRenewalProblem } from "../lib/validators";
 import { COMPONENT_TYPES } from "../lib/typeTokens";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
@@ -94,9 +96,9 @@ export class Certificate extends pulumi.ComponentResource {
           subject: { commonName: dnsNames.apply((names) => names[0]) },
           dnsNames,
           ipAddresses: s.ipAddresses,
-          validityPeriodHours: pulumi.output(s.validityDays ?? 365).apply((d) => checkDays(where, "selfSigned.validityDays", d, 1) * 24),
+          validityPeriodHours: pulumi.output(s.validityDays ?? DEFAULTS.certificateValidityDays).apply((d) => checkDays(where, "selfSigned.validityDays", d, 1) * 24),
           earlyRenewalHours: pulumi
-            .all([s.validityDays ?? 365, s.earlyRenewalDays ?? 30])
+            .all([s.validityDays ?? DEFAULTS.certificateValidityDays, s.earlyRenewalDays ?? DEFAULTS.certificateEarlyRenewalDays])
             .apply(([validity, early]) => checkEarlyRenewal(where, validity, early) * 24),
           allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
         },
@@ -158,8 +160,8 @@ function checkSelfSignedNow(where: string, s: SelfSignedCertificateArgs): void {
   }
   if (algorithm !== "RSA") throw new Error(`${where}: selfSigned.keyAlgorithm must be "RSA" (got an unknown value).`);
   if (isPlain(s.dnsNames) && (s.dnsNames as unknown[]).every(isPlain)) checkDnsNames(where, s.dnsNames as string[]);
-  const validityDays = isPlain(s.validityDays) ? ((s.validityDays as number | undefined) ?? 365) : undefined;
-  const earlyRenewalDays = isPlain(s.earlyRenewalDays) ? ((s.earlyRenewalDays as number | undefined) ?? 30) : undefined;
+  const validityDays = isPlain(s.validityDays) ? ((s.validityDays as number | undefined) ?? DEFAULTS.certificateValidityDays) : undefined;
+  const earlyRenewalDays = isPlain(s.earlyRenewalDays) ? ((s.earlyRenewalDays as number | undefined) ?? DEFAULTS.certificateEarlyRenewalDays) : undefined;
   if (validityDays !== undefined) checkDays(where, "selfSigned.validityDays", validityDays, 1);
   if (validityDays !== undefined && earlyRenewalDays !== undefined) checkEarlyRenewal(where, validityDays, earlyRenewalDays);
 }
@@ -173,7 +175,7 @@ function checkDnsNames(where: string, names: string[]): string[] {
     throw new Error(`${where}: selfSigned.dnsNames is empty; give the host names the Identity Service is reached by (e.g. ["localhost"]).`);
   }
   names.forEach((n, i) => {
-    if (typeof n !== "string" || n.trim() === "" || /\s/.test(n)) {
+    if (typeof n !== "string" || !DNS_NAME_PATTERN.test(n)) {
       throw new Error(`${where}: selfSigned.dnsNames[${i}] must be a host name without spaces (e.g. "identity.example.com").`);
     }
   });
@@ -188,10 +190,8 @@ function checkDays(where: string, property: string, days: number, min: number): 
 }
 
 function checkEarlyRenewal(where: string, validityDays: number, earlyRenewalDays: number): number {
-  checkDays(where, "selfSigned.earlyRenewalDays", earlyRenewalDays, 0);
-  if (earlyRenewalDays >= validityDays) {
-    throw new Error(`${where}: selfSigned.earlyRenewalDays must be less than selfSigned.validityDays, or every run would issue a new certificate.`);
-  }
+  const problem = earlyRenewalProblem(validityDays, earlyRenewalDays);
+  if (problem) throw new Error(`${where}: selfSigned.earlyRenewalDays ${problem}.`);
   return earlyRenewalDays;
 }
 

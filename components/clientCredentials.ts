@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "../lib/defaults";
+import { CLIENT_ID_LENGTH, CLIENT_SECRET_LENGTH } from "../lib/validators";
 import { COMPONENT_TYPES } from "../lib/typeTokens";
 import * as random from "@pulumi/random";
 import { buildClientsJson } from "../lib/clientsJson";
 
-/** Lengths from Creatio's guide: ClientId 16 characters, ClientSecret 32. */
-export const CLIENT_ID_LENGTH = 16;
-export const CLIENT_SECRET_LENGTH = 32;
+/** Lengths from Creatio's guide: ClientId 16 characters, ClientSecret 32 (defined with the other rules in lib/validators). */
+export { CLIENT_ID_LENGTH, CLIENT_SECRET_LENGTH };
 
 export interface ClientCredentialsArgs {
   /** Creatio's base URL; the client's redirect URIs are derived from it. */
@@ -69,7 +70,7 @@ export class ClientCredentials extends pulumi.ComponentResource {
     );
 
     this.clientsJson = pulumi.secret(
-      pulumi.all([this.clientId, this.clientSecret, args.clientName ?? "Creatio", args.creatioUrl]).apply(([clientId, clientSecret, clientName, creatioUrl]) =>
+      pulumi.all([this.clientId, this.clientSecret, args.clientName ?? DEFAULTS.clientName, args.creatioUrl]).apply(([clientId, clientSecret, clientName, creatioUrl]) =>
         buildClientsJson([{ clientId, clientSecret, clientName, creatioUrl }]),
       ),
     );

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { UNKNOWN_VALUE } from "../lib/unknownValues";
+import { CLIENT_SYNC_UNSUPPORTED, DATABASE_SUPPORT } from "../lib/databaseSupport";
 import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../lib/typeTokens";
 import { pgClientConfig, postgresDatabaseIdentity } from "../lib/connectionString";
 import { clientIdsToReseed, clientRowDeletionStatements, CLIENT_TABLES, EXISTING_TABLES_SQL, parseClientsJson } from "../lib/identityClientSql";
@@ -56,18 +57,16 @@ export const IDENTITY_CLIENT_SYNC_TYPE = DYNAMIC_TYPES.identityClientSync;
 /** Pulumi's placeholder for an input not known yet (during preview). */
 const UNKNOWN = UNKNOWN_VALUE;
 
-const MS_SQL_NOT_SUPPORTED =
-  "MS SQL is not supported yet by IdentityClientSync; a changed client would not reach an MS SQL Identity Service database. " +
-  "Use PostgreSQL for the Identity Service database (dbProvider Postgres), or leave IdentityClientSync out and apply client changes by hand: " +
-  "delete the client's rows from Clients and the Client* tables, then restart the Identity Service container";
+const MS_SQL_NOT_SUPPORTED = `IdentityClientSync: ${CLIENT_SYNC_UNSUPPORTED}. Use PostgreSQL for the Identity Service database (dbProvider Postgres), or leave IdentityClientSync out`;
 
 /** Input problems as Pulumi check failures. Messages name the property, never a value (connection string and secret stay out). */
 function inputFailures(news: Record<string, unknown>): { property: string; reason: string }[] {
   const failures: { property: string; reason: string }[] = [];
   const { dbProvider, connectionString, clientsJson, database } = news;
   if (dbProvider !== UNKNOWN) {
-    if (dbProvider === "MsSqlServer") failures.push({ property: "dbProvider", reason: MS_SQL_NOT_SUPPORTED });
-    else if (dbProvider !== "Postgres") failures.push({ property: "dbProvider", reason: "dbProvider must be Postgres or MsSqlServer (the Identity Service's DbProvider setting)" });
+    if (dbProvider === "MsSqlServer" || dbProvider === "Postgres") {
+      if (!DATABASE_SUPPORT[dbProvider].clientSync) failures.push({ property: "dbProvider", reason: MS_SQL_NOT_SUPPORTED });
+    } else failures.push({ property: "dbProvider", reason: "dbProvider must be Postgres or MsSqlServer (the Identity Service's DbProvider setting)" });
   }
   if (connectionString !== UNKNOWN && dbProvider === "Postgres") {
     if (typeof connectionString !== "string" || connectionString.trim() === "") {

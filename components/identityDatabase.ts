@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "../lib/defaults";
+import { containerNameProblem, portProblem } from "../lib/validators";
 import { COMPONENT_TYPES } from "../lib/typeTokens";
 import * as docker from "@pulumi/docker";
 import * as postgresql from "@pulumi/postgresql";
@@ -44,11 +46,11 @@ export interface IdentityDatabaseArgs {
   readonly connectionString?: { readonly provider: "Postgres" | "MsSqlServer"; readonly value: pulumi.Input<string> };
 }
 
-const DEFAULT_IMAGE = "postgres:16-alpine";
-const DEFAULT_DATABASE = "identity_service";
-const DEFAULT_USERNAME = "identity_service";
-const DEFAULT_HOST_PORT = 55432;
-const POSTGRES_PORT = 5432;
+const DEFAULT_IMAGE = DEFAULTS.databaseImage;
+const DEFAULT_DATABASE = DEFAULTS.databaseName;
+const DEFAULT_USERNAME = DEFAULTS.databaseUsername;
+const DEFAULT_HOST_PORT = DEFAULTS.databaseHostPort;
+const POSTGRES_PORT = DEFAULTS.databasePort;
 /** Where the official postgres image (up to 17) keeps its cluster. */
 const POSTGRES_DATA_DIR = "/var/lib/postgresql/data";
 /** Generated passwords: long, and only letters and digits so no layer ever needs to quote them. */
@@ -219,9 +221,8 @@ function checked<T, R>(input: pulumi.Input<T>, check: (value: T) => R): pulumi.O
 }
 
 function checkPort(value: number, property: string): number {
-  if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    throw new Error(`IdentityDatabase: ${property} must be a TCP port number from 1 to 65535, got ${JSON.stringify(value)}`);
-  }
+  const problem = portProblem(value);
+  if (problem) throw new Error(`IdentityDatabase: ${property} ${problem}, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -231,10 +232,8 @@ function checkNonEmpty(value: string, property: string): string {
 }
 
 function checkContainerName(value: string): string {
-  // Docker's own rule for container names; the name is also the host name on the network.
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(value)) {
-    throw new Error(`IdentityDatabase: container.containerName must start with a letter or digit and hold only letters, digits, '_', '.' and '-', got ${JSON.stringify(value)}`);
-  }
+  const problem = containerNameProblem(value);
+  if (problem) throw new Error(`IdentityDatabase: container.containerName ${problem}, got ${JSON.stringify(value)}`);
   return value;
 }
 

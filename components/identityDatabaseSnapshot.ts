@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "../lib/defaults";
+import { DATABASE_SUPPORT, SNAPSHOTS_UNSUPPORTED } from "../lib/databaseSupport";
 import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../lib/typeTokens";
 import { UNKNOWN_VALUE } from "../lib/unknownValues";
 import { pgClientConfig } from "../lib/connectionString";
@@ -60,6 +62,11 @@ export interface IdentityDatabaseSnapshotOutputs extends IdentityDatabaseSnapsho
 export const IDENTITY_DATABASE_SNAPSHOT_TYPE = DYNAMIC_TYPES.databaseSnapshot;
 const UNKNOWN = UNKNOWN_VALUE;
 
+/** Whether this engine's database is copied before an image change (PostgreSQL; lib/databaseSupport decides). */
+function snapshotsSupported(dbProvider: unknown): boolean {
+  return DATABASE_SUPPORT[dbProvider as SnapshotDbProvider]?.snapshots ?? true;
+}
+
 /**
  * A failure after something was changed: the dynamic provider host turns an error with `id` and
  * `properties` into Pulumi's partial-state error, so the engine records `properties` as the
@@ -94,7 +101,7 @@ function inputFailures(news: IdentityDatabaseSnapshotInputs): { property: string
   if (known(news.image) && (typeof news.image !== "string" || !/^\S+$/.test(news.image))) f.push({ property: "image", reason: "image must be an image reference without spaces" });
   if (known(news.keep) && !(Number.isInteger(news.keep) && news.keep >= 0)) f.push({ property: "keep", reason: "keep (databaseSnapshotsToKeep) must be a whole number, 0 or more" });
   if (known(news.restore) && news.restore) {
-    if (news.dbProvider === "MsSqlServer") f.push({ property: "restore", reason: "restoreDatabaseSnapshot works with a PostgreSQL Identity Service database only; restore MS SQL by hand (README)" });
+    if (!snapshotsSupported(news.dbProvider)) f.push({ property: "restore", reason: `restoreDatabaseSnapshot: ${SNAPSHOTS_UNSUPPORTED}` });
     else if (!SNAPSHOT_NAME_PATTERN.test(news.restore)) f.push({ property: "restore", reason: `restoreDatabaseSnapshot "${news.restore}" is not a snapshot name (snapshot_<yyyymmddhhmmss>_<image>); \`pulumi stack output databaseSnapshots\` lists them` });
   }
   return f;
@@ -135,7 +142,7 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
     snapshotBeforeImageChange: imageChanged ? undefined : olds?.snapshotBeforeImageChange, snapshots: olds?.snapshots ?? [], lastRestore: olds?.lastRestore,
   };
   // MS SQL: nothing to copy; diff (which runs in preview and before this update) has warned.
-  if (news.dbProvider === "MsSqlServer") return { ...base, snapshots: [] };
+  if (!snapshotsSupported(news.dbProvider)) return { ...base, snapshots: [] };
   // Resolved only when a restore needs it: snapshots work with any Docker host.
   const docker = () => dockerEndpoint(news.dockerHost);
   return withDatabase(news.connectionString, async (q) => {
@@ -225,7 +232,7 @@ export const identityDatabaseSnapshotProvider: pulumi.dynamic.ResourceProvider<I
     const keys = ["dbProvider", "connectionString", "image", "keep", "restore", "containerName", "containerImage", "dockerHost", "healthTimeoutSeconds"] as const;
     const changes = keys.some((k) => (olds[k] ?? null) !== (news[k] ?? null));
     // Shown by `pulumi preview`, before anything happens: the time to take a backup by hand.
-    if (news.dbProvider === "MsSqlServer" && olds.image !== news.image && news.image !== UNKNOWN) say(msSqlWarning(olds.image, news.image));
+    if (!snapshotsSupported(news.dbProvider) && olds.image !== news.image && news.image !== UNKNOWN) say(msSqlWarning(olds.image, news.image));
     return { changes, replaces: [], deleteBeforeReplace: false };
   },
 
@@ -288,8 +295,8 @@ export class IdentityDatabaseSnapshot extends pulumi.dynamic.Resource {
       identityDatabaseSnapshotProvider,
       name,
       {
-        dbProvider: args.dbProvider, connectionString: args.connectionString, image: args.image, keep: args.keep ?? 3, restore: args.restore,
-        containerName: args.containerName, containerImage: args.containerImage, dockerHost: args.dockerHost, healthTimeoutSeconds: args.healthTimeoutSeconds ?? 180,
+        dbProvider: args.dbProvider, connectionString: args.connectionString, image: args.image, keep: args.keep ?? DEFAULTS.databaseSnapshotsToKeep, restore: args.restore,
+        containerName: args.containerName, containerImage: args.containerImage, dockerHost: args.dockerHost, healthTimeoutSeconds: args.healthTimeoutSeconds ?? DEFAULTS.healthTimeoutSeconds,
         previousImage: undefined, snapshotBeforeImageChange: undefined, snapshots: undefined, lastRestore: undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connectionString"] },

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES } from "../lib/typeTokens";
+import { DEFAULTS, defaultPublicUrl } from "../lib/defaults";
 import * as docker from "@pulumi/docker";
 import { DbProvider } from "../lib/connectionString";
 import { identityServiceEnvironment, KESTREL_CERTIFICATE_PATH, DISCOVERY_PATH, healthCheckCommand } from "../lib/identityServiceEnv";
@@ -100,7 +101,7 @@ export class IdentityService extends pulumi.ComponentResource {
 
     let imageTag: pulumi.Input<string>;
     if (args.sourceDir !== undefined) {
-      const repository = args.imageName ?? "creatio-identity-service";
+      const repository = args.imageName ?? DEFAULTS.imageRepository;
       imageTag = parseImageReference(repository).tag !== undefined ? repository : builtImageReference(repository, args.sourceDir);
       const built = new docker.Image(
         `${name}-image`,
@@ -122,7 +123,7 @@ export class IdentityService extends pulumi.ComponentResource {
     }
     this.image = pulumi.output(imageTag);
 
-    const containerName = args.containerName ?? "creatio-identity-service";
+    const containerName = args.containerName ?? DEFAULTS.containerName;
     // The snapshot runs before the container changes image: the container's image comes through it.
     let imageForContainer: pulumi.Output<string> = this.imageRef;
     let snapshot: IdentityDatabaseSnapshot | undefined;
@@ -148,16 +149,16 @@ export class IdentityService extends pulumi.ComponentResource {
     this.databaseSnapshots = snapshot ? snapshot.snapshots.apply((list) => list ?? []) : pulumi.output<SnapshotInfo[]>([]);
     // The package's own gate needs the Docker Engine API; over ssh:// or TLS, @pulumi/docker's wait stays the gate.
     const ownGate = dockerHostSupported(args.dockerHost ?? process.env.DOCKER_HOST);
-    const healthTimeoutSeconds = args.healthTimeoutSeconds ?? 180;
+    const healthTimeoutSeconds = args.healthTimeoutSeconds ?? DEFAULTS.healthTimeoutSeconds;
 
-    const httpPort = args.httpPort ?? 8090;
-    const httpsPort = args.httpsPort ?? 8443;
-    const ip = args.listenAddress ?? "0.0.0.0";
-    const baseUrl = pulumi.output(args.publicUrl ?? pulumi.interpolate`https://localhost:${httpsPort}`).apply((u) => u.replace(/\/+$/, ""));
+    const httpPort = args.httpPort ?? DEFAULTS.httpPort;
+    const httpsPort = args.httpsPort ?? DEFAULTS.httpsPort;
+    const ip = args.listenAddress ?? DEFAULTS.listenAddress;
+    const baseUrl = pulumi.output(args.publicUrl ?? pulumi.output(httpsPort).apply(defaultPublicUrl)).apply((u) => u.replace(/\/+$/, ""));
 
     const envs = pulumi.secret(
       pulumi
-        .all([args.dbProvider, args.connectionString, args.clientsJson, args.redisConnection, args.certificate.password, args.logLevel ?? "Information", args.reseedToken])
+        .all([args.dbProvider, args.connectionString, args.clientsJson, args.redisConnection, args.certificate.password, args.logLevel ?? DEFAULTS.logLevel, args.reseedToken])
         .apply(([dbProvider, connectionString, clientsJson, redisConnection, certificatePassword, logLevel, reseedToken]) =>
           identityServiceEnvironment({ dbProvider, connectionString, clientsJson, redisConnection, certificatePassword, logLevel, reseedToken }),
         ),

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "../lib/defaults";
 import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES } from "../lib/typeTokens";
 import { describeState, dockerEndpoint, isHealthy, waitUntilHealthy } from "../lib/dockerEngine";
 
@@ -106,7 +107,7 @@ export class IdentityServiceHealthGate extends pulumi.dynamic.Resource {
     super(
       identityServiceHealthGateProvider,
       name,
-      { ...args, timeoutSeconds: args.timeoutSeconds ?? 180, healthyAt: undefined },
+      { ...args, timeoutSeconds: args.timeoutSeconds ?? DEFAULTS.healthTimeoutSeconds, healthyAt: undefined },
       opts,
       DYNAMIC_MODULE,
       DYNAMIC_TYPE_NAMES.healthGate,

@@ -138,7 +138,7 @@ describe("argument errors", () => {
     expect(errorOf(() => new Certificate("c", { selfSigned: { dnsNames: [] } }))).toMatch(/selfSigned.dnsNames is empty/);
     expect(errorOf(() => new Certificate("c", { selfSigned: { dnsNames: ["a b"] } }))).toMatch(/selfSigned.dnsNames\[0\] must be a host name/);
     expect(errorOf(() => new Certificate("c", { selfSigned: { dnsNames: ["a"], validityDays: 0 } }))).toMatch(/selfSigned.validityDays must be a whole number of days, at least 1/);
-    expect(errorOf(() => new Certificate("c", { selfSigned: { dnsNames: ["a"], validityDays: 30 } }))).toMatch(/earlyRenewalDays must be less than selfSigned.validityDays/);
+    expect(errorOf(() => new Certificate("c", { selfSigned: { dnsNames: ["a"], validityDays: 30 } }))).toMatch(/earlyRenewalDays must be less than the validity/);
   });
 
   it("rejects both or neither of pfx.base64 and pfx.file", () => {

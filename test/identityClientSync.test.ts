@@ -320,10 +320,10 @@ describe("identityClientSyncProvider.create, read and delete", () => {
   it("MS SQL fails with a clear 'not supported yet' in check, create and update, before connecting anywhere", async () => {
     const msSql: IdentityClientSyncInputs = { dbProvider: "MsSqlServer", connectionString: "Server=db,1433;Database=is;User Id=sa;Password=Sa;Pw=1", clientsJson: JSON.stringify([A1]) };
     const checked = await identityClientSyncProvider.check!(msSql, msSql);
-    expect(checked.failures).toEqual([{ property: "dbProvider", reason: expect.stringMatching(/^MS SQL is not supported yet by IdentityClientSync; /) }]);
-    await expect(identityClientSyncProvider.create(msSql)).rejects.toThrow(/^MS SQL is not supported yet by IdentityClientSync; /);
+    expect(checked.failures).toEqual([{ property: "dbProvider", reason: expect.stringMatching(/^IdentityClientSync: changing the client .* is not supported yet with an MS SQL Identity Service database/) }]);
+    await expect(identityClientSyncProvider.create(msSql)).rejects.toThrow(/^IdentityClientSync: changing the client .* is not supported yet with an MS SQL/);
     await expect(identityClientSyncProvider.update!("id", { ...msSql, removedClientIds: [] }, { ...msSql, clientsJson: JSON.stringify([A2]) })).rejects.toThrow(
-      /^MS SQL is not supported yet by IdentityClientSync; /,
+      /^IdentityClientSync: changing the client .* is not supported yet with an MS SQL/,
     );
   });
 });
@@ -405,7 +405,7 @@ describe("serialization and the resource", () => {
     const copy: pulumi.dynamic.ResourceProvider = mod.exports[serialized.exportName]();
     expect(copy).not.toBe(identityClientSyncProvider);
 
-    expect((await copy.check!(inputs([A1]), { ...inputs([A1]), dbProvider: "MsSqlServer" })).failures?.[0].reason).toMatch(/MS SQL is not supported yet/);
+    expect((await copy.check!(inputs([A1]), { ...inputs([A1]), dbProvider: "MsSqlServer" })).failures?.[0].reason).toMatch(/not supported yet with an MS SQL Identity Service database/);
     const { a } = await seedTwoClients();
     const before = await snapshot();
     const result = await copy.update!("id", { ...inputs([A1, B1]), removedClientIds: [] }, inputs([A2, B1]));

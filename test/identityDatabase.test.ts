@@ -114,7 +114,7 @@ describe("container mode (dev)", () => {
   test("bad settings are named", () => {
     installMocks();
     expect(messageOf(() => new IdentityDatabase("db", { container: { hostPort: 70000 } }))).toMatch(/container\.hostPort must be a TCP port/);
-    expect(messageOf(() => new IdentityDatabase("db", { container: { containerName: "-pg" } }))).toMatch(/container\.containerName must start with/);
+    expect(messageOf(() => new IdentityDatabase("db", { container: { containerName: "-pg" } }))).toMatch(/container\.containerName must be a Docker container name/);
     expect(messageOf(() => new IdentityDatabase("db", { container: { username: " " } }))).toMatch(/container\.username must be a non-empty string/);
   });
 });

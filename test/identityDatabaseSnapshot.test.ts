@@ -242,7 +242,7 @@ describe("IdentityDatabaseSnapshot: MS SQL, bad input, refresh, serialization", 
   it("reports bad input as check failures that name the key", async () => {
     const { failures } = await provider.check!(inputs(), inputs({ keep: -1, restore: "public", image: "has space" }));
     expect(failures?.map((f) => f.property)).toEqual(["image", "keep", "restore"]);
-    expect((await provider.check!(msSql(), { ...msSql(), restore: "snapshot_20261202064216_x" })).failures).toEqual([{ property: "restore", reason: expect.stringMatching(/PostgreSQL Identity Service database only/) }]);
+    expect((await provider.check!(msSql(), { ...msSql(), restore: "snapshot_20261202064216_x" })).failures).toEqual([{ property: "restore", reason: expect.stringMatching(/snapshots are PostgreSQL only/) }]);
   });
 
   it("refuses the image change when it cannot take the snapshot, saying how to go on", async () => {

@@ -2,12 +2,13 @@
  * CreatioOAuthIntegration's inputs: their resolved shape, the defaults and the `check` validation.
  */
 import { ALL_EMPLOYEES_ID, GUID_PATTERN } from "../../lib/creatio/constants";
+import { DEFAULTS } from "../../lib/defaults";
 import { CheckFailure, checkCreatioConnection, inputChecker, isUnknown } from "../../lib/inputChecks";
 import { CreatioCredentials } from "../../lib/creatio/session";
 
-export const DEFAULT_READINESS_TIMEOUT_SECONDS = 300;
+export const DEFAULT_READINESS_TIMEOUT_SECONDS = DEFAULTS.readinessTimeoutSeconds;
 /** All employees: the default target of the feature. */
-export const DEFAULT_FEATURE_ADMIN_UNIT_IDS: readonly string[] = [ALL_EMPLOYEES_ID];
+export const DEFAULT_FEATURE_ADMIN_UNIT_IDS: readonly string[] = DEFAULTS.creatioFeatureAdminUnitIds;
 
 /** The provider's inputs with every default applied (what create/update/delete work with). */
 export interface IntegrationInputs {

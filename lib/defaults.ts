@@ -1,0 +1,41 @@
+/**
+ * Every default the stack and its components share, in one place: the config keys take their
+ * defaults from here (and Pulumi.yaml and the README table are generated from the keys), and a
+ * component used on its own falls back to the same values.
+ */
+import { ALL_EMPLOYEES_ID } from "./creatio/constants";
+
+export const DEFAULTS = {
+  creatioUrl: "http://localhost:8080",
+  clientName: "Creatio",
+  identityServiceSourceDir: "./IdentityService",
+  /** The repository of images built from the Identity Service folder (the tag is the content hash). */
+  imageRepository: "creatio-identity-service",
+  containerName: "creatio-identity-service",
+  httpPort: 8090,
+  httpsPort: 8443,
+  listenAddress: "0.0.0.0",
+  logLevel: "Information",
+  /** How long `pulumi up` waits for the Identity Service container to become healthy. */
+  healthTimeoutSeconds: 180,
+  databaseSnapshotsToKeep: 3,
+  certificateDnsNames: ["localhost"] as string[],
+  certificateValidityDays: 365,
+  certificateEarlyRenewalDays: 30,
+  databaseMode: "container",
+  databaseImage: "postgres:16-alpine",
+  databaseHostPort: 55432,
+  databasePort: 5432,
+  databaseSslMode: "require",
+  databaseName: "identity_service",
+  databaseUsername: "identity_service",
+  databaseProvider: "Postgres",
+  creatioUsername: "Supervisor",
+  creatioFeatureAdminUnitIds: [ALL_EMPLOYEES_ID] as string[],
+  readinessTimeoutSeconds: 300,
+} as const;
+
+/** The Identity Service URL Creatio and browsers use when `publicUrl` is not set. */
+export function defaultPublicUrl(httpsPort: number): string {
+  return `https://localhost:${httpsPort}`;
+}

@@ -1,0 +1,58 @@
+/**
+ * Rules a value must follow, shared by config validation and the components' own argument checks:
+ * each returns the problem in words (to follow the name of the setting), or undefined.
+ */
+
+/** Docker's rule for container names (a container's name is also its host name on a network). */
+export const CONTAINER_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** A host name, or a wildcard one, as a certificate's DNS name. */
+export const DNS_NAME_PATTERN = /^[a-zA-Z0-9*]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$/;
+/** A lower-case SQL identifier (PostgreSQL database and role names this package creates). */
+export const SQL_IDENTIFIER_PATTERN = /^[a-z_][a-z0-9_]*$/;
+/** No white space or control character anywhere. */
+export const NO_WHITE_SPACE = /^[^\s\p{Cc}]+$/u;
+/** The length of a client id and the minimum length of a secret, as Creatio's guide has them. */
+export const CLIENT_ID_LENGTH = 16;
+export const CLIENT_SECRET_LENGTH = 32;
+
+export function portProblem(v: number): string | undefined {
+  return Number.isInteger(v) && v >= 1 && v <= 65535 ? undefined : "must be a TCP port from 1 to 65535";
+}
+
+export function positiveProblem(v: number): string | undefined {
+  return Number.isInteger(v) && v > 0 ? undefined : "must be a positive whole number";
+}
+
+export function httpUrlProblem(v: string): string | undefined {
+  try {
+    const u = new URL(v);
+    return u.protocol === "http:" || u.protocol === "https:" ? undefined : "must be an http:// or https:// URL";
+  } catch {
+    return "must be an absolute http:// or https:// URL";
+  }
+}
+
+export function containerNameProblem(v: string): string | undefined {
+  return CONTAINER_NAME_PATTERN.test(v) ? undefined : "must be a Docker container name (a letter or digit, then letters, digits, _ . -)";
+}
+
+export function clientIdProblem(v: string): string | undefined {
+  return [...v].length === CLIENT_ID_LENGTH && NO_WHITE_SPACE.test(v) ? undefined : `must be exactly ${CLIENT_ID_LENGTH} characters without spaces`;
+}
+
+export function clientSecretProblem(v: string): string | undefined {
+  return [...v].length >= CLIENT_SECRET_LENGTH && NO_WHITE_SPACE.test(v) ? undefined : `must be at least ${CLIENT_SECRET_LENGTH} characters without spaces`;
+}
+
+export function dnsNamesProblem(v: readonly string[]): string | undefined {
+  return v.length > 0 && v.every((n) => typeof n === "string" && DNS_NAME_PATTERN.test(n)) ? undefined : "must be a non-empty list of DNS names (host names without spaces)";
+}
+
+/**
+ * A self-signed certificate renewed this many days before expiry must be valid for longer than
+ * that, or every `pulumi up` issues a new one.
+ */
+export function earlyRenewalProblem(validityDays: number, earlyRenewalDays: number): string | undefined {
+  if (!Number.isInteger(earlyRenewalDays) || earlyRenewalDays < 0) return "must be a whole number of days, zero or more";
+  return earlyRenewalDays < validityDays ? undefined : `must be less than the validity (${validityDays} days), or every \`pulumi up\` renews the certificate`;
+}
