@@ -11,6 +11,7 @@ import { IdentityService } from "./components/identityService";
 import { IdentityClientSync } from "./components/identityClientSync";
 import { CreatioOAuthIntegration } from "./components/creatioOAuthIntegration";
 import { postgresDatabaseIdentity } from "./lib/connectionString";
+import { CLIENT_SYNC_UNSUPPORTED, DATABASE_SUPPORT } from "./lib/databaseSupport";
 import { CreatioOAuthApplication } from "./components/creatioOAuthApplication";
 import type { SnapshotInfo } from "./lib/databaseSnapshots";
 
@@ -71,32 +72,9 @@ export interface CreatioIntegrationSummary {
 
 /** Builds every resource of the stack under one name prefix. */
 export function createIdentityStack(config: StackConfig, name = "creatio-identity"): StackOutputs {
-  const client = new ClientCredentials(`${name}-client`, {
-    creatioUrl: config.creatioUrl,
-    clientName: config.client.name,
-    clientId: config.client.id,
-    clientSecret: config.client.secret,
-    rotation: config.client.rotation,
-  });
-
-  const cert = config.certificate;
-  const certificate = new Certificate(
-    `${name}-certificate`,
-    cert.kind === "selfSigned"
-      ? { selfSigned: { dnsNames: cert.dnsNames, validityDays: cert.validityDays, earlyRenewalDays: cert.earlyRenewalDays } }
-      : // Config validation opened the PFX already: the component takes what it read and does not re-open it.
-        { pfx: { base64: cert.pfxBase64, file: cert.pfxFile, password: cert.password, contents: cert.contents } },
-  );
-
-  const db = config.database;
-  const database = new IdentityDatabase(
-    `${name}-db`,
-    db.mode === "container"
-      ? { container: { image: db.image, hostPort: db.hostPort, databaseName: db.databaseName, username: db.username, containerName: `${config.service.containerName}-db` } }
-      : db.mode === "server"
-        ? { server: { host: db.host, port: db.port, adminUsername: db.adminUsername, adminPassword: db.adminPassword, sslMode: db.sslMode, databaseName: db.databaseName, username: db.username } }
-        : { connectionString: { provider: db.provider, value: db.connectionString } },
-  );
+  const client = new ClientCredentials(`${name}-client`, config.client);
+  const certificate = new Certificate(`${name}-certificate`, config.certificate);
+  const database = new IdentityDatabase(`${name}-db`, config.database);
 
   // The Identity Service seeds its client from `Clients` only when the client is missing, so a
   // changed client must be deleted from its database before the container restarts. The container
@@ -104,8 +82,7 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
   // sync -> container, and restart the container whenever the sync deleted rows.
   let clientsJson: pulumi.Output<string> = client.clientsJson;
   let reseedToken: pulumi.Output<string | undefined> | undefined;
-  const provider = db.mode === "connectionString" ? db.provider : "Postgres";
-  if (provider === "Postgres") {
+  if (DATABASE_SUPPORT[config.dbProvider].clientSync) {
     const sync = new IdentityClientSync(`${name}-client-sync`, {
       dbProvider: database.dbProvider,
       // Pulumi reaches the database from this machine (container mode: 127.0.0.1 and the published
@@ -118,38 +95,27 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     clientsJson = sync.clientsJson;
     reseedToken = sync.reseedToken;
   } else {
-    pulumi.log.warn(
-      "IdentityClientSync does not support MS SQL yet: a changed client id or secret will NOT reach the Identity Service database " +
-        "by itself. Before `pulumi up` with a new client, delete the client's rows by hand (README, 'Rotating the client secret').",
-    );
+    pulumi.log.warn(`IdentityClientSync is not used: ${CLIENT_SYNC_UNSUPPORTED}. A changed client id or secret will NOT reach the Identity Service database by itself.`);
   }
 
-  const svc = config.service;
+  const { urlForCreatio: _urlForCreatio, ...svc } = config.service;
   const service = new IdentityService(`${name}-service`, {
-    ...(svc.image !== undefined ? { image: svc.image } : { sourceDir: svc.sourceDir, imageName: svc.imageName }),
-    containerName: svc.containerName,
+    ...svc,
+    ...(svc.image !== undefined ? { sourceDir: undefined, imageName: undefined } : { image: undefined }),
     dbProvider: database.dbProvider,
     connectionString: database.connectionString,
     clientsJson,
-    redisConnection: svc.redisConnection,
     certificate: { pfxBase64: certificate.pfxBase64, password: certificate.password },
-    httpPort: svc.httpPort,
-    httpsPort: svc.httpsPort,
-    listenAddress: svc.listenAddress,
-    publicUrl: svc.publicUrl,
-    logLevel: svc.logLevel,
     networkName: database.networkName,
     reseedToken,
     // Upgrades: a snapshot of the database before the container changes image, and the declared
     // restore (docs/upgrade.md). The database as this machine reaches it, like the client sync.
-    databaseSnapshots: { connectionString: database.connectionStringFromHost, keep: config.databaseSnapshots.keep, restore: config.databaseSnapshots.restore },
-    dockerHost: svc.dockerHost,
+    databaseSnapshots: { connectionString: database.connectionStringFromHost, ...config.databaseSnapshots },
   });
 
-  // The URL Creatio's server uses to reach the Identity Service: the public URL unless the
-  // integration says otherwise. It waits on service.url, i.e. on the healthy container.
-  const urlForCreatio = service.url.apply((publicUrl) => config.creatio?.identityServerUrl ?? publicUrl);
-
+  // The URL Creatio's server uses to reach the Identity Service (config decides it); it waits on
+  // service.url, i.e. on the healthy container.
+  const urlForCreatio = service.url.apply(() => config.service.urlForCreatio);
   const creatioSettings = pulumi.secret(
     pulumi.all([urlForCreatio, client.clientId, client.clientSecret]).apply(
       ([url, clientId, clientSecret]): CreatioSettings => ({
@@ -159,72 +125,11 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
       }),
     ),
   );
-
-  // Post-deploy: switch Creatio over once the Identity Service issues a token for this client.
-  // identityServerUrl comes from the service, whose URL depends on the healthy container.
-  let creatioIntegration: pulumi.Output<CreatioIntegrationSummary> | undefined;
-  let creatioOAuthApplications: pulumi.Output<Record<string, ApplicationCredentials>> | undefined;
-  if (config.creatio) {
-    const c = config.creatio;
-    const integration = new CreatioOAuthIntegration(
-      `${name}-creatio-oauth`,
-      {
-        identityServerUrl: urlForCreatio,
-        // This machine checks readiness through the public URL; Creatio may use another one.
-        identityServerCheckUrl: service.url,
-        // A self-signed Identity Service is trusted for this check only, never globally.
-        identityServerCaPem: config.certificate.kind === "selfSigned" ? certificate.certificatePem : undefined,
-        clientId: client.clientId,
-        clientSecret: client.clientSecret,
-        creatio: { url: config.creatioUrl, username: c.username, password: c.password, netCore: c.netCore },
-        featureAdminUnitIds: c.featureAdminUnitIds,
-        createDefaultResource: c.createDefaultResource,
-        readinessTimeoutSeconds: c.readinessTimeoutSeconds,
-      },
-      { dependsOn: [service] },
-    );
-    creatioIntegration = pulumi
-      .all([integration.featureId, integration.featureStates, integration.insertedFeatureStateIds, integration.settingsWritten, integration.defaultResource, integration.createdDefaultResource])
-      .apply(([featureId, featureStates, insertedFeatureStateIds, settingsWritten, defaultResource, createdDefaultResource]) => ({
-        featureId,
-        featureStates,
-        insertedFeatureStateIds,
-        settingsWritten,
-        defaultResource,
-        createdDefaultResource,
-      }));
-
-    // Creatio's OAuth 2.0 integrated applications, after the integration: Creatio refuses them
-    // while OAuth20Integration is off or it has no default resource.
-    const applications = c.applications.map(
-      (app) =>
-        [
-          app.name,
-          new CreatioOAuthApplication(
-            `${name}-creatio-app-${app.name}`,
-            {
-              creatio: { url: config.creatioUrl, username: c.username, password: c.password, netCore: c.netCore },
-              ...app,
-              identityServerUrl: urlForCreatio,
-              identityServerCheckUrl: service.url,
-              identityServerCaPem: config.certificate.kind === "selfSigned" ? certificate.certificatePem : undefined,
-              readinessTimeoutSeconds: c.readinessTimeoutSeconds,
-            },
-            { dependsOn: [integration] },
-          ),
-        ] as const,
-    );
-    const tokenUrl = pulumi.interpolate`${service.url}/connect/token`;
-    creatioOAuthApplications = pulumi.secret(
-      pulumi
-        .all(applications.map(([appName, a]) => pulumi.all([appName, a.clientId, a.clientSecret, tokenUrl])))
-        .apply((rows) => Object.fromEntries(rows.map(([appName, clientId, clientSecret, url]) => [appName, { clientId, clientSecret, tokenUrl: url }]))),
-    );
-  }
+  const creatio = config.creatio ? switchCreatioOver(name, config.creatio, { client, certificate, service, urlForCreatio }) : undefined;
 
   return {
-    creatioIntegration,
-    creatioOAuthApplications,
+    creatioIntegration: creatio?.integration,
+    creatioOAuthApplications: creatio?.applications,
     identityServiceUrl: service.url,
     discoveryUrl: service.discoveryUrl,
     clientId: client.clientId,
@@ -238,4 +143,56 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     previousImage: service.previousImage.apply((p) => p ?? null),
     databaseSnapshots: service.databaseSnapshots,
   };
+}
+
+/**
+ * Post-deploy: switch Creatio over once the Identity Service issues a token for this client, then
+ * create the integrated applications, which Creatio refuses while OAuth20Integration is off or it has
+ * no default resource.
+ */
+function switchCreatioOver(
+  name: string,
+  c: NonNullable<StackConfig["creatio"]>,
+  deps: { client: ClientCredentials; certificate: Certificate; service: IdentityService; urlForCreatio: pulumi.Output<string> },
+): { integration: pulumi.Output<CreatioIntegrationSummary>; applications: pulumi.Output<Record<string, ApplicationCredentials>> } {
+  const identityService = {
+    identityServerUrl: deps.urlForCreatio,
+    // This machine checks readiness through the public URL; Creatio may use another one.
+    identityServerCheckUrl: deps.service.url,
+    // A self-signed Identity Service is trusted for these checks only, never globally.
+    identityServerCaPem: deps.certificate.selfSigned ? deps.certificate.certificatePem : undefined,
+    readinessTimeoutSeconds: c.readinessTimeoutSeconds,
+  };
+  const integration = new CreatioOAuthIntegration(
+    `${name}-creatio-oauth`,
+    {
+      ...identityService,
+      clientId: deps.client.clientId,
+      clientSecret: deps.client.clientSecret,
+      creatio: c.connection,
+      featureAdminUnitIds: c.featureAdminUnitIds,
+      createDefaultResource: c.createDefaultResource,
+    },
+    { dependsOn: [deps.service] },
+  );
+  const summary = pulumi
+    .all([integration.featureId, integration.featureStates, integration.insertedFeatureStateIds, integration.settingsWritten, integration.defaultResource, integration.createdDefaultResource])
+    .apply(([featureId, featureStates, insertedFeatureStateIds, settingsWritten, defaultResource, createdDefaultResource]) => ({
+      featureId,
+      featureStates,
+      insertedFeatureStateIds,
+      settingsWritten,
+      defaultResource,
+      createdDefaultResource,
+    }));
+  const applications = c.applications.map(
+    (app) => [app.name, new CreatioOAuthApplication(`${name}-creatio-app-${app.name}`, { creatio: c.connection, ...app, ...identityService }, { dependsOn: [integration] })] as const,
+  );
+  const tokenUrl = pulumi.interpolate`${deps.service.url}/connect/token`;
+  const credentials = pulumi.secret(
+    pulumi
+      .all(applications.map(([appName, a]) => pulumi.all([appName, a.clientId, a.clientSecret, tokenUrl])))
+      .apply((rows) => Object.fromEntries(rows.map(([appName, clientId, clientSecret, url]) => [appName, { clientId, clientSecret, tokenUrl: url }]))),
+  );
+  return { integration: summary, applications: credentials };
 }

@@ -169,7 +169,7 @@ describe("ordering of the client sync and the container", () => {
         secretKeys: new Set([`${PROJECT}:databaseConnectionString`]),
         projectDir,
       }),
-    ).toThrow(/rotation: rotating the client is not supported yet with an MS SQL/);
+    ).toThrow(/rotation: changing the client \(a new secret, `rotation`\) is not supported yet with an MS SQL Identity Service database/);
   });
 });
 

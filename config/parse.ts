@@ -1,0 +1,28 @@
+/**
+ * One validation pass over the whole configuration, before any resource exists: every key on its
+ * own (values.ts), then the rules between keys, area by area (rules/). Every problem is collected
+ * and reported at once, each naming its key and the fix.
+ */
+import { certificateConfig } from "./rules/certificate";
+import { clientConfig } from "./rules/client";
+import { creatioConfig } from "./rules/creatio";
+import { databaseConfig } from "./rules/database";
+import { serviceConfig } from "./rules/service";
+import { ConfigError, RawConfig, StackConfig } from "./types";
+import { readConfig } from "./values";
+
+/**
+ * Validates raw config and returns the typed configuration, or throws one ConfigError that lists
+ * every problem. Pure apart from reading the files config points at (the Identity Service folder,
+ * a supplied PFX).
+ */
+export function parseStackConfig(raw: RawConfig): StackConfig {
+  const { ctx, problems } = readConfig(raw);
+  const service = serviceConfig(ctx);
+  const certificate = certificateConfig(ctx, service.publicUrl);
+  const { database, dbProvider, databaseSnapshots } = databaseConfig(ctx, service);
+  const client = clientConfig(ctx, dbProvider);
+  const creatio = creatioConfig(ctx, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { creatioUrl: ctx.typed.creatioUrl, client, service, databaseSnapshots, certificate, database, dbProvider, creatio };
+}

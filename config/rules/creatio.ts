@@ -1,0 +1,35 @@
+/** The Creatio integration and its OAuth 2.0 integrated applications. */
+import * as pulumi from "@pulumi/pulumi";
+import { parseCreatioApplications } from "../../lib/creatioApplicationsConfig";
+import { ConfigKey, PROJECT } from "../keys";
+import { StackConfig } from "../types";
+import { ConfigContext } from "../values";
+
+const CREATIO_KEYS: ConfigKey[] = [
+  "creatioPassword",
+  "creatioCreateDefaultResource",
+  "creatioNetCore",
+  "creatioFeatureAdminUnitIds",
+  "identityServerUrlForCreatio",
+  "readinessTimeoutSeconds",
+  "creatioUsername",
+  "creatioOAuthApplications",
+];
+
+export function creatioConfig(ctx: ConfigContext, problems: string[]): StackConfig["creatio"] {
+  const { typed } = ctx;
+  if (!typed.creatioIntegration) {
+    ctx.onlyWith(CREATIO_KEYS, "when creatioIntegration is true (`pulumi config set creatioIntegration true`)");
+    return undefined;
+  }
+  ctx.need("creatioPassword", "when creatioIntegration is true");
+  const apps = parseCreatioApplications(typed.creatioOAuthApplications, `${PROJECT}:creatioOAuthApplications`);
+  problems.push(...apps.problems);
+  return {
+    connection: { url: typed.creatioUrl, username: typed.creatioUsername, password: ctx.secret("creatioPassword") ?? pulumi.secret(""), netCore: typed.creatioNetCore },
+    createDefaultResource: typed.creatioCreateDefaultResource,
+    featureAdminUnitIds: typed.creatioFeatureAdminUnitIds,
+    readinessTimeoutSeconds: typed.readinessTimeoutSeconds,
+    applications: apps.applications,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The validated, typed configuration the stack program works from, and the error bad configuration
+ * gives. Each part has the shape of the component that takes it, so stack.ts passes it through.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { CertificateArgs } from "../components/certificate";
+import type { ClientCredentialsArgs } from "../components/clientCredentials";
+import type { IdentityDatabaseArgs } from "../components/identityDatabase";
+import type { CreatioApplicationConfig } from "../lib/creatioApplicationsConfig";
+import type { DbProvider } from "../lib/connectionString";
+
+/** A secret config value: only ever handed on as a Pulumi secret. */
+export type Secret = pulumi.Output<string>;
+
+/** How the Creatio resources log in to Creatio's API. */
+export interface CreatioConnectionConfig {
+  readonly url: string;
+  readonly username: string;
+  readonly password: Secret;
+  readonly netCore: boolean;
+}
+
+export interface StackConfig {
+  readonly creatioUrl: string;
+  /** ClientCredentials' arguments. */
+  readonly client: ClientCredentialsArgs;
+  readonly service: {
+    readonly sourceDir?: string;
+    readonly image?: string;
+    readonly imageName: string;
+    readonly containerName: string;
+    readonly httpPort: number;
+    readonly httpsPort: number;
+    readonly listenAddress: string;
+    /** The Identity Service URL Creatio and browsers use. */
+    readonly publicUrl: string;
+    /** The Identity Service URL as Creatio's server reaches it (identityServerUrlForCreatio, else publicUrl). */
+    readonly urlForCreatio: string;
+    readonly logLevel: string;
+    readonly redisConnection?: Secret;
+    /** The Docker engine (`docker:host` config, as @pulumi/docker reads it); undefined: DOCKER_HOST or the local socket. */
+    readonly dockerHost?: string;
+  };
+  /** Snapshots of the Identity Service database around image changes (PostgreSQL). */
+  readonly databaseSnapshots: { readonly keep: number; readonly restore?: string };
+  /** Certificate's arguments: a self-signed certificate, or the supplied PFX as validation read it. */
+  readonly certificate: CertificateArgs;
+  /** IdentityDatabase's arguments: exactly one of container, server, connectionString. */
+  readonly database: IdentityDatabaseArgs;
+  /** The Identity Service's DbProvider, decided by the database settings. */
+  readonly dbProvider: DbProvider;
+  /** The Creatio integration; undefined unless `creatioIntegration` is true. */
+  readonly creatio?: {
+    readonly connection: CreatioConnectionConfig;
+    readonly createDefaultResource: boolean;
+    readonly featureAdminUnitIds: string[];
+    readonly readinessTimeoutSeconds: number;
+    /** OAuth 2.0 integrated applications to create (creatioOAuthApplications). */
+    readonly applications: CreatioApplicationConfig[];
+  };
+}
+
+/**
+ * Bad configuration: the message lists every problem, each naming its key and the fix. A Pulumi
+ * `RunError`, the SDK's error for a program that stops on the user's input: `pulumi preview`/`up`
+ * print its message once, without a stack trace or "unhandled exception".
+ */
+export class ConfigError extends pulumi.RunError {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration for stack (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** What the raw config looks like: full keys (`creatio-identity:httpPort`) to strings, plus which are secret. */
+export interface RawConfig {
+  readonly values: Readonly<Record<string, string>>;
+  readonly secretKeys: ReadonlySet<string>;
+  /** Folder relative paths are resolved against (the project folder). */
+  readonly projectDir: string;
+}
