@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "../lib/defaults";
+import { partialStateError, plain } from "../lib/undo";
 import { DATABASE_SUPPORT, SNAPSHOTS_UNSUPPORTED } from "../lib/databaseSupport";
 import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../lib/typeTokens";
 import { UNKNOWN_VALUE } from "../lib/unknownValues";
@@ -67,19 +68,6 @@ function snapshotsSupported(dbProvider: unknown): boolean {
   return DATABASE_SUPPORT[dbProvider as SnapshotDbProvider]?.snapshots ?? true;
 }
 
-/**
- * A failure after something was changed: the dynamic provider host turns an error with `id` and
- * `properties` into Pulumi's partial-state error, so the engine records `properties` as the
- * resource's state. A plain Error with properties (a serialized Error subclass loses its message).
- */
-function partialStateError(message: string, id: string, properties: Record<string, unknown>): Error {
-  return Object.assign(new Error(message), { id, properties: plain(properties), reasons: [message] });
-}
-
-/** The state as the engine can take it: protobuf's Struct refuses `undefined` values. */
-function plain<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value));
-}
 
 /** PostgreSQL's message with its detail and SQLSTATE (a dependent view, a missing privilege, ...). */
 function errorText(e: unknown): string {

@@ -117,3 +117,18 @@ export function checkCreatioConnection(c: InputChecker, creatio: unknown): Recor
   }
   return out;
 }
+
+/** A provider's inputs validated and defaulted: the check failures thrown as one error (create/update may run without a check, e.g. in tests). */
+export function resolveWith<T>(validate: (raw: Record<string, any>) => { inputs: Record<string, any>; failures: CheckFailure[] }, raw: Record<string, any>): T {
+  const { inputs, failures } = validate(raw);
+  if (failures.length > 0) throw new Error(failures.map((f) => f.reason).join("; "));
+  return inputs as T;
+}
+
+/** A dynamic provider's `check` from its validation. */
+export function checkWith<T>(validate: (raw: Record<string, any>) => { inputs: Record<string, any>; failures: CheckFailure[] }) {
+  return async (_olds: T, news: T): Promise<{ inputs: T; failures: CheckFailure[] }> => {
+    const { inputs, failures } = validate((news ?? {}) as Record<string, any>);
+    return { inputs: inputs as T, failures };
+  };
+}

@@ -5,10 +5,10 @@
  */
 import { deleteClient, setClientAppDescription, updateClient, UpdateClientRequest } from "../../lib/creatio/clientApps";
 import { CreatioClient } from "../../lib/creatio/session";
-import { UndoAction } from "../creatioOAuthIntegration/compensation";
+import { UndoAction } from "../../lib/undo";
 
-export { partialStateError, runUndo } from "../creatioOAuthIntegration/compensation";
-export type { UndoAction } from "../creatioOAuthIntegration/compensation";
+export { partialStateError, runUndo } from "../../lib/undo";
+export type { UndoAction } from "../../lib/undo";
 
 /** Deletes a client this run added (DeleteClient; a client already gone is fine). */
 export function deleteNewClient(client: CreatioClient, clientId: string): UndoAction {

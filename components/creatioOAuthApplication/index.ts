@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../../lib/typeTokens";
 import { creatioOAuthApplicationProvider } from "./provider";
 import { SECRET_OUTPUTS } from "./state";
-import type { CreatioConnectionArgs } from "../creatioOAuthIntegration";
+import type { CreatioConnectionArgs, IdentityServiceReachArgs } from "../../lib/creatio/resourceArgs";
 
 export { creatioOAuthApplicationProvider } from "./provider";
 export type { ApplicationInputs } from "./inputs";
@@ -21,7 +21,7 @@ export const CREATIO_OAUTH_APPLICATION_TYPE = DYNAMIC_TYPES.creatioApplication;
 /** Output properties that carry a secret (the client secret, the Creatio login). */
 export const CREATIO_OAUTH_APPLICATION_SECRET_OUTPUTS = SECRET_OUTPUTS;
 
-export interface CreatioOAuthApplicationArgs {
+export interface CreatioOAuthApplicationArgs extends IdentityServiceReachArgs {
   /** How to reach Creatio's API, as an administrator (a user with CanManageSolution). */
   readonly creatio: pulumi.Input<CreatioConnectionArgs>;
   /** The application's name in Creatio (at most 250 characters). */
@@ -37,12 +37,6 @@ export interface CreatioOAuthApplicationArgs {
   readonly active?: pulumi.Input<boolean>;
   /** Keeper: any new value replaces the client with a new id and secret (the new one is created first). */
   readonly rotation?: pulumi.Input<string>;
-  /** The Identity Service URL (as Creatio reaches it). */
-  readonly identityServerUrl: pulumi.Input<string>;
-  /** CA certificate (PEM) to trust for the Identity Service's HTTPS, e.g. a self-signed one. */
-  readonly identityServerCaPem?: pulumi.Input<string>;
-  /** The Identity Service URL as the machine running Pulumi reaches it, if not identityServerUrl. */
-  readonly identityServerCheckUrl?: pulumi.Input<string>;
   /** How long to wait for the Identity Service to issue the new client a token. Default 60. */
   readonly readinessTimeoutSeconds?: pulumi.Input<number>;
 }

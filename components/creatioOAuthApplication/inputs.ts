@@ -1,7 +1,8 @@
 /**
  * CreatioOAuthApplication's inputs: their resolved shape, the defaults and the `check` validation.
  */
-import { CheckFailure, checkCreatioConnection, inputChecker, isUnknown } from "../../lib/inputChecks";
+import { CheckFailure, checkCreatioConnection, inputChecker, isUnknown, resolveWith } from "../../lib/inputChecks";
+import { creatioSecretsOf } from "../../lib/creatio/resourceArgs";
 import { CreatioCredentials } from "../../lib/creatio/session";
 
 /** How long to wait for the Identity Service to issue the new client a token. */
@@ -92,19 +93,10 @@ function absoluteUrl(fail: (property: string, reason: string) => void, property:
   else if (value.trim() !== value) fail(property, `${property} has leading or trailing white space; remove it`);
 }
 
-/** The inputs with defaults applied; throws the check failures (create/update may run without a check). */
+/** The inputs with defaults applied; throws the check failures. */
 export function resolveInputs(raw: Record<string, any>): ApplicationInputs {
-  const { inputs, failures } = validateInputs(raw);
-  if (failures.length > 0) throw new Error(failures.map((f) => f.reason).join("; "));
-  return inputs as ApplicationInputs;
+  return resolveWith<ApplicationInputs>(validateInputs, raw);
 }
 
 /** Every value that must never show in a message: the application's secret and Creatio's password. */
-export function secretsOf(...states: Array<Record<string, any> | undefined>): string[] {
-  const out: string[] = [];
-  for (const s of states) {
-    if (typeof s?.clientSecret === "string") out.push(s.clientSecret);
-    if (typeof s?.creatio?.password === "string") out.push(s.creatio.password);
-  }
-  return out;
-}
+export const secretsOf = creatioSecretsOf;

@@ -15,26 +15,18 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { clientAppByClientId, deleteClient, isSystemAdministrator, updateClient } from "../../lib/creatio/clientApps";
-import { connectCreatio, CreatioClient } from "../../lib/creatio/session";
 import { safeUrl } from "../../lib/http";
 import { waitForIdentityService } from "../../lib/identityServiceProbe";
-import { messageOf, redact, redactingErrors } from "../../lib/redact";
+import { messageOf, redactingErrors } from "../../lib/redact";
+import { checkWith } from "../../lib/inputChecks";
+import { connectAsAdministrator, providerLog } from "../../lib/creatio/providerSupport";
 import { deleteNewClient, partialStateError, putBackDescription, putBackFields, runUndo, UndoAction } from "./compensation";
 import { ApplicationInputs, resolveInputs, secretsOf, validateInputs } from "./inputs";
 import { ApplicationState, changedFields, diffState } from "./state";
 import { createClientApp, requireOneDefaultResource, resolveSystemUser, updateClientApp, updateRequest } from "./steps";
 
-/** Per-call limit for Creatio's API (the token wait has its own, readinessTimeoutSeconds). */
-const CREATIO_CALL_TIMEOUT_MS = 60000;
-
-function log(level: "info" | "warn", message: string, secrets: string[]): void {
-  const sdk: typeof pulumi = require("@pulumi/pulumi");
-  void sdk.log[level](redact(message, secrets));
-}
-
-function connect(i: Pick<ApplicationInputs, "creatio">): Promise<CreatioClient> {
-  return connectCreatio({ ...i.creatio, timeoutMs: CREATIO_CALL_TIMEOUT_MS });
-}
+const log = providerLog;
+const connect = connectAsAdministrator;
 
 /** A failure's message as one sentence, with what to do about a refusal whose cause is known. */
 function explained(message: string): string {
@@ -202,10 +194,7 @@ async function readApplication(id: string, props?: ApplicationState): Promise<pu
 
 /** The dynamic provider. */
 export const creatioOAuthApplicationProvider: pulumi.dynamic.ResourceProvider<ApplicationInputs, ApplicationState> = {
-  async check(_olds, news) {
-    const { inputs, failures } = validateInputs((news ?? {}) as Record<string, any>);
-    return { inputs: inputs as ApplicationInputs, failures };
-  },
+  check: checkWith<ApplicationInputs>(validateInputs),
   async diff(_id, olds, news) {
     return diffState(olds as unknown as Record<string, any>, news as unknown as Record<string, any>);
   },

@@ -9,32 +9,12 @@ import { OAUTH_SETTING_CODES } from "../../lib/creatio/constants";
 import { deleteFeatureState, insertFeatureState, setFeatureState } from "../../lib/creatio/entities";
 import { clearFeatureCache, postSysSettingsValues } from "../../lib/creatio/services";
 import { CreatioClient } from "../../lib/creatio/session";
-import { messageOf } from "../../lib/redact";
 import { FoundSetting } from "./state";
 import { FeatureChange } from "./steps";
+import { UndoAction } from "../../lib/undo";
 
-/** One undo: what it puts back, and how. `optional` ones only warn when they fail. */
-export interface UndoAction {
-  readonly label: string;
-  readonly optional?: boolean;
-  run(): Promise<void>;
-}
-
-/** Runs the actions last-first, all of them even after a failure; returns what was and was not put back. */
-export async function runUndo(actions: readonly UndoAction[]): Promise<{ done: string[]; failed: string[]; warnings: string[] }> {
-  const done: string[] = [];
-  const failed: string[] = [];
-  const warnings: string[] = [];
-  for (const action of [...actions].reverse()) {
-    try {
-      await action.run();
-      done.push(action.label);
-    } catch (e) {
-      (action.optional ? warnings : failed).push(`${action.label}: ${messageOf(e)}`);
-    }
-  }
-  return { done, failed, warnings };
-}
+export { partialStateError, runUndo } from "../../lib/undo";
+export type { UndoAction } from "../../lib/undo";
 
 /** Undoes a feature change: added rows deleted, switched-on rows back to their state, removed rows added back. */
 export function undoFeatureChange(client: CreatioClient, featureId: string, change: FeatureChange): UndoAction[] {
@@ -92,12 +72,3 @@ export function foundSettingValues(found: readonly FoundSetting[], codes: readon
 export const LOST_SECRET_WARNING =
   `${OAUTH_SETTING_CODES.clientSecret} had a value before this stack set it, and Creatio never returns it, so it was emptied ` +
   "rather than restored: enter the earlier secret again in Creatio's System settings if Creatio is to use the earlier Identity Service.";
-
-/**
- * Pulumi's partial-state error for a dynamic provider: a failure that carries the resource's id and
- * properties, which the provider host sends as `ErrorResourceInitFailed`, so the engine records the
- * resource with those properties instead of forgetting what was changed.
- */
-export function partialStateError(message: string, id: string, properties: Record<string, unknown>): Error {
-  return Object.assign(new Error(message), { id, properties, reasons: [message] });
-}

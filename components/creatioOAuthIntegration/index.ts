@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../../lib/typeTokens";
 import { creatioOAuthIntegrationProvider } from "./provider";
 import { SECRET_OUTPUTS } from "./state";
+import type { CreatioConnectionArgs, IdentityServiceReachArgs } from "../../lib/creatio/resourceArgs";
 
 export { creatioOAuthIntegrationProvider } from "./provider";
 export type { IntegrationInputs } from "./inputs";
@@ -22,19 +23,9 @@ export const CREATIO_OAUTH_INTEGRATION_TYPE = DYNAMIC_TYPES.creatioIntegration;
 /** Output properties that carry a secret (the client secret, the Creatio password, the settings as found). */
 export const CREATIO_OAUTH_INTEGRATION_SECRET_OUTPUTS = SECRET_OUTPUTS;
 
-/** The connection to Creatio's API, as resource arguments. */
-export interface CreatioConnectionArgs {
-  /** Creatio's base URL, without `/0`. */
-  readonly url: pulumi.Input<string>;
-  /** A Creatio administrator (a user with the CanManageSolution right), e.g. Supervisor. */
-  readonly username: pulumi.Input<string>;
-  /** That user's password (pass a secret). */
-  readonly password: pulumi.Input<string>;
-  /** false (default): .NET Framework Creatio, app under `{url}/0`; true: .NET 6/8 Creatio. */
-  readonly netCore?: pulumi.Input<boolean>;
-}
+export type { CreatioConnectionArgs } from "../../lib/creatio/resourceArgs";
 
-export interface CreatioOAuthIntegrationArgs {
+export interface CreatioOAuthIntegrationArgs extends IdentityServiceReachArgs {
   /** The URL Creatio uses to reach the Identity Service (written to OAuth20IdentityServerUrl). */
   readonly identityServerUrl: pulumi.Input<string>;
   /** The Identity Service client Creatio uses (OAuth20IdentityServerClientId). */
@@ -49,10 +40,6 @@ export interface CreatioOAuthIntegrationArgs {
   readonly createDefaultResource?: pulumi.Input<boolean>;
   /** How long to wait for the Identity Service to issue a token. Default 300. */
   readonly readinessTimeoutSeconds?: pulumi.Input<number>;
-  /** CA certificate (PEM) to trust for the Identity Service's HTTPS, e.g. a self-signed one. */
-  readonly identityServerCaPem?: pulumi.Input<string>;
-  /** The Identity Service URL as the machine running Pulumi reaches it, if not identityServerUrl. */
-  readonly identityServerCheckUrl?: pulumi.Input<string>;
 }
 
 /**

@@ -3,7 +3,8 @@
  */
 import { ALL_EMPLOYEES_ID, GUID_PATTERN } from "../../lib/creatio/constants";
 import { DEFAULTS } from "../../lib/defaults";
-import { CheckFailure, checkCreatioConnection, inputChecker, isUnknown } from "../../lib/inputChecks";
+import { CheckFailure, checkCreatioConnection, inputChecker, isUnknown, resolveWith } from "../../lib/inputChecks";
+import { creatioSecretsOf } from "../../lib/creatio/resourceArgs";
 import { CreatioCredentials } from "../../lib/creatio/session";
 
 export const DEFAULT_READINESS_TIMEOUT_SECONDS = DEFAULTS.readinessTimeoutSeconds;
@@ -63,31 +64,10 @@ export function validateInputs(raw: Record<string, any>): { inputs: Record<strin
   return { inputs, failures: c.failures };
 }
 
-/** The inputs with defaults applied; throws the check failures (create/update may run without a check, e.g. in tests). */
+/** The inputs with defaults applied; throws the check failures. */
 export function resolveInputs(raw: Record<string, any>): IntegrationInputs {
-  const { inputs, failures } = validateInputs(raw);
-  if (failures.length > 0) throw new Error(failures.map((f) => f.reason).join("; "));
-  return inputs as IntegrationInputs;
+  return resolveWith<IntegrationInputs>(validateInputs, raw);
 }
 
-/** Every value that must never show in a message: the client secret and Creatio's password. */
-export function secretsOf(...states: Array<Record<string, any> | undefined>): string[] {
-  const out: string[] = [];
-  for (const s of states) {
-    if (!s) continue;
-    if (typeof s.clientSecret === "string") out.push(s.clientSecret);
-    if (typeof s.creatio?.password === "string") out.push(s.creatio.password);
-    // A state written by the previous version also holds Creatio's database URL.
-    const db = s.creatio?.databaseConnectionString;
-    if (typeof db === "string") {
-      out.push(db);
-      try {
-        const u = new URL(db);
-        if (u.password) out.push(decodeURIComponent(u.password), u.password);
-      } catch {
-        // not a URL: the whole string is redacted above
-      }
-    }
-  }
-  return out;
-}
+/** Every value that must never show in a message. */
+export const secretsOf = creatioSecretsOf;

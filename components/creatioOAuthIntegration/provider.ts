@@ -16,10 +16,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { OAUTH_FEATURE_CODE, OAUTH_SETTING_CODES, OAUTH_SETTING_CODE_LIST } from "../../lib/creatio/constants";
 import { defaultOAuthResource, FeatureStateRow, featureStateRows, findFeatureId } from "../../lib/creatio/entities";
 import { querySysSettings } from "../../lib/creatio/services";
-import { connectCreatio, CreatioClient } from "../../lib/creatio/session";
+import { CreatioClient } from "../../lib/creatio/session";
 import { safeUrl } from "../../lib/http";
 import { waitForIdentityService } from "../../lib/identityServiceProbe";
-import { redact, redactingErrors } from "../../lib/redact";
+import { redactingErrors } from "../../lib/redact";
+import { checkWith } from "../../lib/inputChecks";
+import { connectAsAdministrator, providerLog } from "../../lib/creatio/providerSupport";
 import {
   clearCacheAfterUndo,
   foundSettingValues,
@@ -34,17 +36,8 @@ import { IntegrationInputs, resolveInputs, secretsOf, validateInputs } from "./i
 import { changedInputs, diffState, driftOf, IntegrationState, isFirstVersionState, normalizeState, settingValues, stateMap, STATE_ONLY_INPUTS } from "./state";
 import { addDefaultResource, clearFeatures, enableFeature, FeatureChange, readCreatio, writeSettings } from "./steps";
 
-/** Per-call limit for Creatio's API (the readiness wait has its own, readinessTimeoutSeconds). */
-const CREATIO_CALL_TIMEOUT_MS = 60000;
-
-function log(level: "info" | "warn", message: string, secrets: string[]): void {
-  const sdk: typeof pulumi = require("@pulumi/pulumi");
-  void sdk.log[level](redact(message, secrets));
-}
-
-function connect(i: Pick<IntegrationInputs, "creatio">): Promise<CreatioClient> {
-  return connectCreatio({ ...i.creatio, timeoutMs: CREATIO_CALL_TIMEOUT_MS });
-}
+const log = providerLog;
+const connect = connectAsAdministrator;
 
 /** Step 2: the Identity Service must issue a token for this very client before Creatio is pointed at it. */
 async function awaitIdentityService(i: IntegrationInputs, secrets: string[]): Promise<void> {
@@ -281,10 +274,7 @@ async function readIntegration(id: string, props?: IntegrationState): Promise<pu
 
 /** The dynamic provider. */
 export const creatioOAuthIntegrationProvider: pulumi.dynamic.ResourceProvider<IntegrationInputs, IntegrationState> = {
-  async check(_olds, news) {
-    const { inputs, failures } = validateInputs((news ?? {}) as Record<string, any>);
-    return { inputs: inputs as IntegrationInputs, failures };
-  },
+  check: checkWith<IntegrationInputs>(validateInputs),
   async diff(_id, olds, news) {
     return diffState(olds as unknown as Record<string, any>, news as unknown as Record<string, any>);
   },

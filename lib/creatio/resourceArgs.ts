@@ -1,0 +1,54 @@
+/**
+ * Arguments every Creatio resource of this package shares: how it logs in to Creatio's API, and
+ * how it checks that the Identity Service issues tokens before it changes anything.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+/** The connection to Creatio's API, as resource arguments. */
+export interface CreatioConnectionArgs {
+  /** Creatio's base URL, without `/0`. */
+  readonly url: pulumi.Input<string>;
+  /** A Creatio administrator (a user with the CanManageSolution right), e.g. Supervisor. */
+  readonly username: pulumi.Input<string>;
+  /** That user's password (pass a secret). */
+  readonly password: pulumi.Input<string>;
+  /** false (default): .NET Framework Creatio, app under `{url}/0`; true: .NET 6/8 Creatio. */
+  readonly netCore?: pulumi.Input<boolean>;
+}
+
+/** Where the Identity Service is, for Creatio and for the readiness check made from this machine. */
+export interface IdentityServiceReachArgs {
+  /** The Identity Service URL as Creatio's server reaches it. */
+  readonly identityServerUrl: pulumi.Input<string>;
+  /** The Identity Service URL as the machine running Pulumi reaches it, if not identityServerUrl. */
+  readonly identityServerCheckUrl?: pulumi.Input<string>;
+  /** CA certificate (PEM) to trust for the Identity Service's HTTPS, e.g. a self-signed one (for these checks only). */
+  readonly identityServerCaPem?: pulumi.Input<string>;
+  /** How long to wait for the Identity Service to issue a token. */
+  readonly readinessTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/**
+ * Every value of a Creatio resource's inputs or state that must never show in a message: the client
+ * secret and Creatio's password (and, in a state written by the integration's first version, Creatio's
+ * database URL and its password).
+ */
+export function creatioSecretsOf(...states: Array<Record<string, any> | undefined>): string[] {
+  const out: string[] = [];
+  for (const s of states) {
+    if (!s) continue;
+    if (typeof s.clientSecret === "string") out.push(s.clientSecret);
+    if (typeof s.creatio?.password === "string") out.push(s.creatio.password);
+    const db = s.creatio?.databaseConnectionString;
+    if (typeof db === "string") {
+      out.push(db);
+      try {
+        const u = new URL(db);
+        if (u.password) out.push(decodeURIComponent(u.password), u.password);
+      } catch {
+        // not a URL: the whole string is redacted above
+      }
+    }
+  }
+  return out;
+}
