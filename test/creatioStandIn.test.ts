@@ -1,0 +1,89 @@
+/**
+ * The Creatio stand-in is only worth its tests if it is as unkind as Creatio: these check the
+ * behaviours the providers must cope with, as Creatio's sources show them (each module of
+ * test/support/creatio names its source).
+ */
+import http from "node:http";
+import { equals, select, selectQuery } from "../lib/creatio/dataService";
+import { callOAuthConfigService, clearFeatureCache, postSysSettingsValues, querySysSettings } from "../lib/creatio/services";
+import { connectCreatio, CreatioClient } from "../lib/creatio/session";
+import { CREATIO_PASSWORD, FEATURE_ID, SECRET_CODE, SYSADMIN_ROW_ID, URL_CODE, useCreatioWorld } from "./support/creatioHarness";
+import { query } from "./support/pg";
+
+const h = useCreatioWorld();
+const login = (): Promise<CreatioClient> => connectCreatio({ url: h.creatio.url, username: "Supervisor", password: CREATIO_PASSWORD, netCore: false, timeoutMs: 10000 });
+
+/** A raw request, to see exactly what the stand-in answers. */
+function raw(path: string, method = "POST", headers: Record<string, string> = {}, body = "{}"): Promise<{ status: number; location?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${h.creatio.url}${path}`, { method, headers: { "Content-Type": "application/json", ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on("error", reject);
+    req.end(method === "POST" ? body : undefined);
+  });
+}
+
+it("answers a wrong password with HTTP 200 and Code 1, and the login under /0 with 401", async () => {
+  const refused = await raw("/ServiceModel/AuthService.svc/Login", "POST", {}, JSON.stringify({ UserName: "Supervisor", UserPassword: "wrong" }));
+  expect(refused.status).toBe(200);
+  expect(JSON.parse(refused.body).Code).toBe(1);
+  expect((await raw("/0/ServiceModel/AuthService.svc/Login", "POST", {}, JSON.stringify({ UserName: "Supervisor", UserPassword: CREATIO_PASSWORD }))).status).toBe(401);
+});
+
+it("redirects a request without a session to the login page, and can answer the page itself with HTTP 200", async () => {
+  const redirected = await raw("/0/DataService/json/SyncReply/SelectQuery");
+  expect(redirected.status).toBe(302);
+  expect(redirected.location).toMatch(/^\/0\/Login\/NuiLogin\.aspx\?ReturnUrl=/);
+  h.creatio.options.expiredAnswer = "loginPage";
+  const page = await raw("/0/DataService/json/SyncReply/SelectQuery");
+  expect(page.status).toBe(200);
+  expect(page.body.startsWith("<!DOCTYPE html>")).toBe(true);
+});
+
+it("answers a failed query with HTTP 200 and Creatio's failure envelope", async () => {
+  const client = await login();
+  const answer = await client.post("/DataService/json/SyncReply/SelectQuery", selectQuery({ entity: "Feature", columns: ["NoSuchColumn"], filters: [] }), "test");
+  expect(answer).toMatchObject({ success: false, errorInfo: { errorCode: "ItemNotFoundException" }, responseStatus: { ErrorCode: "ItemNotFoundException" } });
+  expect(answer.rows).toBeUndefined();
+});
+
+it("says success:false for PostSysSettingsValues even when it saved, keeps SecureText encrypted and never returns it", async () => {
+  const client = await login();
+  const answer = await client.post("/DataService/json/SyncReply/PostSysSettingsValues", { isPersonal: false, sysSettingsValues: { [SECRET_CODE]: "a-secret-value" } }, "test");
+  expect(answer).toMatchObject({ success: false, saveResult: { [SECRET_CODE]: true } });
+  const stored = await query(h.db.url, `SELECT v."TextValue" AS t FROM "SysSettingsValue" v JOIN "SysSettings" s ON s."Id" = v."SysSettingsId" WHERE s."Code" = $1`, [SECRET_CODE]);
+  expect(stored[0].t).not.toContain("a-secret-value");
+  expect(h.creatio.decrypt(stored[0].t)).toBe("a-secret-value");
+  expect((await querySysSettings(client, [SECRET_CODE, URL_CODE])).values).toEqual({ [SECRET_CODE]: null, [URL_CODE]: "" });
+  expect((await postSysSettingsValues(client, { NoSuchSetting: "x" })).saved).toEqual({ NoSuchSetting: false });
+});
+
+it("answers AppFeatureState only when asked by Id", async () => {
+  const client = await login();
+  expect(await select(client, { entity: "AppFeatureState", columns: ["Id"], filters: [equals("Feature", FEATURE_ID)] })).toEqual([]);
+  expect(await select(client, { entity: "AppFeatureState", columns: ["Id", "FeatureState"], filters: [equals("Id", SYSADMIN_ROW_ID)] })).toEqual([{ Id: SYSADMIN_ROW_ID, FeatureState: false }]);
+});
+
+it("refuses OAuthConfigService from its feature cache until the cache is cleared, and AddDefaultResource is not idempotent", async () => {
+  const client = await login();
+  // The feature is switched on in the database, but this session's Creatio still has it cached off.
+  await query(h.db.url, `UPDATE "AdminUnitFeatureState" SET "FeatureState" = 1 WHERE "Id" = $1`, [SYSADMIN_ROW_ID]);
+  await expect(callOAuthConfigService(client, "AddDefaultResource", {})).rejects.toThrow(/Feature-EnableOAuth20Integration/);
+  await clearFeatureCache(client);
+  // Creatio registers the resource at the Identity Service with its own client: the settings must hold it.
+  await postSysSettingsValues(client, { [URL_CODE]: h.identity.url, OAuth20IdentityServerClientId: "creatioClient0001", [SECRET_CODE]: "Cl1entSecret-0123456789abcdefABCD" });
+  const created = await callOAuthConfigService(client, "AddDefaultResource", {});
+  expect(created.scope).toMatch(/^ApplicationAccess_[0-9a-f]{32}$/);
+  await expect(callOAuthConfigService(client, "AddDefaultResource", {})).rejects.toThrow(/ItemAlreadyExistException/);
+});
+
+it("forbids deleting an OAuth resource", async () => {
+  await query(h.db.url, `INSERT INTO "OAuthResource" ("Id", "Name", "IsDefault") VALUES (gen_random_uuid(), 'ApplicationAccess_x', true)`);
+  const client = await login();
+  const answer = await client.post("/DataService/json/SyncReply/DeleteQuery", { rootSchemaName: "OAuthResource", operationType: 3, filters: { filterType: 6, items: { a: equals("Name", "ApplicationAccess_x") } } }, "test");
+  expect(answer).toMatchObject({ success: false, errorInfo: { message: "Deleting a resource is forbidden." } });
+  expect(await query(h.db.url, `SELECT count(*)::int AS n FROM "OAuthResource"`)).toEqual([{ n: 1 }]);
+});
