@@ -210,7 +210,7 @@ function opsByName(events: EngineEvent[]): Record<string, string> {
 
 /** The kinds of change in a summary that are not "same", with their counts. */
 function changesOf(summary: OpMap | undefined): Record<string, number> {
-  return Object.fromEntries(Object.entries(summary ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0)) as Record<string, number>;
+  return Object.fromEntries(Object.entries(summary ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0));
 }
 
 function expectNoSecretsIn(text: string, what: string): void {

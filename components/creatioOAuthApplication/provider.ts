@@ -207,7 +207,7 @@ export const creatioOAuthApplicationProvider: pulumi.dynamic.ResourceProvider<Ap
     return { inputs: inputs as ApplicationInputs, failures };
   },
   async diff(_id, olds, news) {
-    return diffState(olds as unknown as Record<string, any>, news as unknown as Record<string, any>);
+    return diffState(olds, news);
   },
   create: createApplication,
   read: readApplication,

@@ -286,7 +286,7 @@ export const creatioOAuthIntegrationProvider: pulumi.dynamic.ResourceProvider<In
     return { inputs: inputs as IntegrationInputs, failures };
   },
   async diff(_id, olds, news) {
-    return diffState(olds as unknown as Record<string, any>, news as unknown as Record<string, any>);
+    return diffState(olds, news);
   },
   create: createIntegration,
   read: readIntegration,

@@ -83,7 +83,7 @@ export function opsByName(events: EngineEvent[], names: readonly string[]): Reco
 
 /** The kinds of change in a summary that are not "same", with their counts. */
 export function changesOf(summary: OpMap | undefined): Record<string, number> {
-  return Object.fromEntries(Object.entries(summary ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0)) as Record<string, number>;
+  return Object.fromEntries(Object.entries(summary ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0));
 }
 
 /** Every diagnostic message of an operation (errors, warnings, the providers' stderr), joined. */
