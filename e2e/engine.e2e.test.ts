@@ -378,8 +378,7 @@ suite(`the package's dynamic resources under the Pulumi engine${TOOLS_PROBLEM ? 
   });
 
   afterAll(async () => {
-    const stops: Array<Promise<unknown> | undefined> = [watcher?.stop(), identity?.stop(), creatio?.stop()];
-    await Promise.allSettled(stops);
+    await Promise.allSettled([watcher?.stop(), identity?.stop(), creatio?.stop()]);
     await Promise.allSettled([identityDb?.drop(), creatioDb?.drop()]);
     await query(adminUrl(), `DROP ROLE IF EXISTS "${DB_ROLE}"`).catch(() => undefined);
     for (const dir of [workDir, backendDir, pulumiHome]) if (dir) rmSync(dir, { recursive: true, force: true });
