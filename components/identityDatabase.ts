@@ -214,7 +214,7 @@ function newPassword(name: string, parent: pulumi.Resource): pulumi.Output<strin
  */
 function checked<T, R>(input: pulumi.Input<T>, check: (value: T) => R): pulumi.Output<R> {
   if (!pulumi.Output.isInstance(input) && !(input instanceof Promise)) {
-    const result = check(input as T);
+    const result = check(input);
     return pulumi.output(input).apply(() => result);
   }
   return pulumi.output(input).apply((v) => check(v as T));

@@ -16,7 +16,7 @@ const typeParsers: Record<KeyType, z.ZodType> = {
   array: z.string().transform((text, ctx) => {
     try {
       const parsed = JSON.parse(text);
-      if (Array.isArray(parsed) && parsed.every((x) => typeof x === "string")) return parsed as string[];
+      if (Array.isArray(parsed) && parsed.every((x) => typeof x === "string")) return parsed;
     } catch {
       /* reported below */
     }

@@ -122,7 +122,7 @@ function opsOf(events: EngineEvent[]): Record<string, string[]> {
 }
 
 function changesOf(summary: OpMap | undefined): Record<string, number> {
-  return Object.fromEntries(Object.entries(summary ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0)) as Record<string, number>;
+  return Object.fromEntries(Object.entries(summary ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0));
 }
 
 function expectNoSecretsIn(text: string, what: string): void {

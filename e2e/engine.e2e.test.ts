@@ -210,7 +210,7 @@ function opsByName(events: EngineEvent[]): Record<string, string> {
 
 /** The kinds of change in a summary that are not "same", with their counts. */
 function changesOf(summary: OpMap | undefined): Record<string, number> {
-  return Object.fromEntries(Object.entries(summary ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0)) as Record<string, number>;
+  return Object.fromEntries(Object.entries(summary ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0));
 }
 
 function expectNoSecretsIn(text: string, what: string): void {
@@ -378,8 +378,7 @@ suite(`the package's dynamic resources under the Pulumi engine${TOOLS_PROBLEM ? 
   });
 
   afterAll(async () => {
-    const stops: Array<Promise<unknown> | undefined> = [watcher?.stop(), identity?.stop(), creatio?.stop()];
-    await Promise.allSettled(stops);
+    await Promise.allSettled([watcher?.stop(), identity?.stop(), creatio?.stop()]);
     await Promise.allSettled([identityDb?.drop(), creatioDb?.drop()]);
     await query(adminUrl(), `DROP ROLE IF EXISTS "${DB_ROLE}"`).catch(() => undefined);
     for (const dir of [workDir, backendDir, pulumiHome]) if (dir) rmSync(dir, { recursive: true, force: true });

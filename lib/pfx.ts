@@ -215,7 +215,7 @@ export function readPfx(pfx: Buffer | Uint8Array, password: string): PfxContents
     // node-forge derives PBES2 keys from the password's Latin-1 bytes, OpenSSL and .NET from its
     // UTF-8 bytes. When the MAC (UCS-2, same in all three) passed, retry the decryption with the
     // UTF-8 bytes and the MAC left out (it was just verified).
-    const nonAscii = /[^\x00-\x7f]/.test(password);
+    const nonAscii = /[\u0080-\uffff]/.test(password);
     const hasMac = Array.isArray(pfxAsn1.value) && pfxAsn1.value.length > 2;
     if (nonAscii && hasMac && !macFailed) {
       try {

@@ -29,7 +29,7 @@ const inputs = (over: Partial<IdentityDatabaseSnapshotInputs> = {}): IdentityDat
   connectionString: npgsqlConnectionString({ host: db.host, port: db.port, database: db.name, username: db.user, password: db.password }),
   image: V1, keep: 3, containerName: CONTAINER, dockerHost: docker.host, healthTimeoutSeconds: 10, ...over,
 });
-const create = async (i: IdentityDatabaseSnapshotInputs) => (await provider.create!(i)).outs as IdentityDatabaseSnapshotOutputs;
+const create = async (i: IdentityDatabaseSnapshotInputs) => (await provider.create(i)).outs as IdentityDatabaseSnapshotOutputs;
 const update = async (olds: IdentityDatabaseSnapshotOutputs, news: IdentityDatabaseSnapshotInputs) => (await provider.update!("id", olds, news)).outs as IdentityDatabaseSnapshotOutputs;
 const clientIds = async () => (await query(db.url, `SELECT "ClientId" AS id FROM "Clients" ORDER BY 1`)).map((r) => r.id);
 const columnsOfClients = async () => (await query(db.url, `SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'Clients' AND table_schema = 'public'`)).map((r) => r.c);
@@ -282,7 +282,7 @@ describe("IdentityDatabaseSnapshot: MS SQL, bad input, refresh, serialization", 
     const mod: { exports: Record<string, any> } = { exports: {} };
     new Function("module", "exports", "require", serialized.text)(mod, mod.exports, require);
     const copy: pulumi.dynamic.ResourceProvider = mod.exports[serialized.exportName]();
-    const first = (await copy.create!(inputs())).outs;
+    const first = (await copy.create(inputs())).outs;
     const v2 = (await copy.update!("id", first, inputs({ image: V2 }))).outs;
     await migrate();
     // Errors keep their message through serialization (the engine shows `message`).

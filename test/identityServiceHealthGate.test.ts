@@ -26,7 +26,7 @@ describe("IdentityServiceHealthGate", () => {
   it("passes once the container's health check passes", async () => {
     docker.add("is", { healthCheckPasses: true, checkAfterMs: 300 });
     const started = Date.now();
-    const { outs } = await provider.create!(inputs());
+    const { outs } = await provider.create(inputs());
     expect(Date.now() - started).toBeGreaterThanOrEqual(250); // it waited for the first check
     expect(outs).toMatchObject({ containerId: "c1", healthyAt: expect.any(String) });
     // No undefined values (previousImage, snapshot unset): the engine's protobuf Struct refuses them.
@@ -35,7 +35,7 @@ describe("IdentityServiceHealthGate", () => {
 
   it("fails after an image change naming the snapshot, the previous image and the two commands that roll back", async () => {
     docker.add("is", { healthCheckPasses: true, checkAfterMs: 50 });
-    const { outs } = await provider.create!(inputs());
+    const { outs } = await provider.create(inputs());
     docker.add("is", { image: V2, healthCheckPasses: false, checkAfterMs: 50 }); // the replacement, with the new image
     const started = Date.now();
     const error = await provider.update!("id", outs as IdentityServiceHealthGateOutputs, inputs({ containerId: "c2", image: V2, previousImage: V1, snapshot: SNAPSHOT })).catch((e) => e);
@@ -66,7 +66,7 @@ describe("IdentityServiceHealthGate", () => {
   });
 
   it("reports a container that is not there", async () => {
-    const error = await provider.create!(inputs({ timeoutSeconds: 1 })).catch((e) => e);
+    const error = await provider.create(inputs({ timeoutSeconds: 1 })).catch((e) => e);
     expect(error.message).toMatch(/^The Identity Service container "is" did not become healthy within 1 s: no such container\./);
   });
 
@@ -75,6 +75,6 @@ describe("IdentityServiceHealthGate", () => {
     const mod: { exports: Record<string, any> } = { exports: {} };
     new Function("module", "exports", "require", serialized.text)(mod, mod.exports, require);
     const copy: pulumi.dynamic.ResourceProvider = mod.exports[serialized.exportName]();
-    await expect(copy.create!(inputs({ timeoutSeconds: 1 }))).rejects.toThrow(/did not become healthy within 1 s: no such container/);
+    await expect(copy.create(inputs({ timeoutSeconds: 1 }))).rejects.toThrow(/did not become healthy within 1 s: no such container/);
   });
 });

@@ -49,7 +49,7 @@ function opensslNotAfter(certFile: string): string {
 }
 
 function pkcs8Der(pem: string): Buffer {
-  return crypto.createPrivateKey(pem).export({ type: "pkcs8", format: "der" }) as Buffer;
+  return crypto.createPrivateKey(pem).export({ type: "pkcs8", format: "der" });
 }
 
 let rsa: { key: string; cert: string };
@@ -198,7 +198,7 @@ describe("readPfx", () => {
 
 describe("buildPfx input errors", () => {
   const build = (overrides: Record<string, unknown>) => () =>
-    buildPfx({ privateKeyPem: rsa.key, certificatePem: rsa.cert, password: PASSWORD, ...overrides } as any);
+    buildPfx({ privateKeyPem: rsa.key, certificatePem: rsa.cert, password: PASSWORD, ...overrides });
 
   it("rejects an ECDSA key, naming node-forge's limit", () => {
     expect(build({ privateKeyPem: ec.key, certificatePem: ec.cert })).toThrow(/privateKeyPem holds an ECDSA key; only RSA keys/);

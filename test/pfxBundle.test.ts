@@ -178,7 +178,7 @@ describe("check", () => {
 
 describe("serialization (how Pulumi ships the provider to its dynamic-provider host)", () => {
   it("serializes, and the serialized provider builds a working PFX in a separate Node process", async () => {
-    const serialized = await pulumi.runtime.serializeFunction(() => pfxBundleProvider, { allowSecrets: true } as any);
+    const serialized = await pulumi.runtime.serializeFunction(() => pfxBundleProvider, { allowSecrets: true });
     // The host loads the text with require-from-string and calls handler() to get the provider.
     const providerFile = path.join(dir, "provider.js");
     const inputsFile = path.join(dir, "inputs.json");

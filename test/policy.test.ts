@@ -508,10 +508,10 @@ class PolicyPackProcess {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";
-    child.stderr!.on("data", (d) => (stderr += d));
+    child.stderr.on("data", (d) => (stderr += d));
     const port = await new Promise<number>((resolve, reject) => {
       let out = "";
-      child.stdout!.on("data", (d) => {
+      child.stdout.on("data", (d) => {
         out += d;
         const m = /^(\d+)\s*$/m.exec(out);
         if (m) resolve(Number(m[1]));
@@ -522,7 +522,7 @@ class PolicyPackProcess {
         child.kill();
         reject(new Error(`the policy pack did not print its port: ${stderr}`));
       }, 100000);
-      child.stdout!.once("data", () => clearTimeout(guard));
+      child.stdout.once("data", () => clearTimeout(guard));
     });
     const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     return new PolicyPackProcess(child, client, () => stderr);
@@ -566,7 +566,7 @@ function stackResource(r: PlainResource, wireProps: Record<string, unknown>): an
 }
 
 type Diagnostic = { policyname: string; message: string; enforcementlevel: number; urn: string };
-const diagnosticsOf = (res: analyzer.AnalyzeResponse): Diagnostic[] => res.toObject().diagnosticsList as Diagnostic[];
+const diagnosticsOf = (res: analyzer.AnalyzeResponse): Diagnostic[] => res.toObject().diagnosticsList;
 const ENFORCEMENT = analyzer.EnforcementLevel;
 
 describe("the policy pack's project files", () => {

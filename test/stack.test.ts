@@ -315,6 +315,6 @@ describe("index.ts", () => {
     expect(await valueOf(mod.identityServiceUrl as pulumi.Output<string>)).toBe("https://localhost:8443");
     expect(await valueOf(mod.image as pulumi.Output<string>)).toBe("is:8.1");
     // Every output resolved means every registration is done (the isolated module has its own RPC queue).
-    await Promise.all(Object.values(mod).filter((v) => pulumi.Output.isInstance(v)).map((v) => valueOf(v as pulumi.Output<unknown>)));
+    await Promise.all(Object.values(mod).filter((v) => pulumi.Output.isInstance(v)).map((v) => valueOf(v)));
   });
 });

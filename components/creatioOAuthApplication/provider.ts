@@ -196,7 +196,7 @@ async function readApplication(id: string, props?: ApplicationState): Promise<pu
 export const creatioOAuthApplicationProvider: pulumi.dynamic.ResourceProvider<ApplicationInputs, ApplicationState> = {
   check: checkWith<ApplicationInputs>(validateInputs),
   async diff(_id, olds, news) {
-    return diffState(olds as unknown as Record<string, any>, news as unknown as Record<string, any>);
+    return diffState(olds, news);
   },
   create: createApplication,
   read: readApplication,

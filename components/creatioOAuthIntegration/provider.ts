@@ -276,7 +276,7 @@ async function readIntegration(id: string, props?: IntegrationState): Promise<pu
 export const creatioOAuthIntegrationProvider: pulumi.dynamic.ResourceProvider<IntegrationInputs, IntegrationState> = {
   check: checkWith<IntegrationInputs>(validateInputs),
   async diff(_id, olds, news) {
-    return diffState(olds as unknown as Record<string, any>, news as unknown as Record<string, any>);
+    return diffState(olds, news);
   },
   create: createIntegration,
   read: readIntegration,

@@ -33,7 +33,7 @@ export async function createInlineStack(projectName: string, program: () => Prom
   const pulumiHome = mkdtempSync(join(tmpdir(), `${projectName}-home-`));
   const env = { PULUMI_CONFIG_PASSPHRASE: randomBytes(12).toString("hex"), PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_BACKEND_URL: `file://${backendDir}` };
   const pulumiCommand = await PulumiCommand.get({ root: pulumiToolsRoot(), skipVersionCheck: false });
-  if (pulumiCommand.version?.toString() !== pulumiSdkVersion()) throw new Error(`the Pulumi CLI is ${pulumiCommand.version}, the SDK ${pulumiSdkVersion()}`);
+  if (pulumiCommand.version?.toString() !== pulumiSdkVersion()) throw new Error(`the Pulumi CLI is ${String(pulumiCommand.version)}, the SDK ${pulumiSdkVersion()}`);
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName, projectName, program },
     { workDir, pulumiHome, pulumiCommand, secretsProvider: "passphrase", projectSettings: { name: projectName, runtime: "nodejs", backend: { url: `file://${backendDir}` } }, envVars: env },
@@ -83,7 +83,7 @@ export function opsByName(events: EngineEvent[], names: readonly string[]): Reco
 
 /** The kinds of change in a summary that are not "same", with their counts. */
 export function changesOf(summary: OpMap | undefined): Record<string, number> {
-  return Object.fromEntries(Object.entries(summary ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0)) as Record<string, number>;
+  return Object.fromEntries(Object.entries(summary ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0));
 }
 
 /** Every diagnostic message of an operation (errors, warnings, the providers' stderr), joined. */

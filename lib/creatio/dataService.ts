@@ -131,7 +131,7 @@ function ensureSucceeded(answer: any, what: string, expectRows: boolean): any {
 
 /** A lookup cell's Id (`{value, displayValue}`), or a plain value as it is. */
 export function lookupId(cell: unknown): string | null {
-  if (cell && typeof cell === "object" && "value" in (cell as object)) return String((cell as { value: unknown }).value ?? "") || null;
+  if (cell && typeof cell === "object" && "value" in cell) return String(cell.value ?? "") || null;
   return typeof cell === "string" && cell ? cell : null;
 }
 

@@ -134,7 +134,7 @@ function sqlBuilder(entityName: string) {
     return { sql: `${alias}.${q(target.sql)}`, column: target, joinAlias: alias };
   };
   const param = (column: Column, value: unknown): string => {
-    let v = value && typeof value === "object" && "value" in (value as object) ? (value as { value: unknown }).value : value;
+    let v = value && typeof value === "object" && "value" in value ? value.value : value;
     if (column.intAsBool) v = v === true || v === 1 ? 1 : 0;
     params.push(v);
     const cast = column.kind === "guid" || column.kind === "lookup" ? "::uuid" : column.intAsBool || column.kind === "int" ? "::int" : column.kind === "bool" ? "::boolean" : "::text";

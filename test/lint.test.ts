@@ -1,0 +1,70 @@
+/**
+ * The lint gate: .ci/run calls `npm run lint`, and ESLint with this package's eslint.config.mjs exits
+ * non-zero on a finding. The real ESLint CLI runs the project's config on files in a temporary folder,
+ * whose own small tsconfig gives the type-aware rules their types (the package's program would take
+ * ten seconds to build for two files).
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const root = path.resolve(__dirname, "..");
+const eslintCli = path.join(root, "node_modules", "eslint", "bin", "eslint.js");
+
+type EslintResult = { filePath: string; messages: Array<{ ruleId: string | null; severity: 1 | 2; line: number; message: string }> };
+
+describe("the lint gate", () => {
+  let dir: string;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "lint-gate-"));
+    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", lib: ["ES2022"], types: [] }, include: ["*.ts"] }));
+    // A forgotten await (what loses a Pulumi resource's error) and a leftover variable.
+    fs.writeFileSync(
+      path.join(dir, "bad.ts"),
+      ["export async function save(): Promise<void> {}", "export function run(): void {", "  const unused = 1;", "  save();", "}", ""].join("\n"),
+    );
+    // The same code, fixed.
+    fs.writeFileSync(
+      path.join(dir, "clean.ts"),
+      ["export async function save(): Promise<void> {}", "export async function run(): Promise<void> {", "  await save();", "}", ""].join("\n"),
+    );
+  });
+
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("fails on a finding, naming the rule, and passes the same code fixed", () => {
+    const run = spawnSync(
+      process.execPath,
+      [eslintCli, "--config", path.join(root, "eslint.config.mjs"), "--parser-options", `project:${path.join(dir, "tsconfig.json")}`, "--format", "json", "bad.ts", "clean.ts"],
+      { cwd: dir, encoding: "utf8" },
+    );
+    // 1 is ESLint's "lint errors found"; 2 would be a broken config or a crash.
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 1, stderr: "" });
+    const results = JSON.parse(run.stdout) as EslintResult[];
+    const severity = { 1: "warning", 2: "error" } as const;
+    const findings = Object.fromEntries(results.map((r) => [path.basename(r.filePath), r.messages.map((m) => `${m.line}: ${m.ruleId ?? m.message} (${severity[m.severity]})`)]));
+    expect(findings).toEqual({
+      // Errors, not warnings: only errors fail the step. no-floating-promises needs type
+      // information, so this also shows the type-aware rules run.
+      "bad.ts": ["3: @typescript-eslint/no-unused-vars (error)", "4: @typescript-eslint/no-floating-promises (error)"],
+      "clean.ts": [],
+    });
+  });
+
+  it("is a step of CI: .ci/run (set -e) calls npm run lint, which runs ESLint over the whole package", () => {
+    const ciRun = fs.readFileSync(path.join(root, ".ci", "run"), "utf8");
+    const commands = ciRun
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
+    expect(commands).toContain("set -euo pipefail");
+    expect(commands).toContain("npm run lint");
+    expect(commands.indexOf("npm run lint")).toBeLessThan(commands.indexOf("npm test"));
+    const scripts = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.lint).toMatch(/^eslint \.( &&|$)/);
+  });
+});
