@@ -117,13 +117,11 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
   // service.url, i.e. on the healthy container.
   const urlForCreatio = service.url.apply(() => config.service.urlForCreatio);
   const creatioSettings = pulumi.secret(
-    pulumi.all([urlForCreatio, client.clientId, client.clientSecret]).apply(
-      ([url, clientId, clientSecret]): CreatioSettings => ({
-        OAuth20IdentityServerUrl: url,
-        OAuth20IdentityServerClientId: clientId,
-        OAuth20IdentityServerClientSecret: clientSecret,
-      }),
-    ),
+    pulumi.all([urlForCreatio, client.clientId, client.clientSecret]).apply(([url, clientId, clientSecret]): CreatioSettings => ({
+      OAuth20IdentityServerUrl: url,
+      OAuth20IdentityServerClientId: clientId,
+      OAuth20IdentityServerClientSecret: clientSecret,
+    })),
   );
   const creatio = config.creatio ? switchCreatioOver(name, config.creatio, { client, certificate, service, urlForCreatio }) : undefined;
 
@@ -176,7 +174,14 @@ function switchCreatioOver(
     { dependsOn: [deps.service] },
   );
   const summary = pulumi
-    .all([integration.featureId, integration.featureStates, integration.insertedFeatureStateIds, integration.settingsWritten, integration.defaultResource, integration.createdDefaultResource])
+    .all([
+      integration.featureId,
+      integration.featureStates,
+      integration.insertedFeatureStateIds,
+      integration.settingsWritten,
+      integration.defaultResource,
+      integration.createdDefaultResource,
+    ])
     .apply(([featureId, featureStates, insertedFeatureStateIds, settingsWritten, defaultResource, createdDefaultResource]) => ({
       featureId,
       featureStates,
@@ -186,7 +191,8 @@ function switchCreatioOver(
       createdDefaultResource,
     }));
   const applications = c.applications.map(
-    (app) => [app.name, new CreatioOAuthApplication(`${name}-creatio-app-${app.name}`, { creatio: c.connection, ...app, ...identityService }, { dependsOn: [integration] })] as const,
+    (app) =>
+      [app.name, new CreatioOAuthApplication(`${name}-creatio-app-${app.name}`, { creatio: c.connection, ...app, ...identityService }, { dependsOn: [integration] })] as const,
   );
   const tokenUrl = pulumi.interpolate`${deps.service.url}/connect/token`;
   const credentials = pulumi.secret(

@@ -21,7 +21,21 @@ async function evaluateDevStack(): Promise<{ ms: number; resources: number }> {
     {
       newResource: (a) => {
         registered.push(`${a.type}::${a.name}`);
-        return { id: `${a.name}-id`, state: { ...a.inputs, result: "x".repeat(a.inputs.length ?? 8), certPem: "c", privateKeyPem: "k", pfxBase64: "AA==", notAfter: "2027-01-01T00:00:00Z", validityEndTime: "2027-01-01T00:00:00Z", repoDigest: "img@sha256:0", imageId: "sha256:0", name: a.inputs.name ?? a.name } };
+        return {
+          id: `${a.name}-id`,
+          state: {
+            ...a.inputs,
+            result: "x".repeat(a.inputs.length ?? 8),
+            certPem: "c",
+            privateKeyPem: "k",
+            pfxBase64: "AA==",
+            notAfter: "2027-01-01T00:00:00Z",
+            validityEndTime: "2027-01-01T00:00:00Z",
+            repoDigest: "img@sha256:0",
+            imageId: "sha256:0",
+            name: a.inputs.name ?? a.name,
+          },
+        };
       },
       call: (a) => a.inputs,
     },
@@ -76,7 +90,8 @@ async function main(): Promise<void> {
     // Upgrades (bench/upgrade.ts): content tag at program time, snapshot and restore of the database.
     const { benchUpgrade } = await import("./upgrade");
     console.log("Upgrades (real PostgreSQL, IdentityServer4 schema)");
-    for (const [k, v] of Object.entries(await benchUpgrade(`postgres://postgres:bench@127.0.0.1:${port}/postgres`))) console.log(`  ${k}: ${typeof v === "number" ? v.toFixed(1) : v}`);
+    for (const [k, v] of Object.entries(await benchUpgrade(`postgres://postgres:bench@127.0.0.1:${port}/postgres`)))
+      console.log(`  ${k}: ${typeof v === "number" ? v.toFixed(1) : v}`);
   } finally {
     await server.stop();
     for (const dir of [databaseDir, ...cleanupDirs]) fs.rmSync(dir, { recursive: true, force: true });

@@ -65,12 +65,15 @@ export async function benchCreatioIntegration(adminPgUrl: string): Promise<Recor
   const creatio = await startCreatioStandIn({ databaseUrl, password });
   const identity = await startIdentityServiceStandIn({ clients: [{ clientId, secret: clientSecret }] });
   try {
-    const checked = await provider.check!({} as any, {
-      identityServerUrl: identity.url,
-      clientId,
-      clientSecret,
-      creatio: { url: creatio.url, username: "Supervisor", password },
-    } as any);
+    const checked = await provider.check!(
+      {} as any,
+      {
+        identityServerUrl: identity.url,
+        clientId,
+        clientSecret,
+        creatio: { url: creatio.url, username: "Supervisor", password },
+      } as any,
+    );
     if (checked.failures && checked.failures.length > 0) throw new Error(`bench inputs rejected: ${JSON.stringify(checked.failures)}`);
     const original = await fingerprint(databaseUrl);
     const create: number[] = [];

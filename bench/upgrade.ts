@@ -44,7 +44,10 @@ async function snapshotRoundTrip(adminUrl: string, grants: number): Promise<Reco
     await q(FIXTURE);
     for (let i = 0; i < 20; i++) await insertClient(q, { ClientId: `client${String(i).padStart(10, "0")}`, Secrets: ["s".repeat(32)], AllowedScopes: ["a", "b", "c"] });
     if (grants > 0) {
-      await q(`INSERT INTO "PersistedGrants" ("Key","Type","ClientId","CreationTime","Data") SELECT 'k' || g, 'reference_token', 'client0000000000', now(), repeat('x', 1000) FROM generate_series(1, $1) g`, [grants]);
+      await q(
+        `INSERT INTO "PersistedGrants" ("Key","Type","ClientId","CreationTime","Data") SELECT 'k' || g, 'reference_token', 'client0000000000', now(), repeat('x', 1000) FROM generate_series(1, $1) g`,
+        [grants],
+      );
     }
     const [snapshotMs, taken] = await ms(() => takeSnapshot(q, "bench:v1", "v1"));
     await q(`DELETE FROM "PersistedGrants" WHERE "Key" LIKE 'k1%'`);

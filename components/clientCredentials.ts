@@ -70,9 +70,9 @@ export class ClientCredentials extends pulumi.ComponentResource {
     );
 
     this.clientsJson = pulumi.secret(
-      pulumi.all([this.clientId, this.clientSecret, args.clientName ?? DEFAULTS.clientName, args.creatioUrl]).apply(([clientId, clientSecret, clientName, creatioUrl]) =>
-        buildClientsJson([{ clientId, clientSecret, clientName, creatioUrl }]),
-      ),
+      pulumi
+        .all([this.clientId, this.clientSecret, args.clientName ?? DEFAULTS.clientName, args.creatioUrl])
+        .apply(([clientId, clientSecret, clientName, creatioUrl]) => buildClientsJson([{ clientId, clientSecret, clientName, creatioUrl }])),
     );
 
     this.registerOutputs({ clientId: this.clientId, clientSecret: this.clientSecret, clientsJson: this.clientsJson });

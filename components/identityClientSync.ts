@@ -70,18 +70,27 @@ function inputFailures(news: Record<string, unknown>): { property: string; reaso
   }
   if (connectionString !== UNKNOWN && dbProvider === "Postgres") {
     if (typeof connectionString !== "string" || connectionString.trim() === "") {
-      failures.push({ property: "connectionString", reason: "connectionString is required: the Npgsql connection string the Identity Service container gets (PostgresConnection)" });
+      failures.push({
+        property: "connectionString",
+        reason: "connectionString is required: the Npgsql connection string the Identity Service container gets (PostgresConnection)",
+      });
     } else {
       try {
         pgClientConfig(connectionString);
       } catch (e) {
         // parseNpgsqlConnectionString's messages name the missing key or a position, never a value.
-        failures.push({ property: "connectionString", reason: `connectionString is not a usable Npgsql connection string (${(e as Error).message}); give the string the container gets, e.g. Host=..;Port=5432;Database=..;Username=..;Password=..` });
+        failures.push({
+          property: "connectionString",
+          reason: `connectionString is not a usable Npgsql connection string (${(e as Error).message}); give the string the container gets, e.g. Host=..;Port=5432;Database=..;Username=..;Password=..`,
+        });
       }
     }
   }
   if (database !== undefined && database !== UNKNOWN && (typeof database !== "string" || database.trim() === "")) {
-    failures.push({ property: "database", reason: "database must be a non-empty string naming the database as the Identity Service reaches it (e.g. host:port/name), or be left out" });
+    failures.push({
+      property: "database",
+      reason: "database must be a non-empty string naming the database as the Identity Service reaches it (e.g. host:port/name), or be left out",
+    });
   }
   if (clientsJson !== UNKNOWN) {
     try {
@@ -285,7 +294,14 @@ export class IdentityClientSync extends pulumi.dynamic.Resource {
       identityClientSyncProvider,
       name,
       // A fresh object: pulumi.dynamic.Resource adds __provider to the props it is given.
-      { dbProvider: args.dbProvider, connectionString: args.connectionString, database: args.database, clientsJson: args.clientsJson, removedClientIds: undefined, reseedToken: undefined },
+      {
+        dbProvider: args.dbProvider,
+        connectionString: args.connectionString,
+        database: args.database,
+        clientsJson: args.clientsJson,
+        removedClientIds: undefined,
+        reseedToken: undefined,
+      },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connectionString", "clientsJson"] },
       DYNAMIC_MODULE,
       DYNAMIC_TYPE_NAMES.identityClientSync,

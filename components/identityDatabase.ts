@@ -82,7 +82,12 @@ export class IdentityDatabase extends pulumi.ComponentResource {
       );
     }
 
-    let result: { dbProvider: pulumi.Output<DbProvider>; connectionString: pulumi.Output<string>; connectionStringFromHost: pulumi.Output<string>; networkName: pulumi.Output<string | undefined> };
+    let result: {
+      dbProvider: pulumi.Output<DbProvider>;
+      connectionString: pulumi.Output<string>;
+      connectionStringFromHost: pulumi.Output<string>;
+      networkName: pulumi.Output<string | undefined>;
+    };
     if (args.container) result = this.createContainer(name, args.container);
     else if (args.server) result = this.createOnServer(name, args.server);
     else result = this.useSupplied(args.connectionString!);
@@ -176,21 +181,20 @@ export class IdentityDatabase extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const role = new postgresql.Role(
-      `${name}-role`,
-      { name: s.username ?? DEFAULT_USERNAME, login: true, password },
-      { parent: this, provider },
-    );
+    const role = new postgresql.Role(`${name}-role`, { name: s.username ?? DEFAULT_USERNAME, login: true, password }, { parent: this, provider });
     // Owning the database lets the Identity Service create and migrate its tables (PostgreSQL 15+
     // gives the public schema to the database owner).
     const database = new postgresql.Database(`${name}-db`, { name: s.databaseName ?? DEFAULT_DATABASE, owner: role.name }, { parent: this, provider });
 
     const connectionString = pulumi
       .all([host, port, database.name, role.name, password, ssl ?? pulumi.output(undefined)])
-      .apply(([h, p, db, user, pw, mode]) =>
-        npgsqlConnectionString({ host: h, port: p, database: db, username: user, password: pw, ...(mode ? mode.npgsql : {}) }),
-      );
-    return { dbProvider: pulumi.output<DbProvider>("Postgres"), connectionString, connectionStringFromHost: connectionString, networkName: pulumi.output<string | undefined>(undefined) };
+      .apply(([h, p, db, user, pw, mode]) => npgsqlConnectionString({ host: h, port: p, database: db, username: user, password: pw, ...(mode ? mode.npgsql : {}) }));
+    return {
+      dbProvider: pulumi.output<DbProvider>("Postgres"),
+      connectionString,
+      connectionStringFromHost: connectionString,
+      networkName: pulumi.output<string | undefined>(undefined),
+    };
   }
 
   private useSupplied(s: NonNullable<IdentityDatabaseArgs["connectionString"]>) {

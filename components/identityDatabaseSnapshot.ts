@@ -6,8 +6,17 @@ import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../lib/typeTo
 import { UNKNOWN_VALUE } from "../lib/unknownValues";
 import { pgClientConfig } from "../lib/connectionString";
 import {
-  isSnapshotNotFound, listSnapshots, msSqlNotBackedUpWarning as msSqlWarning, pruneSnapshots, Query, restoreSnapshot, rollbackHint, SnapshotInfo, snapshotNotFound,
-  snapshotNotFoundMessage, takeSnapshot,
+  isSnapshotNotFound,
+  listSnapshots,
+  msSqlNotBackedUpWarning as msSqlWarning,
+  pruneSnapshots,
+  Query,
+  restoreSnapshot,
+  rollbackHint,
+  SnapshotInfo,
+  snapshotNotFound,
+  snapshotNotFoundMessage,
+  takeSnapshot,
 } from "../lib/databaseSnapshots";
 import { SNAPSHOT_NAME_PATTERN } from "../lib/databaseSnapshotSql";
 import { dockerEndpoint, describeState, inspectContainer, isHealthy, startContainer, stopContainer, waitUntilHealthy } from "../lib/dockerEngine";
@@ -68,7 +77,6 @@ function snapshotsSupported(dbProvider: unknown): boolean {
   return DATABASE_SUPPORT[dbProvider as SnapshotDbProvider]?.snapshots ?? true;
 }
 
-
 /** PostgreSQL's message with its detail and SQLSTATE (a dependent view, a missing privilege, ...). */
 function errorText(e: unknown): string {
   const err = e as { message?: string; detail?: string; code?: string };
@@ -78,7 +86,8 @@ function errorText(e: unknown): string {
 function inputFailures(news: IdentityDatabaseSnapshotInputs): { property: string; reason: string }[] {
   const f: { property: string; reason: string }[] = [];
   const known = (v: unknown) => v !== UNKNOWN;
-  if (known(news.dbProvider) && news.dbProvider !== "Postgres" && news.dbProvider !== "MsSqlServer") f.push({ property: "dbProvider", reason: "dbProvider must be Postgres or MsSqlServer" });
+  if (known(news.dbProvider) && news.dbProvider !== "Postgres" && news.dbProvider !== "MsSqlServer")
+    f.push({ property: "dbProvider", reason: "dbProvider must be Postgres or MsSqlServer" });
   if (known(news.connectionString) && news.dbProvider === "Postgres") {
     try {
       pgClientConfig(news.connectionString);
@@ -87,10 +96,15 @@ function inputFailures(news: IdentityDatabaseSnapshotInputs): { property: string
     }
   }
   if (known(news.image) && (typeof news.image !== "string" || !/^\S+$/.test(news.image))) f.push({ property: "image", reason: "image must be an image reference without spaces" });
-  if (known(news.keep) && !(Number.isInteger(news.keep) && news.keep >= 0)) f.push({ property: "keep", reason: "keep (databaseSnapshotsToKeep) must be a whole number, 0 or more" });
+  if (known(news.keep) && !(Number.isInteger(news.keep) && news.keep >= 0))
+    f.push({ property: "keep", reason: "keep (databaseSnapshotsToKeep) must be a whole number, 0 or more" });
   if (known(news.restore) && news.restore) {
     if (!snapshotsSupported(news.dbProvider)) f.push({ property: "restore", reason: `restoreDatabaseSnapshot: ${SNAPSHOTS_UNSUPPORTED}` });
-    else if (!SNAPSHOT_NAME_PATTERN.test(news.restore)) f.push({ property: "restore", reason: `restoreDatabaseSnapshot "${news.restore}" is not a snapshot name (snapshot_<yyyymmddhhmmss>_<image>); \`pulumi stack output databaseSnapshots\` lists them` });
+    else if (!SNAPSHOT_NAME_PATTERN.test(news.restore))
+      f.push({
+        property: "restore",
+        reason: `restoreDatabaseSnapshot "${news.restore}" is not a snapshot name (snapshot_<yyyymmddhhmmss>_<image>); \`pulumi stack output databaseSnapshots\` lists them`,
+      });
   }
   return f;
 }
@@ -126,8 +140,11 @@ const say = (line: string) => console.error(line);
 async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefined, news: IdentityDatabaseSnapshotInputs): Promise<IdentityDatabaseSnapshotOutputs> {
   const imageChanged = olds === undefined || olds.image !== news.image;
   const base: IdentityDatabaseSnapshotOutputs = {
-    ...news, previousImage: olds && imageChanged ? olds.image : olds?.previousImage,
-    snapshotBeforeImageChange: imageChanged ? undefined : olds?.snapshotBeforeImageChange, snapshots: olds?.snapshots ?? [], lastRestore: olds?.lastRestore,
+    ...news,
+    previousImage: olds && imageChanged ? olds.image : olds?.previousImage,
+    snapshotBeforeImageChange: imageChanged ? undefined : olds?.snapshotBeforeImageChange,
+    snapshots: olds?.snapshots ?? [],
+    lastRestore: olds?.lastRestore,
   };
   // MS SQL: nothing to copy; diff (which runs in preview and before this update) has warned.
   if (!snapshotsSupported(news.dbProvider)) return { ...base, snapshots: [] };
@@ -160,7 +177,8 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
           outs = { ...outs, snapshotBeforeImageChange: taken.snapshot.name };
           say(rollbackHint(taken.snapshot.name, olds?.image, news.image));
         } else if (olds) say(`No snapshot before the image changes to ${news.image}: ${taken.skipped}.`);
-      } else if (olds && imageChanged) say(`databaseSnapshotsToKeep is 0: no snapshot of the Identity Service database before the image changes from ${olds.image} to ${news.image}.`);
+      } else if (olds && imageChanged)
+        say(`databaseSnapshotsToKeep is 0: no snapshot of the Identity Service database before the image changes from ${olds.image} to ${news.image}.`);
     } catch (e) {
       await undoStop();
       throw e;
@@ -179,9 +197,14 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
     }
     // A stopped container stays stopped when the engine replaces it next (its image reference
     // changes): started on the image being left, it would migrate the restored tables again.
-    const leaveStopped = !!restore && stopped && imageChanged && (news.containerImage === undefined || (await inspectContainer(docker(), news.containerName)).image !== news.containerImage);
+    const leaveStopped =
+      !!restore && stopped && imageChanged && (news.containerImage === undefined || (await inspectContainer(docker(), news.containerName)).image !== news.containerImage);
     if (restore) say(`Restored snapshot ${restore}.${leaveStopped ? ` The container stays stopped until it is replaced with ${news.image}.` : ""}`);
-    const pruned = await pruneSnapshots(q, news.keep, [news.restore, outs.snapshotBeforeImageChange].filter((n): n is string => !!n)).catch((e) => {
+    const pruned = await pruneSnapshots(
+      q,
+      news.keep,
+      [news.restore, outs.snapshotBeforeImageChange].filter((n): n is string => !!n),
+    ).catch((e) => {
       say(`warning: old snapshots could not be dropped (${(e as Error).message}); drop them by hand (docs/upgrade.md).`);
       return [];
     });
@@ -189,10 +212,17 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
     outs = { ...outs, snapshots: await listSnapshots(q) };
     if (restore && stopped && !leaveStopped) {
       // Not replaced next: this resource stopped the container, so it starts it and waits, like the health gate.
-      const started = await startContainer(docker(), news.containerName).then(() => waitUntilHealthy(docker(), news.containerName, news.healthTimeoutSeconds * 1000), (e: Error) => e);
+      const started = await startContainer(docker(), news.containerName).then(
+        () => waitUntilHealthy(docker(), news.containerName, news.healthTimeoutSeconds * 1000),
+        (e: Error) => e,
+      );
       if (started instanceof Error || !isHealthy(started)) {
         const why = started instanceof Error ? started.message : describeState(started);
-        throw partialStateError(`snapshot ${restore} was restored, but container ${news.containerName} is not healthy after starting it again: ${why}. See \`docker logs ${news.containerName}\`.`, id, publicState(outs));
+        throw partialStateError(
+          `snapshot ${restore} was restored, but container ${news.containerName} is not healthy after starting it again: ${why}. See \`docker logs ${news.containerName}\`.`,
+          id,
+          publicState(outs),
+        );
       }
     }
     return outs;
@@ -283,9 +313,19 @@ export class IdentityDatabaseSnapshot extends pulumi.dynamic.Resource {
       identityDatabaseSnapshotProvider,
       name,
       {
-        dbProvider: args.dbProvider, connectionString: args.connectionString, image: args.image, keep: args.keep ?? DEFAULTS.databaseSnapshotsToKeep, restore: args.restore,
-        containerName: args.containerName, containerImage: args.containerImage, dockerHost: args.dockerHost, healthTimeoutSeconds: args.healthTimeoutSeconds ?? DEFAULTS.healthTimeoutSeconds,
-        previousImage: undefined, snapshotBeforeImageChange: undefined, snapshots: undefined, lastRestore: undefined,
+        dbProvider: args.dbProvider,
+        connectionString: args.connectionString,
+        image: args.image,
+        keep: args.keep ?? DEFAULTS.databaseSnapshotsToKeep,
+        restore: args.restore,
+        containerName: args.containerName,
+        containerImage: args.containerImage,
+        dockerHost: args.dockerHost,
+        healthTimeoutSeconds: args.healthTimeoutSeconds ?? DEFAULTS.healthTimeoutSeconds,
+        previousImage: undefined,
+        snapshotBeforeImageChange: undefined,
+        snapshots: undefined,
+        lastRestore: undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connectionString"] },
       DYNAMIC_MODULE,

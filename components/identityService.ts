@@ -217,8 +217,14 @@ export class IdentityService extends pulumi.ComponentResource {
     this.discoveryUrl = this.url.apply((u) => `${u}${DISCOVERY_PATH}`);
 
     this.registerOutputs({
-      url: this.url, discoveryUrl: this.discoveryUrl, imageRef: this.imageRef, containerName: this.containerName, containerId: this.containerId,
-      image: this.image, previousImage: this.previousImage, databaseSnapshots: this.databaseSnapshots,
+      url: this.url,
+      discoveryUrl: this.discoveryUrl,
+      imageRef: this.imageRef,
+      containerName: this.containerName,
+      containerId: this.containerId,
+      image: this.image,
+      previousImage: this.previousImage,
+      databaseSnapshots: this.databaseSnapshots,
     });
   }
 }

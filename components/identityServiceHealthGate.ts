@@ -62,7 +62,8 @@ async function waitForHealthy(inputs: IdentityServiceHealthGateInputs, imageChan
 export const identityServiceHealthGateProvider: pulumi.dynamic.ResourceProvider<IdentityServiceHealthGateInputs, IdentityServiceHealthGateOutputs> = {
   async check(_olds, news) {
     const failures: { property: string; reason: string }[] = [];
-    if (typeof news.timeoutSeconds === "number" && !(news.timeoutSeconds > 0)) failures.push({ property: "timeoutSeconds", reason: "timeoutSeconds must be a positive number of seconds" });
+    if (typeof news.timeoutSeconds === "number" && !(news.timeoutSeconds > 0))
+      failures.push({ property: "timeoutSeconds", reason: "timeoutSeconds must be a positive number of seconds" });
     return { inputs: news, failures };
   },
 

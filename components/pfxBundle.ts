@@ -53,7 +53,7 @@ const INPUT_KEYS = ["privateKeyPem", "certificatePem", "password"] as const;
 
 /** Input problems as Pulumi check failures; unknown values are skipped, messages never carry a value. */
 function inputFailures(news: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
-  const known = (value: unknown) => (value === UNKNOWN ? undefined : value ?? "");
+  const known = (value: unknown) => (value === UNKNOWN ? undefined : (value ?? ""));
   return pfxInputProblems({
     privateKeyPem: known(news.privateKeyPem),
     certificatePem: known(news.certificatePem),

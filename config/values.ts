@@ -11,7 +11,11 @@ import { RawConfig, Secret } from "./types";
 
 const typeParsers: Record<KeyType, z.ZodType> = {
   string: z.string(),
-  integer: z.string().trim().regex(/^-?\d+$/).transform(Number),
+  integer: z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/)
+    .transform(Number),
   boolean: z.enum(["true", "false"]).transform((v) => v === "true"),
   array: z.string().transform((text, ctx) => {
     try {

@@ -73,10 +73,22 @@ async function program(): Promise<Record<string, unknown>> {
     creatio: login,
     readinessTimeoutSeconds: 60,
   });
-  const apps = applications.map((app) => [app.name, new CreatioOAuthApplication(`apps-e2e-app-${app.name}`, { creatio: login, ...app, identityServerUrl: identity.url, readinessTimeoutSeconds: 30 }, { dependsOn: [integration] })] as const);
+  const apps = applications.map(
+    (app) =>
+      [
+        app.name,
+        new CreatioOAuthApplication(
+          `apps-e2e-app-${app.name}`,
+          { creatio: login, ...app, identityServerUrl: identity.url, readinessTimeoutSeconds: 30 },
+          { dependsOn: [integration] },
+        ),
+      ] as const,
+  );
   return {
     creatioOAuthApplications: pulumi.secret(
-      pulumi.all(apps.map(([name, a]) => pulumi.all([name, a.clientId, a.clientSecret]))).apply((rows) => Object.fromEntries(rows.map(([name, clientId, clientSecret]) => [name, { clientId, clientSecret, tokenUrl: `${identity.url}/connect/token` }]))),
+      pulumi
+        .all(apps.map(([name, a]) => pulumi.all([name, a.clientId, a.clientSecret])))
+        .apply((rows) => Object.fromEntries(rows.map(([name, clientId, clientSecret]) => [name, { clientId, clientSecret, tokenUrl: `${identity.url}/connect/token` }]))),
     ),
     applicationRecords: pulumi.all(apps.map(([, a]) => pulumi.all([a.recordId, a.clientId, a.systemUser, a.systemUserIsAdministrator]))),
   };
@@ -164,7 +176,11 @@ async function expectStateHoldsNoPlaintextSecrets(): Promise<void> {
   expect(findings).toEqual([]);
   const app = (JSON.parse(stdout).deployment.resources ?? []).find((r: any) => String(r.urn).endsWith(`::${APP}`));
   // Outputs: whole properties (additionalSecretOutputs); inputs: the password as the program gave it, a secret inside the object.
-  expect({ clientSecret: isEncryptedSecret(app.outputs.clientSecret), creatio: isEncryptedSecret(app.outputs.creatio), inputPassword: isEncryptedSecret(app.inputs.creatio?.password) }).toEqual({
+  expect({
+    clientSecret: isEncryptedSecret(app.outputs.clientSecret),
+    creatio: isEncryptedSecret(app.outputs.creatio),
+    inputPassword: isEncryptedSecret(app.inputs.creatio?.password),
+  }).toEqual({
     clientSecret: true,
     creatio: true,
     inputPassword: true,
@@ -195,10 +211,23 @@ suite(`an OAuth 2.0 integrated application under the Pulumi engine${TOOLS_PROBLE
       expect(pulumiCommand.version?.toString()).toBe(pulumiSdkVersion());
       stack = await LocalWorkspace.createOrSelectStack(
         { stackName: STACK, projectName: PROJECT, program },
-        { workDir, pulumiHome, pulumiCommand, secretsProvider: "passphrase", projectSettings: { name: PROJECT, runtime: "nodejs", backend: { url: `file://${backendDir}` } }, envVars: engineEnv },
+        {
+          workDir,
+          pulumiHome,
+          pulumiCommand,
+          secretsProvider: "passphrase",
+          projectSettings: { name: PROJECT, runtime: "nodejs", backend: { url: `file://${backendDir}` } },
+          envVars: engineEnv,
+        },
       );
       // As the README tells users to: `pulumi config set --path 'creatioOAuthApplications[0].<field>' <value>`.
-      for (const [field, value] of [["name", "Billing"], ["applicationUrl", "https://billing.example.com"], ["systemUser", "IntegrationUser"], ["active", "true"], ["rotation", "2026"]]) {
+      for (const [field, value] of [
+        ["name", "Billing"],
+        ["applicationUrl", "https://billing.example.com"],
+        ["systemUser", "IntegrationUser"],
+        ["active", "true"],
+        ["rotation", "2026"],
+      ]) {
         await stack.setConfig(`creatioOAuthApplications[0].${field}`, { value }, true);
       }
     });
@@ -217,7 +246,9 @@ suite(`an OAuth 2.0 integrated application under the Pulumi engine${TOOLS_PROBLE
     expect(result.summary.result).toBe("succeeded");
     expect(opsOf(rec.events)).toEqual({ [INTEGRATION]: ["create"], [APP]: ["create"] });
     // The CLI hands the program the list as JSON, `--path` values typed ("true" a boolean, 2026 a number).
-    expect(JSON.parse(configSeen[configSeen.length - 1])).toEqual([{ name: "Billing", applicationUrl: "https://billing.example.com", systemUser: "IntegrationUser", active: true, rotation: 2026 }]);
+    expect(JSON.parse(configSeen[configSeen.length - 1])).toEqual([
+      { name: "Billing", applicationUrl: "https://billing.example.com", systemUser: "IntegrationUser", active: true, rotation: 2026 },
+    ]);
 
     expect({ apps: result.outputs.creatioOAuthApplications.secret, records: result.outputs.applicationRecords.secret }).toEqual({ apps: true, records: false });
     const billing = result.outputs.creatioOAuthApplications.value.Billing;

@@ -175,8 +175,7 @@ suite(`IdentityClientSync and the container under the Pulumi engine${TOOLS_PROBL
       firstConnectionString = npgsqlConnectionString({ host: identityDb.host, port: identityDb.port, database: identityDb.name, username: DB_ROLE, password: DB_PASSWORD });
       // The same database as another tool would write it: other key names, double quotes doubled
       // inside, another key order, a timeout.
-      sameDatabaseConnectionString =
-        `Server=${identityDb.host};Database=${identityDb.name};User ID=${DB_ROLE};Password="${DB_PASSWORD.replace(/"/g, '""')}";Port=${identityDb.port};Timeout=30`;
+      sameDatabaseConnectionString = `Server=${identityDb.host};Database=${identityDb.name};User ID=${DB_ROLE};Password="${DB_PASSWORD.replace(/"/g, '""')}";Port=${identityDb.port};Timeout=30`;
       expect(sameDatabaseConnectionString).not.toBe(firstConnectionString);
       expect(postgresDatabaseIdentity(sameDatabaseConnectionString)).toBe(postgresDatabaseIdentity(firstConnectionString));
       desired.connectionString = firstConnectionString;

@@ -518,7 +518,9 @@ suite(`the package's dynamic resources under the Pulumi engine${TOOLS_PROBLEM ? 
 
     // Creatio holds the new secret (stored encrypted, decrypted by the stand-in's key).
     expect(await creatio.settingValue(SECRET_CODE)).toBe(SECOND_SECRET);
-    const raw = await query(creatioDbUrl, `SELECT v."TextValue" AS text FROM "SysSettingsValue" v JOIN "SysSettings" s ON s."Id" = v."SysSettingsId" WHERE s."Code" = $1`, [SECRET_CODE]);
+    const raw = await query(creatioDbUrl, `SELECT v."TextValue" AS text FROM "SysSettingsValue" v JOIN "SysSettings" s ON s."Id" = v."SysSettingsId" WHERE s."Code" = $1`, [
+      SECRET_CODE,
+    ]);
     expect(raw[0].text).not.toContain(SECOND_SECRET);
 
     await expectStateHoldsNoPlaintextSecrets();

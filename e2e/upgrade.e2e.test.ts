@@ -64,7 +64,9 @@ async function withDb<T>(work: (q: (sql: string, params?: unknown[]) => Promise<
 }
 const snapshotSchemas = async () => (await query(dbUrl, `SELECT nspname AS n FROM pg_namespace WHERE nspname LIKE 'snapshot\\_%' ORDER BY 1`)).map((r) => r.n as string);
 const columnsOf = async (schema: string, table: string) =>
-  (await query(dbUrl, `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, [schema, table])).map((r) => r.c as string);
+  (await query(dbUrl, `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, [schema, table])).map(
+    (r) => r.c as string,
+  );
 const clientNames = async () => (await query(dbUrl, `SELECT "ClientId" || ':' || coalesce("ClientName", '') AS c FROM "Clients" ORDER BY 1`)).map((r) => r.c);
 const grants = async () => (await query(dbUrl, `SELECT "Key" AS k FROM "PersistedGrants" ORDER BY 1`)).map((r) => r.k);
 const migrations = async () => (await query(dbUrl, `SELECT "MigrationId" AS m FROM "__EFMigrationsHistory" ORDER BY 1`)).map((r) => r.m);
@@ -76,7 +78,8 @@ const VERSIONS: Record<string, { healthy: boolean; firstStart: (q: (sql: string,
     firstStart: async (q) => {
       if ((await q(`SELECT to_regclass('"Clients"') AS t`))[0].t) return;
       await q(FIXTURE);
-      for (const id of ["creatioClient001", "otherClient00002"]) await insertClient(q, { ClientId: id, ClientName: "v1", Secrets: ["s".repeat(32)], AllowedGrantTypes: ["client_credentials"] });
+      for (const id of ["creatioClient001", "otherClient00002"])
+        await insertClient(q, { ClientId: id, ClientName: "v1", Secrets: ["s".repeat(32)], AllowedGrantTypes: ["client_credentials"] });
       await q(`INSERT INTO "PersistedGrants" ("Key","Type","ClientId","CreationTime","Data") VALUES ('grant-1','reference_token','creatioClient001',now(),'{}')`);
     },
   },
@@ -128,12 +131,22 @@ async function program(): Promise<Record<string, unknown>> {
   });
   const containerId = snapshot.image.apply(containerRuns);
   const gate = new IdentityServiceHealthGate("e2e-health", {
-    containerName: CONTAINER, containerId, image: desired.image, previousImage: snapshot.previousImage, snapshot: snapshot.snapshotBeforeImageChange, dockerHost: docker.host, timeoutSeconds: 4,
+    containerName: CONTAINER,
+    containerId,
+    image: desired.image,
+    previousImage: snapshot.previousImage,
+    snapshot: snapshot.snapshotBeforeImageChange,
+    dockerHost: docker.host,
+    timeoutSeconds: 4,
   });
   return {
-    image: snapshot.image, previousImage: snapshot.previousImage.apply((p) => p ?? null), snapshots: snapshot.snapshots, snapshotBeforeImageChange: snapshot.snapshotBeforeImageChange.apply((s) => s ?? null),
+    image: snapshot.image,
+    previousImage: snapshot.previousImage.apply((p) => p ?? null),
+    snapshots: snapshot.snapshots,
+    snapshotBeforeImageChange: snapshot.snapshotBeforeImageChange.apply((s) => s ?? null),
     // null, not undefined: an undefined stack output draws a warning on every run.
-    lastRestore: snapshot.lastRestore.apply((r) => r ?? null), healthyAt: gate.healthyAt,
+    lastRestore: snapshot.lastRestore.apply((r) => r ?? null),
+    healthyAt: gate.healthyAt,
   };
 }
 
@@ -227,7 +240,12 @@ suite(`upgrading the Identity Service under the Pulumi engine${TOOLS_PROBLEM ? `
   it("3. a new image that does not become healthy fails `up`, naming the snapshot taken before it and the commands that roll back", async () => {
     desired.image = V3;
     const rec = recorder();
-    const error = await timed("3. up (V3, unhealthy)", () => engine.stack.up(rec.opts).then(() => undefined, (e: Error) => e));
+    const error = await timed("3. up (V3, unhealthy)", () =>
+      engine.stack.up(rec.opts).then(
+        () => undefined,
+        (e: Error) => e,
+      ),
+    );
     expect(error).toBeInstanceOf(Error);
     const state = await snapshotState();
     const snapshot = state.snapshotBeforeImageChange as string;
@@ -236,7 +254,9 @@ suite(`upgrading the Identity Service under the Pulumi engine${TOOLS_PROBLEM ? `
     expect(await grants()).toEqual([]); // V3's migration ran
     const failure = diagnosticsOf(rec.events);
     expect(failure).toContain(`The Identity Service container "${CONTAINER}" did not become healthy within 4 s: running, health unhealthy`);
-    expect(failure).toContain(`snapshot ${snapshot} of its database was taken before the change. To roll back: pulumi config set image ${V2} && pulumi config set restoreDatabaseSnapshot ${snapshot} && pulumi up`);
+    expect(failure).toContain(
+      `snapshot ${snapshot} of its database was taken before the change. To roll back: pulumi config set image ${V2} && pulumi config set restoreDatabaseSnapshot ${snapshot} && pulumi up`,
+    );
     expectNoPlaintextSecrets(rec.output, failure);
   });
 
@@ -245,10 +265,17 @@ suite(`upgrading the Identity Service under the Pulumi engine${TOOLS_PROBLEM ? `
     desired.restore = "snapshot_20990101000000_src_222222222222";
     const before = { clients: await clientNames(), schemas: await snapshotSchemas(), calls: docker.calls.length };
     const rec = recorder();
-    const error = await timed("4. preview (missing snapshot)", () => engine.stack.preview(rec.opts).then(() => undefined, (e: Error) => e));
+    const error = await timed("4. preview (missing snapshot)", () =>
+      engine.stack.preview(rec.opts).then(
+        () => undefined,
+        (e: Error) => e,
+      ),
+    );
     expect(error).toBeInstanceOf(Error);
     const message = diagnosticsOf(rec.events);
-    expect(message).toMatch(/creatio-identity:restoreDatabaseSnapshot: no snapshot named "snapshot_20990101000000_src_222222222222" in the Identity Service database\. Snapshots there, newest first: snapshot_\d{14}_src_222222222222 \(taken [^)]*image creatio-identity-service:src-222222222222[^)]*\); snapshot_\d{14}_src_111111111111 /);
+    expect(message).toMatch(
+      /creatio-identity:restoreDatabaseSnapshot: no snapshot named "snapshot_20990101000000_src_222222222222" in the Identity Service database\. Snapshots there, newest first: snapshot_\d{14}_src_222222222222 \(taken [^)]*image creatio-identity-service:src-222222222222[^)]*\); snapshot_\d{14}_src_111111111111 /,
+    );
     expect({ clients: await clientNames(), schemas: await snapshotSchemas(), calls: docker.calls.length }).toEqual(before);
   });
 
@@ -275,7 +302,10 @@ suite(`upgrading the Identity Service under the Pulumi engine${TOOLS_PROBLEM ? `
   });
 
   it("6. a second `up` with the key still set does not restore again; removing the key changes nothing in the database", async () => {
-    await query(dbUrl, `INSERT INTO "PersistedGrants" ("Key","Type","ClientId","CreationTime","Data") VALUES ('grant-after-rollback','reference_token','creatioClient001',now(),'{}')`);
+    await query(
+      dbUrl,
+      `INSERT INTO "PersistedGrants" ("Key","Type","ClientId","CreationTime","Data") VALUES ('grant-after-rollback','reference_token','creatioClient001',now(),'{}')`,
+    );
     const callsBefore = docker.calls.length;
     const again = recorder();
     const result = await timed("6a. up (key still set)", () => engine.stack.up(again.opts));

@@ -159,7 +159,10 @@ const NPGSQL_SSL_MODES: Readonly<Record<(typeof POSTGRESQL_PROVIDER_SSL_MODES)[n
  * is added. Returns undefined for an unknown mode; the caller names its own setting in the error.
  */
 export function sslModeSettings(mode: string): { libpq: string; npgsql: Pick<PostgresConnection, "sslMode" | "trustServerCertificate"> } | undefined {
-  const wanted = mode.trim().toLowerCase().replace(/[-_\s]/g, "");
+  const wanted = mode
+    .trim()
+    .toLowerCase()
+    .replace(/[-_\s]/g, "");
   for (const [libpq, npgsql] of Object.entries(NPGSQL_SSL_MODES)) {
     if (libpq.replace(/-/g, "") !== wanted) continue;
     return { libpq, npgsql: { sslMode: npgsql, ...(libpq === "require" ? { trustServerCertificate: true } : {}) } };

@@ -49,7 +49,10 @@ function isHttpUrl(v: string): boolean {
 /** Text, or a number the CLI typed as one (`--path ... 2026`). */
 const text = (what: string) => z.union([z.string(), z.number().transform(String)], { error: `${what} must be text` });
 const url = (what: string) =>
-  z.string({ error: `${what} must be an http:// or https:// URL` }).refine(isHttpUrl, { error: `${what} must be an http:// or https:// URL without user name, password or #fragment` }).refine((v) => v.length <= MAX, { error: `${what} is longer than ${MAX} characters` });
+  z
+    .string({ error: `${what} must be an http:// or https:// URL` })
+    .refine(isHttpUrl, { error: `${what} must be an http:// or https:// URL without user name, password or #fragment` })
+    .refine((v) => v.length <= MAX, { error: `${what} is longer than ${MAX} characters` });
 
 const entrySchema = z.strictObject({
   name: text("name")
@@ -58,7 +61,9 @@ const entrySchema = z.strictObject({
     .refine((v) => v.length <= MAX, { error: `name is longer than ${MAX} characters` }),
   applicationUrl: url("applicationUrl"),
   redirectUrl: url("redirectUrl").optional(),
-  description: text("description").refine((v) => v.length <= MAX, { error: `description is longer than ${MAX} characters` }).optional(),
+  description: text("description")
+    .refine((v) => v.length <= MAX, { error: `description is longer than ${MAX} characters` })
+    .optional(),
   systemUser: text("systemUser").refine((v) => v.trim() !== "" && v.trim() === v, { error: "systemUser must be a Creatio user's login name without surrounding spaces" }),
   active: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")], { error: "active must be true or false" }).default(true),
   rotation: text("rotation").optional(),
@@ -83,20 +88,27 @@ export function parseCreatioApplications(value: unknown, fullKey: string): { app
   const problems: string[] = [];
   const applications: CreatioApplicationConfig[] = [];
   if (!Array.isArray(value)) {
-    return { applications, problems: [`${fullKey}: must be a list of { name, applicationUrl, systemUser, ... } objects. Fix: \`pulumi config set --path '${bareKey}[0].name' Billing\`.`] };
+    return {
+      applications,
+      problems: [`${fullKey}: must be a list of { name, applicationUrl, systemUser, ... } objects. Fix: \`pulumi config set --path '${bareKey}[0].name' Billing\`.`],
+    };
   }
   const seen = new Map<string, number>();
   value.forEach((entry, index) => {
     const label = `${fullKey.slice(0, fullKey.indexOf(":") + 1)}${entryLabel(bareKey, index, entry)}`;
     if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
-      problems.push(`${label}: must be an object { name, applicationUrl, systemUser, redirectUrl?, description?, active?, rotation? }. Fix: \`pulumi config set --path '${bareKey}[${index}].name' Billing\`.`);
+      problems.push(
+        `${label}: must be an object { name, applicationUrl, systemUser, redirectUrl?, description?, active?, rotation? }. Fix: \`pulumi config set --path '${bareKey}[${index}].name' Billing\`.`,
+      );
       return;
     }
     const rawName = (entry as { name?: unknown }).name;
     if (typeof rawName === "string" || typeof rawName === "number") {
       const key = String(rawName).toLowerCase();
       if (seen.has(key)) {
-        problems.push(`${label}: the name is already used by ${bareKey}[${seen.get(key)}]; application names must be unique (ignoring case). Fix: \`pulumi config set --path '${bareKey}[${index}].name' <another name>\`.`);
+        problems.push(
+          `${label}: the name is already used by ${bareKey}[${seen.get(key)}]; application names must be unique (ignoring case). Fix: \`pulumi config set --path '${bareKey}[${index}].name' <another name>\`.`,
+        );
         return;
       }
       seen.set(key, index);
@@ -107,7 +119,9 @@ export function parseCreatioApplications(value: unknown, fullKey: string): { app
         if (issue.code === "unrecognized_keys") {
           for (const k of issue.keys) {
             const near = FIELDS.find((f) => f.toLowerCase() === k.toLowerCase());
-            problems.push(`${label}: unknown field "${k}"${near ? ` (did you mean ${near}?)` : ""}; the fields are ${FIELDS.join(", ")}. Fix: \`pulumi config rm --path '${bareKey}[${index}].${k}'\`.`);
+            problems.push(
+              `${label}: unknown field "${k}"${near ? ` (did you mean ${near}?)` : ""}; the fields are ${FIELDS.join(", ")}. Fix: \`pulumi config rm --path '${bareKey}[${index}].${k}'\`.`,
+            );
           }
           continue;
         }

@@ -212,7 +212,10 @@ export function restoreStatements(name: string, def: SnapshotDefinition, current
   for (const s of def.sequences.filter((q) => q.ownedBy?.kind !== "i")) statements.push(`CREATE SEQUENCE ${qualified(schema, s.name)} ${sequenceOptions(s)}`);
   for (const t of def.tables) {
     statements.push(`CREATE TABLE ${qualified(schema, t.name)} (${t.columns.map((c) => columnSql(t.name, c, def.sequences)).join(", ")})`);
-    const copied = t.columns.filter((c) => !c.generated).map((c) => quoteIdentifier(c.name)).join(", ");
+    const copied = t.columns
+      .filter((c) => !c.generated)
+      .map((c) => quoteIdentifier(c.name))
+      .join(", ");
     if (copied) statements.push(`INSERT INTO ${qualified(schema, t.name)} (${copied}) OVERRIDING SYSTEM VALUE SELECT ${copied} FROM ${qualified(name, t.name)}`);
   }
   for (const s of def.sequences.filter((q) => q.ownedBy?.kind === "a")) {

@@ -5,9 +5,26 @@
  * Taking and restoring each run in one transaction: a failure leaves the database as it was.
  */
 import {
-  COLUMNS_SQL, CONSTRAINTS_SQL, CREATIO_TABLES_SQL, dropSnapshotSql, INDEXES_SQL, insertDefinitionSql, LIST_SNAPSHOTS_SQL, quoteIdentifier,
-  readDefinitionSql, restoreStatements, SEQUENCES_SQL, sequencePositionSql, SequenceDefinition, snapshotName, snapshotStatements,
-  SnapshotDefinition, SNAPSHOT_MARKER, TABLES_SQL, TableDefinition, qualified,
+  COLUMNS_SQL,
+  CONSTRAINTS_SQL,
+  CREATIO_TABLES_SQL,
+  dropSnapshotSql,
+  INDEXES_SQL,
+  insertDefinitionSql,
+  LIST_SNAPSHOTS_SQL,
+  quoteIdentifier,
+  readDefinitionSql,
+  restoreStatements,
+  SEQUENCES_SQL,
+  sequencePositionSql,
+  SequenceDefinition,
+  snapshotName,
+  snapshotStatements,
+  SnapshotDefinition,
+  SNAPSHOT_MARKER,
+  TABLES_SQL,
+  TableDefinition,
+  qualified,
 } from "./databaseSnapshotSql";
 
 /** Runs one statement and returns its rows. */
@@ -106,7 +123,14 @@ export async function listSnapshots(q: Query): Promise<SnapshotInfo[]> {
       continue;
     }
     if (meta?.[SNAPSHOT_MARKER] !== 1) continue;
-    found.push({ name: row.name, takenAt: String(meta.takenAt), image: String(meta.image), tables: Number(meta.tables), rows: Number(meta.rows), sizeBytes: Number(row.sizeBytes) });
+    found.push({
+      name: row.name,
+      takenAt: String(meta.takenAt),
+      image: String(meta.image),
+      tables: Number(meta.tables),
+      rows: Number(meta.rows),
+      sizeBytes: Number(row.sizeBytes),
+    });
   }
   return found.sort((a, b) => (a.takenAt === b.takenAt ? (a.name < b.name ? 1 : -1) : a.takenAt < b.takenAt ? 1 : -1));
 }
@@ -114,10 +138,18 @@ export async function listSnapshots(q: Query): Promise<SnapshotInfo[]> {
 /** The tables and sequences of `schema` as the catalog has them now: what a snapshot records. */
 export async function describeSchema(q: Query, schema: string): Promise<{ tables: TableDefinition[]; sequences: SequenceDefinition[] }> {
   const names: string[] = (await q(TABLES_SQL, [schema])).map((r) => r.name);
-  const byTable = <T>(rows: any[], map: (r: any) => T) => (table: string) => rows.filter((r) => r.table === table).map(map);
+  const byTable =
+    <T>(rows: any[], map: (r: any) => T) =>
+    (table: string) =>
+      rows.filter((r) => r.table === table).map(map);
   const columns = byTable(await q(COLUMNS_SQL, [schema]), (r) => ({
-    name: r.name, type: r.type, notNull: r.notNull, ...(r.expression !== null ? { expression: r.expression } : {}),
-    ...(r.identity ? { identity: r.identity } : {}), ...(r.generated ? { generated: true } : {}), ...(r.collation ? { collation: r.collation } : {}),
+    name: r.name,
+    type: r.type,
+    notNull: r.notNull,
+    ...(r.expression !== null ? { expression: r.expression } : {}),
+    ...(r.identity ? { identity: r.identity } : {}),
+    ...(r.generated ? { generated: true } : {}),
+    ...(r.collation ? { collation: r.collation } : {}),
   }));
   const constraints = byTable(await q(CONSTRAINTS_SQL, [schema]), (r) => ({ name: r.name, type: r.type, definition: r.definition }));
   const indexes = byTable(await q(INDEXES_SQL, [schema]), (r) => r.definition as string);
@@ -130,9 +162,17 @@ export async function describeSchema(q: Query, schema: string): Promise<{ tables
   for (const s of await q(SEQUENCES_SQL, [schema])) {
     const [position] = await q(sequencePositionSql(schema, s.name));
     sequences.push({
-      name: s.name, dataType: s.dataType, start: s.start, increment: s.increment, min: s.min, max: s.max, cache: s.cache, cycle: s.cycle,
+      name: s.name,
+      dataType: s.dataType,
+      start: s.start,
+      increment: s.increment,
+      min: s.min,
+      max: s.max,
+      cache: s.cache,
+      cycle: s.cycle,
       ...(s.ownerTable ? { ownedBy: { table: s.ownerTable, column: s.ownerColumn, kind: s.ownerKind } } : {}),
-      lastValue: position.lastValue, isCalled: position.isCalled,
+      lastValue: position.lastValue,
+      isCalled: position.isCalled,
     });
   }
   return { tables, sequences };
@@ -157,15 +197,26 @@ export async function takeSnapshot(q: Query, image: string, imageLabel: string, 
     if (tables.length === 0) return { skipped: `the Identity Service has no tables in schema "${schema}" yet (first deployment): nothing to copy` };
     const [{ n }] = await q(CREATIO_TABLES_SQL, [schema]);
     if (n > 0) {
-      return { skipped: `schema "${schema}" also holds Creatio's tables (the Identity Service shares Creatio's database), so it is not copied: back it up with your database tools` };
+      return {
+        skipped: `schema "${schema}" also holds Creatio's tables (the Identity Service shares Creatio's database), so it is not copied: back it up with your database tools`,
+      };
     }
     let name = snapshotName(now, imageLabel);
     for (let i = 2; (await q("SELECT 1 FROM pg_namespace WHERE nspname = $1", [name])).length > 0; i++) name = `${snapshotName(now, imageLabel)}_${i}`;
     const rows = tables.reduce((sum, t) => sum + t.rows, 0);
     const definition: SnapshotDefinition = { format: 1, takenAt: now.toISOString(), image, sourceSchema: schema, tables, sequences };
-    for (const sql of snapshotStatements(name, schema, tables.map((t) => t.name), { takenAt: definition.takenAt, image, tables: tables.length, rows })) await q(sql);
+    for (const sql of snapshotStatements(
+      name,
+      schema,
+      tables.map((t) => t.name),
+      { takenAt: definition.takenAt, image, tables: tables.length, rows },
+    ))
+      await q(sql);
     await q(insertDefinitionSql(name), [JSON.stringify(definition)]);
-    const [{ size }] = await q(`SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint::text AS size FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`, [name]);
+    const [{ size }] = await q(
+      `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint::text AS size FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
+      [name],
+    );
     return { snapshot: { name, takenAt: definition.takenAt, image, tables: tables.length, rows, sizeBytes: Number(size) } };
   });
 }
@@ -195,7 +246,10 @@ export async function restoreSnapshot(q: Query, name: string): Promise<SnapshotI
 
 /** Drops all but the newest `keep` snapshots (never one named in `protect`); returns the names dropped. */
 export async function pruneSnapshots(q: Query, keep: number, protect: readonly string[] = []): Promise<string[]> {
-  const drop = (await listSnapshots(q)).slice(Math.max(keep, 0)).map((s) => s.name).filter((n) => !protect.includes(n));
+  const drop = (await listSnapshots(q))
+    .slice(Math.max(keep, 0))
+    .map((s) => s.name)
+    .filter((n) => !protect.includes(n));
   if (drop.length === 0) return [];
   await inTransaction(q, "BEGIN", async () => {
     for (const name of drop) await q(dropSnapshotSql(name));

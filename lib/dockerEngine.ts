@@ -84,7 +84,9 @@ export function dockerRequest(endpoint: DockerEndpoint, method: string, path: st
 }
 
 function apiError(action: string, name: string, r: { status: number; body: any }): Error {
-  return new Error(`Docker could not ${action} container ${name}: HTTP ${r.status} ${typeof r.body === "object" ? r.body?.message ?? "" : String(r.body ?? "").slice(0, 200)}`.trim());
+  return new Error(
+    `Docker could not ${action} container ${name}: HTTP ${r.status} ${typeof r.body === "object" ? (r.body?.message ?? "") : String(r.body ?? "").slice(0, 200)}`.trim(),
+  );
 }
 
 const containerPath = (name: string, action = "json") => `/containers/${encodeURIComponent(name)}/${action}`;
@@ -96,10 +98,22 @@ export async function inspectContainer(endpoint: DockerEndpoint, name: string): 
   if (r.status !== 200) throw apiError("inspect", name, r);
   const s = r.body.State ?? {};
   const log: Array<{ Output?: string }> = s.Health?.Log ?? [];
-  const lastOutput = log.length > 0 ? String(log[log.length - 1].Output ?? "").trim().slice(0, 300) : undefined;
+  const lastOutput =
+    log.length > 0
+      ? String(log[log.length - 1].Output ?? "")
+          .trim()
+          .slice(0, 300)
+      : undefined;
   return {
-    exists: true, id: r.body.Id, image: r.body.Config?.Image, status: s.Status, running: s.Running === true, restartCount: r.body.RestartCount,
-    exitCode: s.ExitCode, health: s.Health?.Status, ...(lastOutput ? { lastHealthOutput: lastOutput } : {}),
+    exists: true,
+    id: r.body.Id,
+    image: r.body.Config?.Image,
+    status: s.Status,
+    running: s.Running === true,
+    restartCount: r.body.RestartCount,
+    exitCode: s.ExitCode,
+    health: s.Health?.Status,
+    ...(lastOutput ? { lastHealthOutput: lastOutput } : {}),
   };
 }
 

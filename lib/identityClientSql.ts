@@ -46,10 +46,7 @@ export const EXISTING_TABLES_SQL = `SELECT t AS table_name FROM unnest($1::text[
 
 /** Deletes one child table's rows of the clients named in `$1` (text[] of ClientId values). */
 export function deleteClientChildRowsSql(table: string): string {
-  return (
-    `DELETE FROM ${quoteIdentifier(table)} WHERE "ClientId" IN ` +
-    `(SELECT "Id" FROM ${quoteIdentifier(CLIENTS_TABLE)} WHERE "ClientId" = ANY($1::text[]))`
-  );
+  return `DELETE FROM ${quoteIdentifier(table)} WHERE "ClientId" IN ` + `(SELECT "Id" FROM ${quoteIdentifier(CLIENTS_TABLE)} WHERE "ClientId" = ANY($1::text[]))`;
 }
 
 /** Deletes the `Clients` rows named in `$1` (text[]) and returns the ClientIds it deleted. */
@@ -91,7 +88,9 @@ export function parseClientsJson(text: string, property = "clientsJson"): Map<st
     throw new ClientsJsonError(`${property} is not valid JSON; it must be the Identity Service's Clients value, a JSON array of client objects (build it with JSON.stringify)`);
   }
   if (!Array.isArray(parsed)) {
-    throw new ClientsJsonError(`${property} must be a JSON array of client objects (the Identity Service's Clients value), not a single ${parsed === null ? "null" : typeof parsed}`);
+    throw new ClientsJsonError(
+      `${property} must be a JSON array of client objects (the Identity Service's Clients value), not a single ${parsed === null ? "null" : typeof parsed}`,
+    );
   }
   const clients = new Map<string, unknown>();
   const firstEntry = new Map<string, number>();
@@ -115,7 +114,9 @@ export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+    const keys = Object.keys(record)
+      .filter((k) => record[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";

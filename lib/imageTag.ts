@@ -95,7 +95,11 @@ export function builtImageReference(repository: string, sourceDir: string): stri
  */
 export function shortImageLabel(ref: string): string {
   const { repository, tag, digest } = parseImageReference(ref);
-  const raw = tag ?? (digest ? digest.replace(/^[a-z0-9]+:/i, "").slice(0, 12) : repository.split("/").pop() ?? "image");
-  const label = raw.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 24);
+  const raw = tag ?? (digest ? digest.replace(/^[a-z0-9]+:/i, "").slice(0, 12) : (repository.split("/").pop() ?? "image"));
+  const label = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .slice(0, 24);
   return label || "image";
 }

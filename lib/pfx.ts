@@ -94,7 +94,10 @@ export function pfxInputProblems(args: {
     }
     if (keyObject && keyObject.asymmetricKeyType !== "rsa") {
       const kind = keyObject.asymmetricKeyType === "ec" ? "ECDSA" : String(keyObject.asymmetricKeyType).toUpperCase();
-      add("privateKeyPem", `privateKeyPem holds an ${kind} key; only RSA keys can be written to the PFX (node-forge cannot encode ECDSA keys). Use an RSA key (2048 bits or more).`);
+      add(
+        "privateKeyPem",
+        `privateKeyPem holds an ${kind} key; only RSA keys can be written to the PFX (node-forge cannot encode ECDSA keys). Use an RSA key (2048 bits or more).`,
+      );
       keyObject = undefined;
     }
   }

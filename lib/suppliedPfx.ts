@@ -80,7 +80,9 @@ export function checkSuppliedPfx(args: {
   const now = args.now ?? new Date();
   if (Date.parse(contents.notAfter) <= now.getTime()) {
     return {
-      problems: [{ key, problem: `the certificate in ${source} (${contents.subject}) expired on ${contents.notAfter}; clients would refuse it`, fix: `supply a current PFX: ${resupply}` }],
+      problems: [
+        { key, problem: `the certificate in ${source} (${contents.subject}) expired on ${contents.notAfter}; clients would refuse it`, fix: `supply a current PFX: ${resupply}` },
+      ],
       contents,
     };
   }

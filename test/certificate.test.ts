@@ -125,7 +125,9 @@ describe("argument errors", () => {
     expect(errorOf(() => new Certificate("c", {}))).toBe(
       'Certificate "c": give exactly one of selfSigned (a generated self-signed certificate, for dev/test) or pfx (a PFX from your CA, with its password); neither was given.',
     );
-    expect(errorOf(() => new Certificate("c", { ...selfSignedArgs, pfx: { base64: "AAAA", password: "x" } }))).toMatch(/give exactly one of selfSigned .* or pfx .*; both were given\./);
+    expect(errorOf(() => new Certificate("c", { ...selfSignedArgs, pfx: { base64: "AAAA", password: "x" } }))).toMatch(
+      /give exactly one of selfSigned .* or pfx .*; both were given\./,
+    );
   });
 
   it("rejects ECDSA, saying why and what to use", () => {

@@ -20,11 +20,7 @@ describe("Clients JSON", () => {
   });
 
   it("derives redirect URIs from Creatio's URL without doubling slashes", () => {
-    expect(creatioRedirectUris("https://creatio.example.com/")).toEqual([
-      "https://creatio.example.com",
-      "https://creatio.example.com/lib",
-      "https://creatio.example.com/lib/",
-    ]);
+    expect(creatioRedirectUris("https://creatio.example.com/")).toEqual(["https://creatio.example.com", "https://creatio.example.com/lib", "https://creatio.example.com/lib/"]);
   });
 
   it("escapes hostile names and secrets instead of breaking the JSON", () => {

@@ -37,15 +37,34 @@ describe("creatioOAuthApplications", () => {
       // As `pulumi config set --path 'creatioOAuthApplications[1].active' false` and `... rotation 2026` store them.
       creatioOAuthApplications: JSON.stringify([
         { name: "Billing", applicationUrl: "https://billing.example.com", systemUser: "IntegrationUser" },
-        { name: "Reports 2", applicationUrl: "https://reports.example.com", redirectUrl: "https://reports.example.com/cb/", systemUser: "ReportsUser", active: false, rotation: 2026, description: "BI" },
+        {
+          name: "Reports 2",
+          applicationUrl: "https://reports.example.com",
+          redirectUrl: "https://reports.example.com/cb/",
+          systemUser: "ReportsUser",
+          active: false,
+          rotation: 2026,
+          description: "BI",
+        },
       ]),
     });
     expect(cfg.creatio!.applications).toEqual([
       { name: "Billing", applicationUrl: "https://billing.example.com", systemUser: "IntegrationUser", active: true },
-      { name: "Reports 2", applicationUrl: "https://reports.example.com", redirectUrl: "https://reports.example.com/cb/", systemUser: "ReportsUser", active: false, rotation: "2026", description: "BI" },
+      {
+        name: "Reports 2",
+        applicationUrl: "https://reports.example.com",
+        redirectUrl: "https://reports.example.com/cb/",
+        systemUser: "ReportsUser",
+        active: false,
+        rotation: "2026",
+        description: "BI",
+      },
     ]);
     expect(parse({ ...creatio, creatioOAuthApplications: "[]" }).creatio!.applications).toEqual([]);
-    expect(parse({ ...creatio, creatioOAuthApplications: JSON.stringify([{ name: "A", applicationUrl: "https://a", systemUser: "u", active: "false" }]) }).creatio!.applications[0].active).toBe(false);
+    expect(
+      parse({ ...creatio, creatioOAuthApplications: JSON.stringify([{ name: "A", applicationUrl: "https://a", systemUser: "u", active: "false" }]) }).creatio!.applications[0]
+        .active,
+    ).toBe(false);
   });
 
   it("names the entry by index and name, and the command that fixes each problem", () => {
@@ -81,7 +100,9 @@ describe("creatioOAuthApplications", () => {
     expect(problems([{ name: "A", applicationUrl: "https://a", systemUser: "u" }], {})).toEqual([
       `${KEY}: is only used when creatioIntegration is true (\`pulumi config set creatioIntegration true\`); remove it (\`pulumi config rm creatioOAuthApplications\`) or change that setting.`,
     ]);
-    expect(problems("Billing")).toEqual([expect.stringContaining(`${KEY}: must be a list of objects (got "Billing"). Fix: set it in Pulumi.<stack>.yaml as a YAML list of objects`)]);
+    expect(problems("Billing")).toEqual([
+      expect.stringContaining(`${KEY}: must be a list of objects (got "Billing"). Fix: set it in Pulumi.<stack>.yaml as a YAML list of objects`),
+    ]);
     expect(parseCreatioApplications({ name: "A" }, KEY).problems).toEqual([expect.stringContaining(`${KEY}: must be a list of { name, applicationUrl, systemUser, ... } objects`)]);
   });
 

@@ -55,7 +55,13 @@ describe("stack config", () => {
     const dir = projectDir();
     const cfg = parse({}, [], dir);
     expect(cfg.creatioUrl).toBe("http://localhost:8080");
-    expect(cfg.service).toMatchObject({ sourceDir: path.join(dir, "IdentityService"), httpPort: 8090, httpsPort: 8443, publicUrl: "https://localhost:8443", logLevel: "Information" });
+    expect(cfg.service).toMatchObject({
+      sourceDir: path.join(dir, "IdentityService"),
+      httpPort: 8090,
+      httpsPort: 8443,
+      publicUrl: "https://localhost:8443",
+      logLevel: "Information",
+    });
     expect(cfg.certificate).toEqual({ selfSigned: { dnsNames: ["localhost"], validityDays: 365, earlyRenewalDays: 30 } });
     expect(cfg.database).toEqual({
       container: { image: "postgres:16-alpine", hostPort: 55432, databaseName: "identity_service", username: "identity_service", containerName: "creatio-identity-service-db" },
@@ -108,9 +114,7 @@ describe("stack config", () => {
 
   it("says where to put the Identity Service when Dockerfile-OAuth is missing", () => {
     const dir = projectDir(false);
-    expect(problems({}, [], dir)).toEqual([
-      expect.stringMatching(/identityServiceSourceDir: no Dockerfile-OAuth in .*IdentityService\. Fix: unpack IdentityService\.zip/),
-    ]);
+    expect(problems({}, [], dir)).toEqual([expect.stringMatching(/identityServiceSourceDir: no Dockerfile-OAuth in .*IdentityService\. Fix: unpack IdentityService\.zip/)]);
     expect(() => parse({ image: "creatio-identity-service:8.1" }, [], dir)).not.toThrow();
   });
 
@@ -128,7 +132,9 @@ describe("stack config", () => {
     const found = problems({ databaseMode: "connectionString", databaseConnectionString: value }, ["databaseConnectionString"]);
     expect(found).toEqual([expect.stringMatching(/^creatio-identity:databaseConnectionString: is not a usable PostgreSQL connection string .*malformed connection string/)]);
     expect(found.join("\n")).not.toContain("hunter2");
-    const ok = parse({ databaseMode: "connectionString", databaseProvider: "MsSqlServer", databaseConnectionString: "Server=sql,1433;Database=is;User Id=u;Password=\"p;w\"" }, ["databaseConnectionString"]);
+    const ok = parse({ databaseMode: "connectionString", databaseProvider: "MsSqlServer", databaseConnectionString: 'Server=sql,1433;Database=is;User Id=u;Password="p;w"' }, [
+      "databaseConnectionString",
+    ]);
     expect(ok.database.connectionString?.provider).toBe("MsSqlServer");
     expect(ok.dbProvider).toBe("MsSqlServer");
   });
@@ -139,7 +145,9 @@ describe("stack config", () => {
     expect(problems({ certificatePfxBase64: pfx, certificatePassword: "pw", certificateValidityDays: "90" }, ["certificatePfxBase64", "certificatePassword"])).toEqual([
       expect.stringMatching(/certificateValidityDays: is only used for the self-signed certificate/),
     ]);
-    expect(problems({ certificatePfxFile: "missing.pfx", certificatePassword: "pw" }, ["certificatePassword"])).toEqual([expect.stringMatching(/certificatePfxFile: file not found: .*missing\.pfx/)]);
+    expect(problems({ certificatePfxFile: "missing.pfx", certificatePassword: "pw" }, ["certificatePassword"])).toEqual([
+      expect.stringMatching(/certificatePfxFile: file not found: .*missing\.pfx/),
+    ]);
   });
 
   it("adds the public URL's host to the self-signed certificate's names", () => {
@@ -180,9 +188,13 @@ describe("stack config", () => {
     expect(withDockerHost.service.dockerHost).toBe("unix:///run/docker.sock");
     expect(parse({ databaseSnapshotsToKeep: "0" }).databaseSnapshots).toEqual({ keep: 0, restore: undefined });
     expect(problems({ imageName: "creatio-identity-service:latest", databaseSnapshotsToKeep: "-1", restoreDatabaseSnapshot: "public" })).toEqual([
-      expect.stringMatching(/^creatio-identity:imageName: must be a repository without a tag: the tag is the content hash of identityServiceSourceDir \(got "creatio-identity-service:latest"\)\. Fix: `pulumi config set imageName creatio-identity-service`/),
+      expect.stringMatching(
+        /^creatio-identity:imageName: must be a repository without a tag: the tag is the content hash of identityServiceSourceDir \(got "creatio-identity-service:latest"\)\. Fix: `pulumi config set imageName creatio-identity-service`/,
+      ),
       expect.stringMatching(/^creatio-identity:databaseSnapshotsToKeep: must be 0 or more/),
-      expect.stringMatching(/^creatio-identity:restoreDatabaseSnapshot: must be a snapshot name \(snapshot_<yyyymmddhhmmss>_<image>\); `pulumi stack output databaseSnapshots` lists them \(got "public"\)/),
+      expect.stringMatching(
+        /^creatio-identity:restoreDatabaseSnapshot: must be a snapshot name \(snapshot_<yyyymmddhhmmss>_<image>\); `pulumi stack output databaseSnapshots` lists them \(got "public"\)/,
+      ),
     ]);
     expect(() => parse({ imageName: "registry.example.com:5000/team/creatio-identity-service" })).not.toThrow();
   });
@@ -219,7 +231,8 @@ describe("a supplied PFX, opened by the validation pass", () => {
   }
   const viaFile = (bytes: Buffer, password: string, extra: Record<string, string> = {}) =>
     problems({ certificatePfxFile: "./certs/identity.pfx", certificatePassword: password, ...extra }, ["certificatePassword"], withPfxFile(bytes));
-  const viaBase64 = (base64: string, password: string) => problems({ certificatePfxBase64: base64, certificatePassword: password }, ["certificatePfxBase64", "certificatePassword"]);
+  const viaBase64 = (base64: string, password: string) =>
+    problems({ certificatePfxBase64: base64, certificatePassword: password }, ["certificatePfxBase64", "certificatePassword"]);
   const noSecretIn = (found: string[]) => {
     for (const s of [PASSWORD, WRONG, good.toString("base64").slice(0, 40)]) expect(found.join("\n")).not.toContain(s);
   };
@@ -232,7 +245,9 @@ describe("a supplied PFX, opened by the validation pass", () => {
     expect(contents.subject).toBe("CN=identity.example.com");
     expect(contents.certificatePem).toContain("BEGIN CERTIFICATE");
     expect(Date.parse(contents.notAfter)).toBeGreaterThan(Date.now() + 199 * day);
-    expect(parse({ certificatePfxBase64: good.toString("base64"), certificatePassword: PASSWORD }, ["certificatePfxBase64", "certificatePassword"]).certificate.pfx?.contents?.subject).toBe("CN=identity.example.com");
+    expect(
+      parse({ certificatePfxBase64: good.toString("base64"), certificatePassword: PASSWORD }, ["certificatePfxBase64", "certificatePassword"]).certificate.pfx?.contents?.subject,
+    ).toBe("CN=identity.example.com");
   });
 
   it("a wrong password: reported under certificatePassword with the fix, together with the other problems, without any secret", () => {
@@ -244,12 +259,16 @@ describe("a supplied PFX, opened by the validation pass", () => {
       ),
     ]);
     noSecretIn(found);
-    expect(viaBase64(good.toString("base64"), WRONG)).toEqual([expect.stringMatching(/^creatio-identity:certificatePassword: does not open the certificatePfxBase64 value: the password is wrong/)]);
+    expect(viaBase64(good.toString("base64"), WRONG)).toEqual([
+      expect.stringMatching(/^creatio-identity:certificatePassword: does not open the certificatePfxBase64 value: the password is wrong/),
+    ]);
   });
 
   it("a file that is not a PFX at all says so, under the key it came from", () => {
     expect(viaFile(Buffer.from(current.certPem), PASSWORD)).toEqual([
-      expect.stringMatching(/^creatio-identity:certificatePfxFile: .*identity\.pfx is not a PKCS#12 \(PFX\) file\. Fix: export the certificate with its private key as a PFX \(for example `openssl pkcs12 -export/),
+      expect.stringMatching(
+        /^creatio-identity:certificatePfxFile: .*identity\.pfx is not a PKCS#12 \(PFX\) file\. Fix: export the certificate with its private key as a PFX \(for example `openssl pkcs12 -export/,
+      ),
     ]);
     expect(viaBase64(Buffer.from("certainly not a PFX").toString("base64"), PASSWORD)).toEqual([
       expect.stringMatching(/^creatio-identity:certificatePfxBase64: the certificatePfxBase64 value is not a PKCS#12 \(PFX\) file\. Fix: .*base64 -w0 identity\.pfx/),
@@ -263,14 +282,18 @@ describe("a supplied PFX, opened by the validation pass", () => {
       expect.stringMatching(/^creatio-identity:certificatePfxFile: .*identity\.pfx holds no private key \(Kestrel needs the key, not only the certificate\)\. Fix: export/),
     ]);
     const found = viaFile(testPfx(expired, PASSWORD), PASSWORD);
-    expect(found).toEqual([expect.stringMatching(/^creatio-identity:certificatePfxFile: the certificate in .*identity\.pfx \(CN=old\.example\.com\) expired on \d{4}-\d\d-\d\dT.*; clients would refuse it\. Fix: supply a current PFX/)]);
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^creatio-identity:certificatePfxFile: the certificate in .*identity\.pfx \(CN=old\.example\.com\) expired on \d{4}-\d\d-\d\dT.*; clients would refuse it\. Fix: supply a current PFX/,
+      ),
+    ]);
     noSecretIn(found);
   });
 });
 
 describe("config errors under the Pulumi engine", () => {
   it("are Pulumi RunErrors, which the engine prints as their message alone (no stack trace, no 'unhandled exception')", () => {
-    const error = new ConfigError(["creatio-identity:httpPort: must be a whole number (got \"abc\"). Fix: `pulumi config set httpPort 8090`."]);
+    const error = new ConfigError(['creatio-identity:httpPort: must be a whole number (got "abc"). Fix: `pulumi config set httpPort 8090`.']);
     expect(error).toBeInstanceOf(pulumi.RunError);
     expect(pulumi.RunError.isInstance(error)).toBe(true);
     expect(error).toBeInstanceOf(ConfigError);
@@ -278,7 +301,7 @@ describe("config errors under the Pulumi engine", () => {
     expect(error.problems).toHaveLength(1);
     // The list once, as the message; the engine prints exactly this for a RunError.
     expect(error.message).toBe(
-      "Invalid configuration for stack (1 problem):\n  - creatio-identity:httpPort: must be a whole number (got \"abc\"). Fix: `pulumi config set httpPort 8090`.",
+      'Invalid configuration for stack (1 problem):\n  - creatio-identity:httpPort: must be a whole number (got "abc"). Fix: `pulumi config set httpPort 8090`.',
     );
   });
 
@@ -356,7 +379,10 @@ describe("examples/Pulumi.prod.yaml", () => {
     const dir = projectDir(false);
     fs.mkdirSync(path.join(dir, "certs"));
     // A real PFX: validation opens it with certificatePassword.
-    fs.writeFileSync(path.join(dir, "certs", "identity.pfx"), testPfx(testCertificate("identity.example.com", new Date(Date.now() - 86400000), new Date(Date.now() + 400 * 86400000)), "pw"));
+    fs.writeFileSync(
+      path.join(dir, "certs", "identity.pfx"),
+      testPfx(testCertificate("identity.example.com", new Date(Date.now() - 86400000), new Date(Date.now() + 400 * 86400000)), "pw"),
+    );
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries<any>(doc.config)) values[k.replace(`${PROJECT}:`, "")] = String(v);
     const secrets = { certificatePassword: "pw", databaseAdminPassword: "pw", redisConnection: "r:6379", creatioPassword: "pw" };

@@ -50,7 +50,15 @@ describe("quoteValue (ADO.NET DbConnectionStringBuilder rules)", () => {
   });
 
   test("a '=' in a key is doubled and undefined or empty values are left out", () => {
-    expect(formatConnectionString([["a=b", "c"], ["Skip", undefined], ["Empty", ""], ["Port", 5432], ["Flag", true]])).toBe("a==b=c;Port=5432;Flag=true");
+    expect(
+      formatConnectionString([
+        ["a=b", "c"],
+        ["Skip", undefined],
+        ["Empty", ""],
+        ["Port", 5432],
+        ["Flag", true],
+      ]),
+    ).toBe("a==b=c;Port=5432;Flag=true");
     expect(parseConnectionString("a==b=c").get("a=b")).toBe("c");
   });
 });
@@ -80,7 +88,14 @@ describe("npgsqlConnectionString", () => {
   });
 
   test("Npgsql synonyms and case-insensitive keys", () => {
-    expect(parseNpgsqlConnectionString("SERVER=h;DB=d;User ID=u;PWD=p;SslMode=Disable")).toEqual({ host: "h", port: 5432, database: "d", username: "u", password: "p", sslMode: "Disable" });
+    expect(parseNpgsqlConnectionString("SERVER=h;DB=d;User ID=u;PWD=p;SslMode=Disable")).toEqual({
+      host: "h",
+      port: 5432,
+      database: "d",
+      username: "u",
+      password: "p",
+      sslMode: "Disable",
+    });
     expect(parseNpgsqlConnectionString("server = h ; database = d ; user name = u ; psw = p").username).toBe("u");
     expect(parseNpgsqlConnectionString("Host=h;Database=d;UID=u;Password=p").username).toBe("u");
   });
@@ -236,6 +251,8 @@ describe("an Npgsql string with hostile values logs in to a real PostgreSQL", ()
     const text = npgsqlConnectionString({ host: db.host, port: db.port, database: db.name, username, password });
     expect(await whoAmI(text)).toEqual({ user: username, database: db.name });
     // The server really checks passwords (so the login above proves the password arrived intact).
-    await expect(whoAmI(npgsqlConnectionString({ host: db.host, port: db.port, database: db.name, username, password: `${password}x` }))).rejects.toThrow(/password authentication failed/);
+    await expect(whoAmI(npgsqlConnectionString({ host: db.host, port: db.port, database: db.name, username, password: `${password}x` }))).rejects.toThrow(
+      /password authentication failed/,
+    );
   });
 });

@@ -74,9 +74,24 @@ describe("update", () => {
     });
     expect(await diff(id, outs, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     const updated = (await provider.update!(id, outs, news)).outs!;
-    expect(updated).toMatchObject({ clientId: outs.clientId, clientSecret: outs.clientSecret, recordId: outs.recordId, systemUserId: SUPERVISOR_ID, systemUserIsAdministrator: true, active: false });
+    expect(updated).toMatchObject({
+      clientId: outs.clientId,
+      clientSecret: outs.clientSecret,
+      recordId: outs.recordId,
+      systemUserId: SUPERVISOR_ID,
+      systemUserIsAdministrator: true,
+      active: false,
+    });
     expect(await storedApps(h)).toEqual([
-      expect.objectContaining({ id: outs.recordId, Name: "Billing service", ApplicationUrl: "https://billing2.example.com", RedirectUrl: "https://billing2.example.com/cb", Description: "moved", IsActive: false, systemUserId: SUPERVISOR_ID }),
+      expect.objectContaining({
+        id: outs.recordId,
+        Name: "Billing service",
+        ApplicationUrl: "https://billing2.example.com",
+        RedirectUrl: "https://billing2.example.com/cb",
+        Description: "moved",
+        IsActive: false,
+        systemUserId: SUPERVISOR_ID,
+      }),
     ]);
     expect(h.identity.registeredClients.get(outs.clientId)).toMatchObject({ name: "Billing service", uri: "https://billing2.example.com", enabled: false, description: "moved" });
     expect(await tokenStatus(h, outs.clientId, outs.clientSecret)).toBe(400);
@@ -96,7 +111,11 @@ describe("update", () => {
   it("records operational inputs without calling Creatio", async () => {
     const { id, outs } = await createApplication(h);
     const requests = h.creatio.requests.length;
-    const news = await checked(h, { identityServerUrl: "http://identity.internal:5000", readinessTimeoutSeconds: 30, creatio: { url: h.creatio.url, username: "Supervisor", password: "Another-Pa55" } });
+    const news = await checked(h, {
+      identityServerUrl: "http://identity.internal:5000",
+      readinessTimeoutSeconds: 30,
+      creatio: { url: h.creatio.url, username: "Supervisor", password: "Another-Pa55" },
+    });
     expect(await diff(id, outs, news)).toMatchObject({ changes: true, replaces: [] });
     const updated = (await provider.update!(id, outs, news)).outs!;
     expect(updated).toMatchObject({ identityServerUrl: "http://identity.internal:5000", readinessTimeoutSeconds: 30, clientId: outs.clientId });

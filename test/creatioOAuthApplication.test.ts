@@ -5,10 +5,7 @@
  * stand-in, which registers the clients Creatio adds. What the provider did is read back from the
  * database and from the Identity Service.
  */
-import {
-  CREATIO_OAUTH_APPLICATION_SECRET_OUTPUTS,
-  creatioOAuthApplicationProvider as provider,
-} from "../components/creatioOAuthApplication";
+import { CREATIO_OAUTH_APPLICATION_SECRET_OUTPUTS, creatioOAuthApplicationProvider as provider } from "../components/creatioOAuthApplication";
 import { UNKNOWN_VALUE } from "../lib/creatio/constants";
 import { applicationInputs, checked, createApplication, integrate, storedApps, tokenStatus } from "./support/creatioApplications";
 import { CREATIO_PASSWORD, expectNoSecrets, failureOf, INTEGRATION_USER_ID, logged, SUPERVISOR_ID, useCreatioWorld } from "./support/creatioHarness";
@@ -33,16 +30,19 @@ describe("check", () => {
   });
 
   it("names each bad property with the fix, and never echoes a secret", async () => {
-    const result = await provider.check!({} as any, {
-      creatio: { url: "ftp://creatio", username: "Supervisor", password: CREATIO_PASSWORD },
-      name: "x".repeat(251),
-      applicationUrl: "billing.example.com",
-      redirectUrl: "https://billing.example.com/#frag",
-      systemUser: "",
-      active: "yes",
-      rotation: 7,
-      identityServerUrl: "https://identity.example.com",
-    } as any);
+    const result = await provider.check!(
+      {} as any,
+      {
+        creatio: { url: "ftp://creatio", username: "Supervisor", password: CREATIO_PASSWORD },
+        name: "x".repeat(251),
+        applicationUrl: "billing.example.com",
+        redirectUrl: "https://billing.example.com/#frag",
+        systemUser: "",
+        active: "yes",
+        rotation: 7,
+        identityServerUrl: "https://identity.example.com",
+      } as any,
+    );
     const byProperty = Object.fromEntries((result.failures ?? []).map((f) => [f.property, f.reason]));
     expect(Object.keys(byProperty).sort()).toEqual(["active", "applicationUrl", "creatio.url", "name", "redirectUrl", "rotation", "systemUser"]);
     expect(byProperty.systemUser).toContain("login name of the Creatio user");
@@ -52,7 +52,10 @@ describe("check", () => {
   });
 
   it("lets unknown values (preview) through", async () => {
-    const result = await provider.check!({} as any, { creatio: UNKNOWN_VALUE, name: UNKNOWN_VALUE, applicationUrl: UNKNOWN_VALUE, systemUser: UNKNOWN_VALUE, identityServerUrl: UNKNOWN_VALUE } as any);
+    const result = await provider.check!(
+      {} as any,
+      { creatio: UNKNOWN_VALUE, name: UNKNOWN_VALUE, applicationUrl: UNKNOWN_VALUE, systemUser: UNKNOWN_VALUE, identityServerUrl: UNKNOWN_VALUE } as any,
+    );
     expect(result.failures).toEqual([]);
   });
 });
@@ -78,7 +81,13 @@ describe("create", () => {
     expect(app.ClientSecret).not.toContain(outs.clientSecret);
     expect(h.creatio.decrypt(app.ClientSecret)).toBe(outs.clientSecret);
     const registered = h.identity.registeredClients.get(outs.clientId)!;
-    expect(registered).toMatchObject({ name: "Billing", enabled: true, systemUserId: INTEGRATION_USER_ID, redirectUris: ["https://billing.example.com/oauth/callback"], description: "Invoices to Creatio" });
+    expect(registered).toMatchObject({
+      name: "Billing",
+      enabled: true,
+      systemUserId: INTEGRATION_USER_ID,
+      redirectUris: ["https://billing.example.com/oauth/callback"],
+      description: "Invoices to Creatio",
+    });
     expect(registered.secret).toBe(outs.clientSecret);
     expect(await tokenStatus(h, outs.clientId, outs.clientSecret)).toBe(200);
     expect(logged(h.infoLog).some((l) => l.includes(`issues a token for the new client ${outs.clientId}`))).toBe(true);
@@ -114,7 +123,10 @@ describe("create", () => {
   });
 
   it("refuses a role given as system user, and Creatio's own check agrees", async () => {
-    for (const [role, what] of [["System administrators", "a functional role"], ["All employees", "an organization"]]) {
+    for (const [role, what] of [
+      ["System administrators", "a functional role"],
+      ["All employees", "an organization"],
+    ]) {
       const e = await failureOf(h, provider.create(await checked(h, { systemUser: role })));
       expect(e.message).toContain(`systemUser: "${role}" is ${what} in Creatio, not a user`);
     }
@@ -122,9 +134,11 @@ describe("create", () => {
     // What AddClient itself answers for a role (the provider never gets there): Creatio 8.1's message.
     const { callOAuthConfigService } = await import("../lib/creatio/services");
     const { uiSession } = await import("./support/creatioApplications");
-    await expect(callOAuthConfigService(await uiSession(h), "AddClient", { addClientRequest: { name: "x", applicationUrl: "https://x", systemUserId: "83a43ebc-f36b-1410-298d-001e8c82bcad" } })).rejects.toThrow(
-      "Specified system user is not valid.",
-    );
+    await expect(
+      callOAuthConfigService(await uiSession(h), "AddClient", {
+        addClientRequest: { name: "x", applicationUrl: "https://x", systemUserId: "83a43ebc-f36b-1410-298d-001e8c82bcad" },
+      }),
+    ).rejects.toThrow("Specified system user is not valid.");
   });
 
   it("deletes the new client again when the Identity Service does not issue it a token", async () => {
@@ -168,7 +182,10 @@ describe("the default resource", () => {
 
   it("must be the only one", async () => {
     await integrate(h);
-    await query(h.db.url, `INSERT INTO "OAuthResource" ("Id", "Name", "DisplayName", "IsDefault") VALUES (gen_random_uuid(), 'ApplicationAccess_second', 'Application access', true)`);
+    await query(
+      h.db.url,
+      `INSERT INTO "OAuthResource" ("Id", "Name", "DisplayName", "IsDefault") VALUES (gen_random_uuid(), 'ApplicationAccess_second', 'Application access', true)`,
+    );
     const e = await failureOf(h, provider.create(await checked(h)));
     expect(e.message).toContain("Creatio has 2 default OAuth resources");
     expect(await storedApps(h)).toEqual([]);

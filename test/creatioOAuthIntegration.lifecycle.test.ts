@@ -77,7 +77,13 @@ describe("read, diff and update", () => {
     const news = await check({ createDefaultResource: false });
     const diff = (n: Record<string, any>) => provider.diff!(id, outs, n as any);
     expect(await diff(news)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
-    for (const change of [{ identityServerUrl: "http://identity:5000" }, { clientId: "otherClient00001" }, { clientSecret: NEW_SECRET }, { clientSecret: UNKNOWN_VALUE }, { readinessTimeoutSeconds: 30 }]) {
+    for (const change of [
+      { identityServerUrl: "http://identity:5000" },
+      { clientId: "otherClient00001" },
+      { clientSecret: NEW_SECRET },
+      { clientSecret: UNKNOWN_VALUE },
+      { readinessTimeoutSeconds: 30 },
+    ]) {
       expect({ change, diff: await diff({ ...news, ...change }) }).toEqual({ change, diff: { changes: true, replaces: [], deleteBeforeReplace: false } });
     }
     expect(await diff({ ...news, creatio: { ...news.creatio, password: "another" } })).toMatchObject({ changes: true, replaces: [] });

@@ -10,7 +10,19 @@ import { creatioOAuthIntegrationProvider as provider, CreatioOAuthIntegrationOut
 import { ALL_EMPLOYEES_ID, SYSTEM_ADMINISTRATORS_ID } from "../lib/creatio/constants";
 import { connectCreatio } from "../lib/creatio/session";
 import { postSysSettingsValues } from "../lib/creatio/services";
-import { CLIENT_ID, CLIENT_SECRET, creatioRows, CREATIO_PASSWORD, integrationInputs, oauthStates, SECRET_CODE, SYSADMIN_ROW_ID, URL_CODE, ID_CODE, useCreatioWorld } from "./support/creatioHarness";
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  creatioRows,
+  CREATIO_PASSWORD,
+  integrationInputs,
+  oauthStates,
+  SECRET_CODE,
+  SYSADMIN_ROW_ID,
+  URL_CODE,
+  ID_CODE,
+  useCreatioWorld,
+} from "./support/creatioHarness";
 import { query } from "./support/pg";
 
 const h = useCreatioWorld();
@@ -18,16 +30,26 @@ const h = useCreatioWorld();
 /** The 0.1 state with this test's stand-ins, and Creatio as 0.1's create left it. */
 async function deployedByFirstVersion(): Promise<{ id: string; state: Record<string, any> }> {
   const text = readFileSync(join(__dirname, "fixtures", "creatio-integration-state-0.1.json"), "utf8")
-    .split("{{creatioUrl}}").join(h.creatio.url)
-    .split("{{identityServerUrl}}").join(h.identity.url)
-    .split("{{creatioDatabaseUrl}}").join(h.db.url)
-    .split("{{creatioDatabaseHost}}").join(`${h.db.host}:${h.db.port}/${h.db.name}`)
-    .split("{{clientSecret}}").join(CLIENT_SECRET)
-    .split("{{creatioPassword}}").join(CREATIO_PASSWORD);
+    .split("{{creatioUrl}}")
+    .join(h.creatio.url)
+    .split("{{identityServerUrl}}")
+    .join(h.identity.url)
+    .split("{{creatioDatabaseUrl}}")
+    .join(h.db.url)
+    .split("{{creatioDatabaseHost}}")
+    .join(`${h.db.host}:${h.db.port}/${h.db.name}`)
+    .split("{{clientSecret}}")
+    .join(CLIENT_SECRET)
+    .split("{{creatioPassword}}")
+    .join(CREATIO_PASSWORD);
   const { id, outs } = JSON.parse(text);
   // What 0.1's create did: feature rows by SQL, the settings through Creatio's API.
   await query(h.db.url, `UPDATE "AdminUnitFeatureState" SET "FeatureState" = 1 WHERE "Id" = $1`, [SYSADMIN_ROW_ID]);
-  await query(h.db.url, `INSERT INTO "AdminUnitFeatureState" ("Id", "SysAdminUnitId", "FeatureId", "FeatureState") VALUES ($1, $2, $3, 1)`, [outs.insertedFeatureStateIds[0], ALL_EMPLOYEES_ID, outs.featureId]);
+  await query(h.db.url, `INSERT INTO "AdminUnitFeatureState" ("Id", "SysAdminUnitId", "FeatureId", "FeatureState") VALUES ($1, $2, $3, 1)`, [
+    outs.insertedFeatureStateIds[0],
+    ALL_EMPLOYEES_ID,
+    outs.featureId,
+  ]);
   const client = await connectCreatio({ url: h.creatio.url, username: "Supervisor", password: CREATIO_PASSWORD, netCore: false, timeoutMs: 10000 });
   await postSysSettingsValues(client, { [URL_CODE]: h.identity.url, [ID_CODE]: CLIENT_ID, [SECRET_CODE]: CLIENT_SECRET });
   h.extraSecrets.push(h.db.url);

@@ -55,29 +55,48 @@ function expectSecretsOnlyInSecretOutputs(outs: object): void {
 
 describe("check", () => {
   it("fills the defaults and normalizes URLs and unit ids", async () => {
-    const result = await provider.check!({} as any, inputs({ identityServerUrl: `${h.identity.url}/`, featureAdminUnitIds: [SYSTEM_ADMINISTRATORS_ID.toUpperCase()], readinessTimeoutSeconds: undefined }) as any);
+    const result = await provider.check!(
+      {} as any,
+      inputs({ identityServerUrl: `${h.identity.url}/`, featureAdminUnitIds: [SYSTEM_ADMINISTRATORS_ID.toUpperCase()], readinessTimeoutSeconds: undefined }) as any,
+    );
     expect(result.failures).toEqual([]);
-    expect(result.inputs).toMatchObject({ identityServerUrl: h.identity.url, featureAdminUnitIds: [SYSTEM_ADMINISTRATORS_ID], readinessTimeoutSeconds: 300, createDefaultResource: true });
+    expect(result.inputs).toMatchObject({
+      identityServerUrl: h.identity.url,
+      featureAdminUnitIds: [SYSTEM_ADMINISTRATORS_ID],
+      readinessTimeoutSeconds: 300,
+      createDefaultResource: true,
+    });
     expect(result.inputs!.creatio.netCore).toBe(false);
     expect((await check()).featureAdminUnitIds).toEqual([ALL_EMPLOYEES_ID]);
   });
 
   it("names each bad property, refuses a Creatio database URL, and never echoes a value", async () => {
     const dbUrl = `postgres://creatio:${CREATIO_PASSWORD}@db/creatio`;
-    const result = await provider.check!({} as any, {
-      identityServerUrl: "ftp://identity",
-      clientId: "",
-      clientSecret: CLIENT_SECRET,
-      creatio: { url: `${h.creatio.url}/0`, username: "Supervisor", password: "", netCore: "yes", databaseConnectionString: dbUrl },
-      featureAdminUnitIds: ["All employees"],
-      createDefaultResource: "yes",
-      readinessTimeoutSeconds: -1,
-      identityServerCaPem: "not a pem",
-    } as any);
+    const result = await provider.check!(
+      {} as any,
+      {
+        identityServerUrl: "ftp://identity",
+        clientId: "",
+        clientSecret: CLIENT_SECRET,
+        creatio: { url: `${h.creatio.url}/0`, username: "Supervisor", password: "", netCore: "yes", databaseConnectionString: dbUrl },
+        featureAdminUnitIds: ["All employees"],
+        createDefaultResource: "yes",
+        readinessTimeoutSeconds: -1,
+        identityServerCaPem: "not a pem",
+      } as any,
+    );
     const byProperty = Object.fromEntries((result.failures ?? []).map((f) => [f.property, f.reason]));
     expect(Object.keys(byProperty).sort()).toEqual([
-      "clientId", "createDefaultResource", "creatio.databaseConnectionString", "creatio.netCore", "creatio.password", "creatio.url",
-      "featureAdminUnitIds", "identityServerCaPem", "identityServerUrl", "readinessTimeoutSeconds",
+      "clientId",
+      "createDefaultResource",
+      "creatio.databaseConnectionString",
+      "creatio.netCore",
+      "creatio.password",
+      "creatio.url",
+      "featureAdminUnitIds",
+      "identityServerCaPem",
+      "identityServerUrl",
+      "readinessTimeoutSeconds",
     ]);
     expect(byProperty["creatio.url"]).toContain("drop the trailing /0");
     expect(byProperty["creatio.databaseConnectionString"]).toContain("no longer used");
@@ -110,7 +129,9 @@ describe("create", () => {
     expect(await h.creatio.settingValue(URL_CODE)).toBe(h.identity.url);
     expect(await h.creatio.settingValue(ID_CODE)).toBe(CLIENT_ID);
     expect(await h.creatio.settingValue(SECRET_CODE)).toBe(CLIENT_SECRET);
-    const raw = await query(h.db.url, `SELECT v."TextValue" AS text FROM "SysSettingsValue" v JOIN "SysSettings" s ON s."Id" = v."SysSettingsId" WHERE s."Code" = $1`, [SECRET_CODE]);
+    const raw = await query(h.db.url, `SELECT v."TextValue" AS text FROM "SysSettingsValue" v JOIN "SysSettings" s ON s."Id" = v."SysSettingsId" WHERE s."Code" = $1`, [
+      SECRET_CODE,
+    ]);
     expect(raw[0].text).not.toContain(CLIENT_SECRET);
     // The default resource exists in Creatio and was registered at the Identity Service by Creatio's client.
     const resources = await query(h.db.url, `SELECT "Name", "IsDefault" FROM "OAuthResource"`);
@@ -233,7 +254,10 @@ describe("create", () => {
   });
 
   it("leaves a default resource that is already there alone, and does not remove it on delete", async () => {
-    await query(h.db.url, `INSERT INTO "OAuthResource" ("Id", "Name", "DisplayName", "IsDefault") VALUES (gen_random_uuid(), 'ApplicationAccess_existing', 'Application access', true)`);
+    await query(
+      h.db.url,
+      `INSERT INTO "OAuthResource" ("Id", "Name", "DisplayName", "IsDefault") VALUES (gen_random_uuid(), 'ApplicationAccess_existing', 'Application access', true)`,
+    );
     const { id, outs } = await create();
     expect(creatioCalls(h, "AddDefaultResource")).toBe(0);
     expect(outs).toMatchObject({ defaultResource: "ApplicationAccess_existing", createdDefaultResource: null });
@@ -266,7 +290,12 @@ describe("create", () => {
     await provider.create(await check({ identityServerCaPem: h.identity.caPem, createDefaultResource: false }));
     expect(await h.creatio.settingValue(URL_CODE)).toBe(h.identity.url);
     const plain = await new Promise<string>((done) => {
-      https.get(`${h.identity.url}/.well-known/openid-configuration`, (res) => { res.resume(); done(`status ${res.statusCode}`); }).on("error", (e) => done(e.message));
+      https
+        .get(`${h.identity.url}/.well-known/openid-configuration`, (res) => {
+          res.resume();
+          done(`status ${res.statusCode}`);
+        })
+        .on("error", (e) => done(e.message));
     });
     expect(plain).toMatch(/self[- ]signed/i);
   });
@@ -275,11 +304,24 @@ describe("create", () => {
 describe("the integration opens no database connection", () => {
   it("no module of the integration requires a database driver", () => {
     const files = [
-      "components/creatioOAuthIntegration/index.ts", "components/creatioOAuthIntegration/provider.ts", "components/creatioOAuthIntegration/steps.ts",
-      "components/creatioOAuthIntegration/compensation.ts", "components/creatioOAuthIntegration/state.ts", "components/creatioOAuthIntegration/inputs.ts",
-      "lib/creatio/session.ts", "lib/creatio/dataService.ts", "lib/creatio/services.ts", "lib/creatio/entities.ts", "lib/http.ts", "lib/identityServiceProbe.ts",
+      "components/creatioOAuthIntegration/index.ts",
+      "components/creatioOAuthIntegration/provider.ts",
+      "components/creatioOAuthIntegration/steps.ts",
+      "components/creatioOAuthIntegration/compensation.ts",
+      "components/creatioOAuthIntegration/state.ts",
+      "components/creatioOAuthIntegration/inputs.ts",
+      "lib/creatio/session.ts",
+      "lib/creatio/dataService.ts",
+      "lib/creatio/services.ts",
+      "lib/creatio/entities.ts",
+      "lib/http.ts",
+      "lib/identityServiceProbe.ts",
     ];
-    for (const f of files) expect({ f, pg: /require\(["'](pg|mssql|tedious|oracledb)["']\)|from ["'](pg|mssql|tedious|oracledb)["']/.test(readFileSync(resolve(__dirname, "..", f), "utf8")) }).toEqual({ f, pg: false });
+    for (const f of files)
+      expect({ f, pg: /require\(["'](pg|mssql|tedious|oracledb)["']\)|from ["'](pg|mssql|tedious|oracledb)["']/.test(readFileSync(resolve(__dirname, "..", f), "utf8")) }).toEqual({
+        f,
+        pg: false,
+      });
   });
 });
 
@@ -296,7 +338,11 @@ describe("delete", () => {
 
   it("restores earlier values; a secret Creatio never returns is emptied, with a warning", async () => {
     await query(h.db.url, `UPDATE "SysSettingsValue" SET "TextValue" = 'http://old-identity:5000' WHERE "SysSettingsId" = '1d7a1c7e-0001-4e7a-9c1b-000000000001'`);
-    await query(h.db.url, `INSERT INTO "SysSettingsValue" ("Id", "SysSettingsId", "SysAdminUnitId", "TextValue") VALUES (gen_random_uuid(), '1d7a1c7e-0001-4e7a-9c1b-000000000003', $1, $2)`, [ALL_EMPLOYEES_ID, h.creatio.encrypt("old-secret-value")]);
+    await query(
+      h.db.url,
+      `INSERT INTO "SysSettingsValue" ("Id", "SysSettingsId", "SysAdminUnitId", "TextValue") VALUES (gen_random_uuid(), '1d7a1c7e-0001-4e7a-9c1b-000000000003', $1, $2)`,
+      [ALL_EMPLOYEES_ID, h.creatio.encrypt("old-secret-value")],
+    );
     await query(h.db.url, `UPDATE "AdminUnitFeatureState" SET "FeatureState" = 1 WHERE "Id" = $1`, [SYSADMIN_ROW_ID]);
     const before = await creatioRows(h);
     const { id, outs } = await create({ createDefaultResource: false });
@@ -353,10 +399,15 @@ describe("serialization", () => {
       );
       const before = await creatioRows(h);
       const out = await new Promise<string>((done, fail) => {
-        execFile(process.execPath, [join(dir, "run.js")], {
-          env: { ...process.env, NODE_PATH: resolve(__dirname, "..", "node_modules"), INPUTS: JSON.stringify(inputs({ createDefaultResource: false })) },
-          timeout: 60000,
-        }, (error, stdout, stderr) => (error ? fail(new Error(`${error.message}\n${stderr}`)) : done(stdout)));
+        execFile(
+          process.execPath,
+          [join(dir, "run.js")],
+          {
+            env: { ...process.env, NODE_PATH: resolve(__dirname, "..", "node_modules"), INPUTS: JSON.stringify(inputs({ createDefaultResource: false })) },
+            timeout: 60000,
+          },
+          (error, stdout, stderr) => (error ? fail(new Error(`${error.message}\n${stderr}`)) : done(stdout)),
+        );
       });
       const lastLine = out.trim().split("\n").pop() as string;
       expect(JSON.parse(lastLine.slice(lastLine.indexOf("{")))).toEqual({ failures: [], states: { [SYSTEM_ADMINISTRATORS_ID]: 1, [ALL_EMPLOYEES_ID]: 1 } });
@@ -392,5 +443,3 @@ describe("CreatioOAuthIntegration resource", () => {
     register.mockRestore();
   });
 });
-
-

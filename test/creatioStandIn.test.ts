@@ -64,7 +64,9 @@ it("says success:false for PostSysSettingsValues even when it saved, keeps Secur
 it("answers AppFeatureState only when asked by Id", async () => {
   const client = await login();
   expect(await select(client, { entity: "AppFeatureState", columns: ["Id"], filters: [equals("Feature", FEATURE_ID)] })).toEqual([]);
-  expect(await select(client, { entity: "AppFeatureState", columns: ["Id", "FeatureState"], filters: [equals("Id", SYSADMIN_ROW_ID)] })).toEqual([{ Id: SYSADMIN_ROW_ID, FeatureState: false }]);
+  expect(await select(client, { entity: "AppFeatureState", columns: ["Id", "FeatureState"], filters: [equals("Id", SYSADMIN_ROW_ID)] })).toEqual([
+    { Id: SYSADMIN_ROW_ID, FeatureState: false },
+  ]);
 });
 
 it("refuses OAuthConfigService from its feature cache until the cache is cleared, and AddDefaultResource is not idempotent", async () => {
@@ -83,7 +85,11 @@ it("refuses OAuthConfigService from its feature cache until the cache is cleared
 it("forbids deleting an OAuth resource", async () => {
   await query(h.db.url, `INSERT INTO "OAuthResource" ("Id", "Name", "IsDefault") VALUES (gen_random_uuid(), 'ApplicationAccess_x', true)`);
   const client = await login();
-  const answer = await client.post("/DataService/json/SyncReply/DeleteQuery", { rootSchemaName: "OAuthResource", operationType: 3, filters: { filterType: 6, items: { a: equals("Name", "ApplicationAccess_x") } } }, "test");
+  const answer = await client.post(
+    "/DataService/json/SyncReply/DeleteQuery",
+    { rootSchemaName: "OAuthResource", operationType: 3, filters: { filterType: 6, items: { a: equals("Name", "ApplicationAccess_x") } } },
+    "test",
+  );
   expect(answer).toMatchObject({ success: false, errorInfo: { message: "Deleting a resource is forbidden." } });
   expect(await query(h.db.url, `SELECT count(*)::int AS n FROM "OAuthResource"`)).toEqual([{ n: 1 }]);
 });

@@ -21,7 +21,9 @@ const q: Query = (sql, params) => client.query(sql, params as unknown[]).then((r
 /** Every row of every table in `schema`, as JSON text, sorted: what "the same data" means. */
 async function rowsOf(schema = "public"): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
-  for (const { name } of await q(`SELECT relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relkind = 'r' ORDER BY 1`, [schema])) {
+  for (const { name } of await q(`SELECT relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relkind = 'r' ORDER BY 1`, [
+    schema,
+  ])) {
     out[name] = (await q(`SELECT row_to_json(t)::text AS r FROM "${schema}"."${name}" t ORDER BY 1`)).map((r) => r.r);
   }
   return out;
@@ -30,10 +32,24 @@ async function rowsOf(schema = "public"): Promise<Record<string, string[]>> {
 /** A populated Identity Service: two clients with every child table, an API resource, grants, sequences moved on. */
 async function populate(): Promise<void> {
   const query = (sql: string, params?: unknown[]) => q(sql, params);
-  await insertClient(query, { ClientId: "creatioClient0001", ClientName: "Creatio", Secrets: ["s".repeat(32)], AllowedGrantTypes: ["implicit", "client_credentials"], RedirectUris: ["http://c", "http://c/lib"], AllowedScopes: ["IdentityServerApi"], Properties: { AllowedQueryParameters: '["a"]' } }, { fillEveryTable: true });
+  await insertClient(
+    query,
+    {
+      ClientId: "creatioClient0001",
+      ClientName: "Creatio",
+      Secrets: ["s".repeat(32)],
+      AllowedGrantTypes: ["implicit", "client_credentials"],
+      RedirectUris: ["http://c", "http://c/lib"],
+      AllowedScopes: ["IdentityServerApi"],
+      Properties: { AllowedQueryParameters: '["a"]' },
+    },
+    { fillEveryTable: true },
+  );
   await insertClient(query, { ClientId: "otherClient00002", Secrets: ["t".repeat(32)], AllowedGrantTypes: ["client_credentials"] });
   await q(`INSERT INTO "ApiResources" ("Enabled","Name","ShowInDiscoveryDocument","Created","NonEditable") VALUES (true,'api',true,now(),false)`);
-  await q(`INSERT INTO "PersistedGrants" ("Key","Type","ClientId","CreationTime","Data") VALUES ('k1','reference_token','creatioClient0001',now(),'{"x":"y"}'), ('k2','refresh_token','creatioClient0001',now(),'{}')`);
+  await q(
+    `INSERT INTO "PersistedGrants" ("Key","Type","ClientId","CreationTime","Data") VALUES ('k1','reference_token','creatioClient0001',now(),'{"x":"y"}'), ('k2','refresh_token','creatioClient0001',now(),'{}')`,
+  );
   // A sequence moved past the rows (a rolled-back insert), as in a real database.
   await q(`SELECT nextval('"Clients_Id_seq"')`);
 }
@@ -113,7 +129,9 @@ describe("database snapshots", () => {
     const id = await insertClient((sql, params) => q(sql, params), { ClientId: "afterRestore00004" });
     expect(id).toBe(last + 2); // the sequence had moved one past the rows when the snapshot was taken
     // Foreign keys are back: a child row without its client is refused.
-    await expect(q(`INSERT INTO "ClientSecrets" ("Value","Type","Created","ClientId") VALUES ('v','SharedSecret',now(),999999)`)).rejects.toThrow(/FK_ClientSecrets_Clients_ClientId/);
+    await expect(q(`INSERT INTO "ClientSecrets" ("Value","Type","Created","ClientId") VALUES ('v','SharedSecret',now(),999999)`)).rejects.toThrow(
+      /FK_ClientSecrets_Clients_ClientId/,
+    );
     // The snapshot stays, so it can be restored again.
     expect((await listSnapshots(q)).map((s) => s.name)).toEqual([snapshot!.name]);
   });

@@ -6,7 +6,18 @@
  */
 import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { DEFAULT_DOCKER_HOST, describeState, dockerEndpoint, DockerEndpoint, dockerHostSupported, inspectContainer, isHealthy, startContainer, stopContainer, waitUntilHealthy } from "../lib/dockerEngine";
+import {
+  DEFAULT_DOCKER_HOST,
+  describeState,
+  dockerEndpoint,
+  DockerEndpoint,
+  dockerHostSupported,
+  inspectContainer,
+  isHealthy,
+  startContainer,
+  stopContainer,
+  waitUntilHealthy,
+} from "../lib/dockerEngine";
 import { DockerEngineStandIn, startDockerEngineStandIn } from "./support/dockerEngineStandIn";
 import { ensureTestImage, realDocker, removeTestContainer, runTestContainer } from "./support/realDocker";
 
@@ -82,39 +93,51 @@ describe.each(engines)("Docker Engine API calls against %s", (_label, makeEngine
     expect(describeState({ exists: false })).toBe("no such container");
   });
 
-  suite("waits until the health check passes", async () => {
-    const name = fresh();
-    await engine.run(name, true);
-    const early = await inspectContainer(engine.endpoint, name);
-    expect(early).toMatchObject({ exists: true, running: true, status: "running" });
-    const state = await waitUntilHealthy(engine.endpoint, name, 20000, 100);
-    expect(state).toMatchObject({ exists: true, running: true, status: "running", health: "healthy" });
-    expect(isHealthy(state)).toBe(true);
-  }, 30000);
+  suite(
+    "waits until the health check passes",
+    async () => {
+      const name = fresh();
+      await engine.run(name, true);
+      const early = await inspectContainer(engine.endpoint, name);
+      expect(early).toMatchObject({ exists: true, running: true, status: "running" });
+      const state = await waitUntilHealthy(engine.endpoint, name, 20000, 100);
+      expect(state).toMatchObject({ exists: true, running: true, status: "running", health: "healthy" });
+      expect(isHealthy(state)).toBe(true);
+    },
+    30000,
+  );
 
-  suite("stops and starts it again, and says when there was nothing to do", async () => {
-    const name = fresh();
-    await engine.run(name, true);
-    expect(await startContainer(engine.endpoint, name)).toBe("already running");
-    expect(await stopContainer(engine.endpoint, name, 5)).toBe("stopped");
-    const stopped = await inspectContainer(engine.endpoint, name);
-    expect(stopped).toMatchObject({ exists: true, running: false, status: "exited", exitCode: 143 });
-    expect(isHealthy(stopped)).toBe(false);
-    expect(await stopContainer(engine.endpoint, name, 5)).toBe("not running");
-    expect(await startContainer(engine.endpoint, name)).toBe("started");
-    expect(isHealthy(await waitUntilHealthy(engine.endpoint, name, 20000, 100))).toBe(true);
-  }, 30000);
+  suite(
+    "stops and starts it again, and says when there was nothing to do",
+    async () => {
+      const name = fresh();
+      await engine.run(name, true);
+      expect(await startContainer(engine.endpoint, name)).toBe("already running");
+      expect(await stopContainer(engine.endpoint, name, 5)).toBe("stopped");
+      const stopped = await inspectContainer(engine.endpoint, name);
+      expect(stopped).toMatchObject({ exists: true, running: false, status: "exited", exitCode: 143 });
+      expect(isHealthy(stopped)).toBe(false);
+      expect(await stopContainer(engine.endpoint, name, 5)).toBe("not running");
+      expect(await startContainer(engine.endpoint, name)).toBe("started");
+      expect(isHealthy(await waitUntilHealthy(engine.endpoint, name, 20000, 100))).toBe(true);
+    },
+    30000,
+  );
 
-  suite("gives up on a health check that never passes, with the state in words", async () => {
-    const name = fresh();
-    await engine.run(name, false);
-    const started = Date.now();
-    const state = await waitUntilHealthy(engine.endpoint, name, 3000, 100);
-    expect(Date.now() - started).toBeLessThan(6000);
-    expect(state).toMatchObject({ running: true, health: "unhealthy" });
-    expect(isHealthy(state)).toBe(false);
-    expect(describeState(state)).toMatch(/^running, health unhealthy/);
-  }, 30000);
+  suite(
+    "gives up on a health check that never passes, with the state in words",
+    async () => {
+      const name = fresh();
+      await engine.run(name, false);
+      const started = Date.now();
+      const state = await waitUntilHealthy(engine.endpoint, name, 3000, 100);
+      expect(Date.now() - started).toBeLessThan(6000);
+      expect(state).toMatchObject({ running: true, health: "unhealthy" });
+      expect(isHealthy(state)).toBe(false);
+      expect(describeState(state)).toMatch(/^running, health unhealthy/);
+    },
+    30000,
+  );
 });
 
 describe("Docker hosts", () => {
@@ -128,6 +151,8 @@ describe("Docker hosts", () => {
   });
 
   it("reports an engine that is not there by its address", async () => {
-    await expect(inspectContainer(dockerEndpoint("unix:///nonexistent/docker.sock"), "x")).rejects.toThrow(/cannot reach the Docker engine at unix:\/\/\/nonexistent\/docker.sock \(GET \/containers\/x\/json\): ENOENT/);
+    await expect(inspectContainer(dockerEndpoint("unix:///nonexistent/docker.sock"), "x")).rejects.toThrow(
+      /cannot reach the Docker engine at unix:\/\/\/nonexistent\/docker.sock \(GET \/containers\/x\/json\): ENOENT/,
+    );
   });
 });

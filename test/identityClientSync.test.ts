@@ -81,10 +81,16 @@ async function seedOtherTables(): Promise<void> {
   await run(ownerUrl, `INSERT INTO "ApiResources" ("Enabled","Name","ShowInDiscoveryDocument","Created","NonEditable") VALUES (true,'IdentityServerApi',true,'2024-01-01',false)`);
   await run(ownerUrl, `INSERT INTO "ApiResourceScopes" ("Scope","ApiResourceId") SELECT 'IdentityServerApi', "Id" FROM "ApiResources"`);
   await run(ownerUrl, `INSERT INTO "ApiScopes" ("Enabled","Name","Required","Emphasize","ShowInDiscoveryDocument") VALUES (true,'register_own_resource',false,false,true)`);
-  await run(ownerUrl, `INSERT INTO "IdentityResources" ("Enabled","Name","Required","Emphasize","ShowInDiscoveryDocument","Created","NonEditable") VALUES (true,'openid',true,false,true,'2024-01-01',false)`);
+  await run(
+    ownerUrl,
+    `INSERT INTO "IdentityResources" ("Enabled","Name","Required","Emphasize","ShowInDiscoveryDocument","Created","NonEditable") VALUES (true,'openid',true,false,true,'2024-01-01',false)`,
+  );
   // Grants name their client by the ClientId string: the rotated client's grants stay (the Identity Service expires them).
   for (const clientId of [A, B]) {
-    await run(ownerUrl, `INSERT INTO "PersistedGrants" ("Key","Type","ClientId","CreationTime","Data") VALUES ($1,'reference_token',$2,'2024-01-01','{}')`, [`grant-${clientId}`, clientId]);
+    await run(ownerUrl, `INSERT INTO "PersistedGrants" ("Key","Type","ClientId","CreationTime","Data") VALUES ($1,'reference_token',$2,'2024-01-01','{}')`, [
+      `grant-${clientId}`,
+      clientId,
+    ]);
   }
 }
 
@@ -267,7 +273,10 @@ describe("identityClientSyncProvider.update against a real IdentityServer4 schem
     const before = await snapshot();
 
     const attempt = identityClientSyncProvider.update!("id", { ...inputs([A1, B1], limited), removedClientIds: [] }, inputs([A2, B1], limited));
-    const error: Error = await attempt.then(() => new Error("update succeeded"), (e) => e);
+    const error: Error = await attempt.then(
+      () => new Error("update succeeded"),
+      (e) => e,
+    );
 
     expect(error.message).toMatch(/IdentityClientSync could not delete .*rolled back.*permission denied for table ClientIdPRestrictions/);
     expect(error.message).toContain(`${db.host}:${db.port}/${db.name}`);
@@ -318,9 +327,15 @@ describe("identityClientSyncProvider.create, read and delete", () => {
   });
 
   it("MS SQL fails with a clear 'not supported yet' in check, create and update, before connecting anywhere", async () => {
-    const msSql: IdentityClientSyncInputs = { dbProvider: "MsSqlServer", connectionString: "Server=db,1433;Database=is;User Id=sa;Password=Sa;Pw=1", clientsJson: JSON.stringify([A1]) };
+    const msSql: IdentityClientSyncInputs = {
+      dbProvider: "MsSqlServer",
+      connectionString: "Server=db,1433;Database=is;User Id=sa;Password=Sa;Pw=1",
+      clientsJson: JSON.stringify([A1]),
+    };
     const checked = await identityClientSyncProvider.check!(msSql, msSql);
-    expect(checked.failures).toEqual([{ property: "dbProvider", reason: expect.stringMatching(/^IdentityClientSync: changing the client .* is not supported yet with an MS SQL Identity Service database/) }]);
+    expect(checked.failures).toEqual([
+      { property: "dbProvider", reason: expect.stringMatching(/^IdentityClientSync: changing the client .* is not supported yet with an MS SQL Identity Service database/) },
+    ]);
     await expect(identityClientSyncProvider.create(msSql)).rejects.toThrow(/^IdentityClientSync: changing the client .* is not supported yet with an MS SQL/);
     await expect(identityClientSyncProvider.update!("id", { ...msSql, removedClientIds: [] }, { ...msSql, clientsJson: JSON.stringify([A2]) })).rejects.toThrow(
       /^IdentityClientSync: changing the client .* is not supported yet with an MS SQL/,
@@ -336,7 +351,11 @@ describe("identityClientSyncProvider.check and diff", () => {
   });
 
   it("names the property at fault and echoes neither the secret nor the connection string", async () => {
-    const news = { dbProvider: "Postgres", connectionString: `Database=x;Username=u;Password=${OWNER_PASSWORD.replace(/[;'"=]/g, "")}`, clientsJson: JSON.stringify([A1]).slice(0, 40) } as IdentityClientSyncInputs;
+    const news = {
+      dbProvider: "Postgres",
+      connectionString: `Database=x;Username=u;Password=${OWNER_PASSWORD.replace(/[;'"=]/g, "")}`,
+      clientsJson: JSON.stringify([A1]).slice(0, 40),
+    } as IdentityClientSyncInputs;
     const { failures } = await identityClientSyncProvider.check!(news, news);
     expect(failures?.map((f) => f.property)).toEqual(["connectionString", "clientsJson"]);
     expect(failures?.[0].reason).toMatch(/connectionString is not a usable Npgsql connection string \(PostgreSQL connection string has no Host\)/);
@@ -390,8 +409,16 @@ describe("identityClientSyncProvider.check and diff", () => {
     expect(await diff({ database: UNKNOWN, connectionString: UNKNOWN })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     // State written before `database` existed: the connection strings decide, and the update records `database`.
     const { database: _omitted, ...oldState } = olds;
-    expect(await identityClientSyncProvider.diff!("id", oldState, { ...inputs([A1], fromHost(55432)), database: inContainer })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-    expect(await identityClientSyncProvider.diff!("id", oldState, { ...inputs([A1], fromHost(55433)), database: inContainer })).toEqual({ changes: true, replaces: ["connectionString"], deleteBeforeReplace: false });
+    expect(await identityClientSyncProvider.diff!("id", oldState, { ...inputs([A1], fromHost(55432)), database: inContainer })).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    expect(await identityClientSyncProvider.diff!("id", oldState, { ...inputs([A1], fromHost(55433)), database: inContainer })).toEqual({
+      changes: true,
+      replaces: ["connectionString"],
+      deleteBeforeReplace: false,
+    });
   });
 });
 
@@ -405,7 +432,9 @@ describe("serialization and the resource", () => {
     const copy: pulumi.dynamic.ResourceProvider = mod.exports[serialized.exportName]();
     expect(copy).not.toBe(identityClientSyncProvider);
 
-    expect((await copy.check!(inputs([A1]), { ...inputs([A1]), dbProvider: "MsSqlServer" })).failures?.[0].reason).toMatch(/not supported yet with an MS SQL Identity Service database/);
+    expect((await copy.check!(inputs([A1]), { ...inputs([A1]), dbProvider: "MsSqlServer" })).failures?.[0].reason).toMatch(
+      /not supported yet with an MS SQL Identity Service database/,
+    );
     const { a } = await seedTwoClients();
     const before = await snapshot();
     const result = await copy.update!("id", { ...inputs([A1, B1]), removedClientIds: [] }, inputs([A2, B1]));
@@ -421,7 +450,12 @@ describe("serialization and the resource", () => {
     let registeredOptions: pulumi.ResourceOptions | undefined;
     const sync = new IdentityClientSync("sync", args, {
       additionalSecretOutputs: ["removedClientIds"],
-      transformations: [(t) => { registeredOptions = t.opts; return undefined; }],
+      transformations: [
+        (t) => {
+          registeredOptions = t.opts;
+          return undefined;
+        },
+      ],
     });
     await settle();
     const recorded = only(resources, IDENTITY_CLIENT_SYNC_TYPE, "sync");

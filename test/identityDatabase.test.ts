@@ -108,7 +108,13 @@ describe("container mode (dev)", () => {
     expect(c.ports).toEqual([{ internal: 5432, external: 15432, ip: "127.0.0.1", protocol: "tcp" }]);
     expect(c.healthcheck.tests.slice(-4)).toEqual(["-U", "is_user", "-d", "is db"]);
     expect(parseNpgsqlConnectionString(outputs.connectionString.value)).toEqual({ host: "is-pg", port: 5432, database: "is db", username: "is_user", password: PASSWORD });
-    expect(parseNpgsqlConnectionString(outputs.connectionStringFromHost.value)).toEqual({ host: "127.0.0.1", port: 15432, database: "is db", username: "is_user", password: PASSWORD });
+    expect(parseNpgsqlConnectionString(outputs.connectionStringFromHost.value)).toEqual({
+      host: "127.0.0.1",
+      port: 15432,
+      database: "is db",
+      username: "is_user",
+      password: PASSWORD,
+    });
   });
 
   test("bad settings are named", () => {
@@ -169,7 +175,9 @@ describe("server mode (an existing PostgreSQL server)", () => {
 
   test("bad settings are named", () => {
     installMocks();
-    expect(messageOf(() => new IdentityDatabase("db", { server: { ...server, sslMode: "on" } }))).toMatch(/server\.sslMode must be one of disable, allow, prefer, require, verify-ca, verify-full/);
+    expect(messageOf(() => new IdentityDatabase("db", { server: { ...server, sslMode: "on" } }))).toMatch(
+      /server\.sslMode must be one of disable, allow, prefer, require, verify-ca, verify-full/,
+    );
     expect(messageOf(() => new IdentityDatabase("db", { server: { ...server, port: 0 } }))).toMatch(/server\.port must be a TCP port/);
     expect(messageOf(() => new IdentityDatabase("db", { server: { ...server, host: "" } }))).toMatch(/server\.host must be a non-empty string/);
   });

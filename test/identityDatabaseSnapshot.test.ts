@@ -11,7 +11,13 @@ import { undefinedIn } from "./support/wire";
 import { adminUrl, createTestDatabase, query, TestDatabase } from "./support/pg";
 import { insertClient } from "./support/identityServerClients";
 import { DockerEngineStandIn, startDockerEngineStandIn } from "./support/dockerEngineStandIn";
-import { IdentityDatabaseSnapshot, identityDatabaseSnapshotProvider as provider, IdentityDatabaseSnapshotInputs, IdentityDatabaseSnapshotOutputs, IDENTITY_DATABASE_SNAPSHOT_TYPE } from "../components/identityDatabaseSnapshot";
+import {
+  IdentityDatabaseSnapshot,
+  identityDatabaseSnapshotProvider as provider,
+  IdentityDatabaseSnapshotInputs,
+  IdentityDatabaseSnapshotOutputs,
+  IDENTITY_DATABASE_SNAPSHOT_TYPE,
+} from "../components/identityDatabaseSnapshot";
 import { npgsqlConnectionString } from "../lib/connectionString";
 
 const FIXTURE = readFileSync(join(__dirname, "fixtures", "identityserver4.sql"), "utf8");
@@ -27,12 +33,19 @@ let stderr: jest.SpyInstance;
 const inputs = (over: Partial<IdentityDatabaseSnapshotInputs> = {}): IdentityDatabaseSnapshotInputs => ({
   dbProvider: "Postgres",
   connectionString: npgsqlConnectionString({ host: db.host, port: db.port, database: db.name, username: db.user, password: db.password }),
-  image: V1, keep: 3, containerName: CONTAINER, dockerHost: docker.host, healthTimeoutSeconds: 10, ...over,
+  image: V1,
+  keep: 3,
+  containerName: CONTAINER,
+  dockerHost: docker.host,
+  healthTimeoutSeconds: 10,
+  ...over,
 });
 const create = async (i: IdentityDatabaseSnapshotInputs) => (await provider.create(i)).outs as IdentityDatabaseSnapshotOutputs;
-const update = async (olds: IdentityDatabaseSnapshotOutputs, news: IdentityDatabaseSnapshotInputs) => (await provider.update!("id", olds, news)).outs as IdentityDatabaseSnapshotOutputs;
+const update = async (olds: IdentityDatabaseSnapshotOutputs, news: IdentityDatabaseSnapshotInputs) =>
+  (await provider.update!("id", olds, news)).outs as IdentityDatabaseSnapshotOutputs;
 const clientIds = async () => (await query(db.url, `SELECT "ClientId" AS id FROM "Clients" ORDER BY 1`)).map((r) => r.id);
-const columnsOfClients = async () => (await query(db.url, `SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'Clients' AND table_schema = 'public'`)).map((r) => r.c);
+const columnsOfClients = async () =>
+  (await query(db.url, `SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'Clients' AND table_schema = 'public'`)).map((r) => r.c);
 const listSnapshotNames = async () => (await query(db.url, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'snapshot%'`)).map((r) => r.nspname);
 const dockerCalls = () => docker.calls.filter((c) => c.startsWith("POST"));
 
@@ -99,7 +112,9 @@ describe("IdentityDatabaseSnapshot: snapshots around image changes", () => {
     const first = await create(inputs(ssh));
     const v2 = await update(first, inputs({ ...ssh, image: V2 }));
     expect(v2.snapshotBeforeImageChange).toMatch(/^snapshot_/);
-    await expect(update(v2, inputs({ ...ssh, image: V1, restore: v2.snapshotBeforeImageChange }))).rejects.toThrow(/cannot be reached by this package's own calls \(it speaks to unix:\/\/ sockets and plain tcp:\/\/ only/);
+    await expect(update(v2, inputs({ ...ssh, image: V1, restore: v2.snapshotBeforeImageChange }))).rejects.toThrow(
+      /cannot be reached by this package's own calls \(it speaks to unix:\/\/ sockets and plain tcp:\/\/ only/,
+    );
     expect((await listSnapshotNames()).length).toBe(2); // no snapshot taken by the refused restore
   });
 
@@ -186,7 +201,14 @@ describe("IdentityDatabaseSnapshot: the declared restore", () => {
     const v2 = await upgraded();
     const wrong = inputs({ keep: 5, image: V1, restore: "snapshot_20990101000000_nope" });
     const { failures } = await provider.check!(v2, wrong);
-    expect(failures).toEqual([{ property: "restore", reason: expect.stringMatching(/^creatio-identity:restoreDatabaseSnapshot: no snapshot named "snapshot_20990101000000_nope" in the Identity Service database\. Snapshots there, newest first: snapshot_\d{14}_src_111111111111 \(taken .*, image creatio-identity-service:src-111111111111, \d+ rows\); snapshot_\d{14}_adopted/) }]);
+    expect(failures).toEqual([
+      {
+        property: "restore",
+        reason: expect.stringMatching(
+          /^creatio-identity:restoreDatabaseSnapshot: no snapshot named "snapshot_20990101000000_nope" in the Identity Service database\. Snapshots there, newest first: snapshot_\d{14}_src_111111111111 \(taken .*, image creatio-identity-service:src-111111111111, \d+ rows\); snapshot_\d{14}_adopted/,
+        ),
+      },
+    ]);
     const error = await update(v2, wrong).catch((e) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).toMatchObject({ name: "SnapshotNotFoundError", message: failures![0].reason });
@@ -198,7 +220,9 @@ describe("IdentityDatabaseSnapshot: the declared restore", () => {
     const v2 = await upgraded();
     await query(db.url, `CREATE VIEW "ClientNames" AS SELECT "ClientId" FROM "Clients"`);
     const error = await update(v2, inputs({ keep: 5, image: V1, restore: v2.snapshotBeforeImageChange })).catch((e) => e);
-    expect(error.message).toMatch(/^restoring snapshot snapshot_\d{14}_src_111111111111 failed, nothing was changed \(the transaction was rolled back\): cannot drop .*view "?ClientNames"? depends on table "?Clients"?/);
+    expect(error.message).toMatch(
+      /^restoring snapshot snapshot_\d{14}_src_111111111111 failed, nothing was changed \(the transaction was rolled back\): cannot drop .*view "?ClientNames"? depends on table "?Clients"?/,
+    );
     // Partial state: the snapshot taken before the restore is recorded; the connection string is not in it.
     expect(error.id).toBe("id");
     expect(error.properties.snapshots).toHaveLength(3);
@@ -209,7 +233,10 @@ describe("IdentityDatabaseSnapshot: the declared restore", () => {
     expect(error.properties.restore).toBeUndefined();
     expect(error.properties.image).toBe(V1);
     await query(db.url, `DROP VIEW "ClientNames"`);
-    const retried = await update({ ...v2, ...error.properties, connectionString: inputs().connectionString }, inputs({ keep: 5, image: V1, restore: v2.snapshotBeforeImageChange }));
+    const retried = await update(
+      { ...v2, ...error.properties, connectionString: inputs().connectionString },
+      inputs({ keep: 5, image: V1, restore: v2.snapshotBeforeImageChange }),
+    );
     expect(retried.lastRestore).toMatchObject({ snapshot: v2.snapshotBeforeImageChange });
     expect(await clientIds()).toEqual(["clientA000000001", "clientB000000002"]);
   });
@@ -218,7 +245,9 @@ describe("IdentityDatabaseSnapshot: the declared restore", () => {
     const v2 = await upgraded();
     docker.containers.get(CONTAINER)!.healthCheckPasses = false;
     const error = await update(v2, inputs({ keep: 5, image: V2, restore: v2.snapshotBeforeImageChange, healthTimeoutSeconds: 2 })).catch((e) => e);
-    expect(error.message).toMatch(new RegExp(`snapshot ${v2.snapshotBeforeImageChange} was restored, but container ${CONTAINER} is not healthy after starting it again: running, health unhealthy`));
+    expect(error.message).toMatch(
+      new RegExp(`snapshot ${v2.snapshotBeforeImageChange} was restored, but container ${CONTAINER} is not healthy after starting it again: running, health unhealthy`),
+    );
     expect(error.properties.lastRestore).toMatchObject({ snapshot: v2.snapshotBeforeImageChange });
     expect(error.properties.restore).toBe(v2.snapshotBeforeImageChange);
   });
@@ -232,7 +261,11 @@ describe("IdentityDatabaseSnapshot: MS SQL, bad input, refresh, serialization", 
     expect(first.snapshots).toEqual([]);
     const next = { ...msSql(), image: V2 };
     await provider.diff!("id", first, next);
-    expect(lines).toEqual([expect.stringMatching(new RegExp(`^warning: the Identity Service image changes from ${V1} to ${V2}, and its MS SQL database is NOT backed up.*BACKUP DATABASE.*RESTORE DATABASE`))]);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        new RegExp(`^warning: the Identity Service image changes from ${V1} to ${V2}, and its MS SQL database is NOT backed up.*BACKUP DATABASE.*RESTORE DATABASE`),
+      ),
+    ]);
     const outs = await update(first, next);
     expect(outs).toMatchObject({ previousImage: V1, snapshots: [] });
     expect(lines).toHaveLength(1); // once per operation: the engine calls diff before update, in preview and in up
@@ -242,7 +275,9 @@ describe("IdentityDatabaseSnapshot: MS SQL, bad input, refresh, serialization", 
   it("reports bad input as check failures that name the key", async () => {
     const { failures } = await provider.check!(inputs(), inputs({ keep: -1, restore: "public", image: "has space" }));
     expect(failures?.map((f) => f.property)).toEqual(["image", "keep", "restore"]);
-    expect((await provider.check!(msSql(), { ...msSql(), restore: "snapshot_20261202064216_x" })).failures).toEqual([{ property: "restore", reason: expect.stringMatching(/snapshots are PostgreSQL only/) }]);
+    expect((await provider.check!(msSql(), { ...msSql(), restore: "snapshot_20261202064216_x" })).failures).toEqual([
+      { property: "restore", reason: expect.stringMatching(/snapshots are PostgreSQL only/) },
+    ]);
   });
 
   it("refuses the image change when it cannot take the snapshot, saying how to go on", async () => {
@@ -250,11 +285,16 @@ describe("IdentityDatabaseSnapshot: MS SQL, bad input, refresh, serialization", 
     // A login that may read the tables but not create schemas (no CREATE on the database).
     const limited = `lim_${db.name}`.slice(0, 60);
     await query(adminUrl(), `CREATE ROLE "${limited}" LOGIN PASSWORD 'lim-pw'`);
-    await query(db.url, `GRANT USAGE ON SCHEMA public TO "${limited}"; GRANT SELECT ON ALL TABLES IN SCHEMA public TO "${limited}"; GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO "${limited}"`);
+    await query(
+      db.url,
+      `GRANT USAGE ON SCHEMA public TO "${limited}"; GRANT SELECT ON ALL TABLES IN SCHEMA public TO "${limited}"; GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO "${limited}"`,
+    );
     try {
       const asLimited = npgsqlConnectionString({ host: db.host, port: db.port, database: db.name, username: limited, password: "lim-pw" });
       const error = await update({ ...first, connectionString: asLimited }, inputs({ connectionString: asLimited, image: V2 })).catch((e) => e);
-      expect(error.message).toMatch(/^IdentityDatabaseSnapshot could not copy the Identity Service database before the image changes to creatio-identity-service:src-222222222222, so the container was left as it is: permission denied for database .*\[SQLSTATE 42501\]\. Fix the cause .*databaseSnapshotsToKeep 0/);
+      expect(error.message).toMatch(
+        /^IdentityDatabaseSnapshot could not copy the Identity Service database before the image changes to creatio-identity-service:src-222222222222, so the container was left as it is: permission denied for database .*\[SQLSTATE 42501\]\. Fix the cause .*databaseSnapshotsToKeep 0/,
+      );
     } finally {
       await query(db.url, `DROP OWNED BY "${limited}"`);
       await query(adminUrl(), `DROP ROLE "${limited}"`);
@@ -295,9 +335,18 @@ describe("IdentityDatabaseSnapshot: MS SQL, bad input, refresh, serialization", 
     const { installMocks, settle, only } = await import("./support/mocks");
     const resources = installMocks();
     let registered: pulumi.CustomResourceOptions | undefined;
-    new IdentityDatabaseSnapshot("snap", { dbProvider: "Postgres", connectionString: pulumi.secret("Host=h;Database=d;Username=u;Password=p"), image: V1, containerName: CONTAINER }, {
-      transformations: [(t) => { registered = t.opts; return undefined; }],
-    });
+    new IdentityDatabaseSnapshot(
+      "snap",
+      { dbProvider: "Postgres", connectionString: pulumi.secret("Host=h;Database=d;Username=u;Password=p"), image: V1, containerName: CONTAINER },
+      {
+        transformations: [
+          (t) => {
+            registered = t.opts;
+            return undefined;
+          },
+        ],
+      },
+    );
     await settle();
     const recorded = only(resources, IDENTITY_DATABASE_SNAPSHOT_TYPE, "snap");
     expect(recorded.inputs).toMatchObject({ dbProvider: "Postgres", image: V1, keep: 3, containerName: CONTAINER, healthTimeoutSeconds: 180 });

@@ -13,7 +13,7 @@ afterAll(() => fs.rmSync(sourceDir, { recursive: true, force: true }));
 const baseArgs: IdentityServiceArgs = {
   sourceDir,
   dbProvider: "Postgres",
-  connectionString: pulumi.secret("Host=db;Port=5432;Database=is;Username=is;Password=\"p;w\""),
+  connectionString: pulumi.secret('Host=db;Port=5432;Database=is;Username=is;Password="p;w"'),
   clientsJson: pulumi.secret('[{"ClientId":"abc"}]'),
   certificate: { pfxBase64: pulumi.secret("UEZYLWJ5dGVz"), password: pulumi.secret("pfx-password") },
 };

@@ -14,7 +14,12 @@ const SNAPSHOT = "snapshot_20261202064216_src_111111111111";
 let docker: DockerEngineStandIn;
 
 const inputs = (over: Partial<IdentityServiceHealthGateInputs> = {}): IdentityServiceHealthGateInputs => ({
-  containerName: "is", containerId: "c1", image: V1, dockerHost: docker.host, timeoutSeconds: 3, ...over,
+  containerName: "is",
+  containerId: "c1",
+  image: V1,
+  dockerHost: docker.host,
+  timeoutSeconds: 3,
+  ...over,
 });
 
 beforeEach(async () => {
@@ -38,7 +43,9 @@ describe("IdentityServiceHealthGate", () => {
     const { outs } = await provider.create(inputs());
     docker.add("is", { image: V2, healthCheckPasses: false, checkAfterMs: 50 }); // the replacement, with the new image
     const started = Date.now();
-    const error = await provider.update!("id", outs as IdentityServiceHealthGateOutputs, inputs({ containerId: "c2", image: V2, previousImage: V1, snapshot: SNAPSHOT })).catch((e) => e);
+    const error = await provider.update!("id", outs as IdentityServiceHealthGateOutputs, inputs({ containerId: "c2", image: V2, previousImage: V1, snapshot: SNAPSHOT })).catch(
+      (e) => e,
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(2500); // it waited out the timeout, as @pulumi/docker's wait does
     expect(error.message).toBe(
       `The Identity Service container "is" did not become healthy within 3 s: running, health unhealthy (last health check: curl: (7) Failed to connect to 127.0.0.1 port 80: Connection refused). ` +

@@ -7,7 +7,12 @@ import { quoteLiteral, snapshotName } from "../lib/databaseSnapshotSql";
 /** An unpacked IdentityService.zip in miniature. */
 function sourceFolder(files: Record<string, string> = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "is-src-"));
-  const all = { "Dockerfile-OAuth": "FROM mcr.microsoft.com/dotnet/aspnet:6.0\nCOPY . /app\n", "appsettings.json": '{"DbProvider":"Postgres"}', "bin/Identity.dll": "\u0000MZ binary", ...files };
+  const all = {
+    "Dockerfile-OAuth": "FROM mcr.microsoft.com/dotnet/aspnet:6.0\nCOPY . /app\n",
+    "appsettings.json": '{"DbProvider":"Postgres"}',
+    "bin/Identity.dll": "\u0000MZ binary",
+    ...files,
+  };
   for (const [rel, content] of Object.entries(all)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), content);
@@ -41,7 +46,12 @@ describe("content tag of the unpacked IdentityService.zip", () => {
       { path: "b", kind: "file" as const, content: Buffer.from("z") },
     ];
     expect(contentTag([...entries].reverse())).toBe(contentTag(entries));
-    expect(contentTag([{ path: "a", kind: "file", content: "x" }, { path: "b", kind: "file", content: "yz" }])).not.toBe(contentTag(entries));
+    expect(
+      contentTag([
+        { path: "a", kind: "file", content: "x" },
+        { path: "b", kind: "file", content: "yz" },
+      ]),
+    ).not.toBe(contentTag(entries));
   });
 
   it("tags a built image as <repository>:<content tag>", () => {

@@ -65,6 +65,15 @@ describe("the lint gate", () => {
     expect(commands).toContain("npm run lint");
     expect(commands.indexOf("npm run lint")).toBeLessThan(commands.indexOf("npm test"));
     const scripts = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
-    expect(scripts.lint).toMatch(/^eslint \.( &&|$)/);
+    expect(scripts.lint).toBe("eslint . && prettier --check .");
+  });
+
+  it("fails on code Prettier would reformat, with the project's settings, and passes it formatted", () => {
+    const prettierCli = path.join(root, "node_modules", "prettier", "bin", "prettier.cjs");
+    const check = (file: string) => spawnSync(process.execPath, [prettierCli, "--config", path.join(root, ".prettierrc.json"), "--check", file], { cwd: dir, encoding: "utf8" });
+    fs.writeFileSync(path.join(dir, "unformatted.ts"), "export const a = {b:1,\n  c : 2}\n");
+    fs.writeFileSync(path.join(dir, "formatted.ts"), "export const a = { b: 1, c: 2 };\n");
+    expect(check("unformatted.ts").status).toBe(1);
+    expect(check("formatted.ts").status).toBe(0);
   });
 });

@@ -33,7 +33,22 @@ function file(name: string): string {
 
 /** A key and self-signed certificate made by OpenSSL. */
 function selfSigned(prefix: string, keyOpts: string[], subject: string): { key: string; cert: string } {
-  mustOpenssl(["req", "-x509", ...keyOpts, "-nodes", "-keyout", `${prefix}.key`, "-out", `${prefix}.crt`, "-subj", subject, "-days", "30", "-addext", "subjectAltName=DNS:identity.test"]);
+  mustOpenssl([
+    "req",
+    "-x509",
+    ...keyOpts,
+    "-nodes",
+    "-keyout",
+    `${prefix}.key`,
+    "-out",
+    `${prefix}.crt`,
+    "-subj",
+    subject,
+    "-days",
+    "30",
+    "-addext",
+    "subjectAltName=DNS:identity.test",
+  ]);
   return { key: file(`${prefix}.key`), cert: file(`${prefix}.crt`) };
 }
 
@@ -186,7 +201,27 @@ describe("readPfx", () => {
   });
 
   it("reads a legacy 3DES export", () => {
-    mustOpenssl(["pkcs12", "-export", "-inkey", "rsa.key", "-in", "rsa.crt", "-out", "legacy.pfx", "-passout", "env:PFX_PASS", "-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1"], PASSWORD);
+    mustOpenssl(
+      [
+        "pkcs12",
+        "-export",
+        "-inkey",
+        "rsa.key",
+        "-in",
+        "rsa.crt",
+        "-out",
+        "legacy.pfx",
+        "-passout",
+        "env:PFX_PASS",
+        "-keypbe",
+        "PBE-SHA1-3DES",
+        "-certpbe",
+        "PBE-SHA1-3DES",
+        "-macalg",
+        "sha1",
+      ],
+      PASSWORD,
+    );
     expect(readPfx(fs.readFileSync(path.join(dir, "legacy.pfx")), PASSWORD).subject).toBe("CN=identity.test, O=Creatio Test");
   });
 
@@ -197,8 +232,7 @@ describe("readPfx", () => {
 });
 
 describe("buildPfx input errors", () => {
-  const build = (overrides: Record<string, unknown>) => () =>
-    buildPfx({ privateKeyPem: rsa.key, certificatePem: rsa.cert, password: PASSWORD, ...overrides });
+  const build = (overrides: Record<string, unknown>) => () => buildPfx({ privateKeyPem: rsa.key, certificatePem: rsa.cert, password: PASSWORD, ...overrides });
 
   it("rejects an ECDSA key, naming node-forge's limit", () => {
     expect(build({ privateKeyPem: ec.key, certificatePem: ec.cert })).toThrow(/privateKeyPem holds an ECDSA key; only RSA keys/);

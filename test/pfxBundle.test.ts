@@ -108,7 +108,8 @@ describe("create", () => {
 });
 
 describe("diff", () => {
-  const olds = () => ({ privateKeyPem: key, certificatePem: cert, password: PASSWORD, pfxBase64: "AAAA", notAfter: "2030-01-01T00:00:00.000Z", __provider: PROVIDER }) as PfxBundleOutputs;
+  const olds = () =>
+    ({ privateKeyPem: key, certificatePem: cert, password: PASSWORD, pfxBase64: "AAAA", notAfter: "2030-01-01T00:00:00.000Z", __provider: PROVIDER }) as PfxBundleOutputs;
 
   it("a new certificate is a change (an update, not a replacement), naming the property", async () => {
     const diff = await pfxBundleProvider.diff!("id", olds(), news({ certificatePem: renewedCert }));
@@ -116,7 +117,10 @@ describe("diff", () => {
   });
 
   it("a new key or password is a change", async () => {
-    expect(await pfxBundleProvider.diff!("id", olds(), news({ privateKeyPem: ecKey, password: "other" }))).toMatchObject({ changes: true, changedKeys: ["privateKeyPem", "password"] });
+    expect(await pfxBundleProvider.diff!("id", olds(), news({ privateKeyPem: ecKey, password: "other" }))).toMatchObject({
+      changes: true,
+      changedKeys: ["privateKeyPem", "password"],
+    });
   });
 
   it("a value not known yet (preview) counts as a change", async () => {

@@ -20,7 +20,12 @@ const UNKNOWN_STRING = UNKNOWN_VALUE;
 const urn = (name: string, stack = "prod") => `urn:pulumi:${stack}::creatio-identity::${RESOURCE_TYPES.creatioApplication}::${name}`;
 
 function app(name: string, props: Record<string, unknown>): PlainResource {
-  return { type: RESOURCE_TYPES.creatioApplication, urn: urn(name), name, props: { name: "Billing", creatio: new Secret({ url: "https://creatio.example.com", password: "pw" }), ...props } };
+  return {
+    type: RESOURCE_TYPES.creatioApplication,
+    urn: urn(name),
+    name,
+    props: { name: "Billing", creatio: new Secret({ url: "https://creatio.example.com", password: "pw" }), ...props },
+  };
 }
 
 describe("the rule", () => {
@@ -56,7 +61,14 @@ describe("the rule", () => {
   it("also runs as the policy, with the stack and the policy config", () => {
     installMocks({ stack: "prod" });
     const reported: Array<{ message: string; urn?: string }> = [];
-    const resources = [app("x", { systemUser: "Supervisor" }), app("y", { systemUser: "Ops" })].map((r) => ({ ...r, opts: {}, isType: () => false, asType: () => undefined, dependencies: [], propertyDependencies: {} }));
+    const resources = [app("x", { systemUser: "Supervisor" }), app("y", { systemUser: "Ops" })].map((r) => ({
+      ...r,
+      opts: {},
+      isType: () => false,
+      asType: () => undefined,
+      dependencies: [],
+      propertyDependencies: {},
+    }));
     const run = (config: Record<string, unknown>) =>
       (noAdministratorAsApplicationUser.validateStack as any)({ resources, getConfig: () => config }, (message: string, u?: string) => reported.push({ message, urn: u }));
     run({});
@@ -78,7 +90,12 @@ describe("over what the stack program registers", () => {
     await new Promise<void>((resolve) => pulumi.all(Object.values(outputs).filter(Boolean)).apply(() => resolve()));
     await settle();
     fs.rmSync(projectDir, { recursive: true, force: true });
-    return recorded.map((r) => ({ type: r.type, name: r.name, urn: urn(r.name, stack), props: Object.fromEntries(Object.entries(r.inputs).map(([k, v]) => [k, r.secretInputs.has(k) ? new Secret(v) : v])) }));
+    return recorded.map((r) => ({
+      type: r.type,
+      name: r.name,
+      urn: urn(r.name, stack),
+      props: Object.fromEntries(Object.entries(r.inputs).map(([k, v]) => [k, r.secretInputs.has(k) ? new Secret(v) : v])),
+    }));
   }
   const APPS = [
     { name: "Billing", applicationUrl: "https://billing.example.com", systemUser: "Supervisor" },
@@ -92,7 +109,9 @@ describe("over what the stack program registers", () => {
     const apps = resources.filter((r) => r.type === RESOURCE_TYPES.creatioApplication);
     expect(apps).toHaveLength(2);
     expect(apps.flatMap((r) => plainSensitiveValues(r))).toEqual([]);
-    expect(plainSensitiveValues({ ...apps[0], props: { ...apps[0].props, creatio: { url: "https://c", password: "plain" } } })).toEqual([{ property: "creatio", what: "creatio.password" }]);
+    expect(plainSensitiveValues({ ...apps[0], props: { ...apps[0].props, creatio: { url: "https://c", password: "plain" } } })).toEqual([
+      { property: "creatio", what: "creatio.password" },
+    ]);
   });
 
   it("finds an application reaching Creatio over http:// on production", async () => {

@@ -62,14 +62,19 @@ const days = (n: number) => new Date(NOW.getTime() + n * 24 * 3600 * 1000).toISO
 const urn = (chain: string, name: string, stack = "prod") => `urn:pulumi:${stack}::creatio-identity::${chain}::${name}`;
 
 /** The Identity Service container as the IdentityService component builds it. */
-function identityContainer(opts: { name?: string; creatioUrl?: string; connectionString?: string; dbProvider?: "Postgres" | "MsSqlServer"; envs?: unknown; ports?: unknown } = {}): PlainResource {
+function identityContainer(
+  opts: { name?: string; creatioUrl?: string; connectionString?: string; dbProvider?: "Postgres" | "MsSqlServer"; envs?: unknown; ports?: unknown } = {},
+): PlainResource {
   const name = opts.name ?? "creatio-identity-service-container";
   const envs =
     opts.envs ??
     identityServiceEnvironment({
       dbProvider: opts.dbProvider ?? "Postgres",
-      connectionString: opts.connectionString ?? npgsqlConnectionString({ host: "db", port: 5432, database: "identity_service", username: "identity_service", password: DB_PASSWORD }),
-      clientsJson: buildClientsJson([{ clientId: "C".repeat(16), clientName: "Creatio", clientSecret: CLIENT_SECRET, creatioUrl: opts.creatioUrl ?? "https://creatio.example.com" }]),
+      connectionString:
+        opts.connectionString ?? npgsqlConnectionString({ host: "db", port: 5432, database: "identity_service", username: "identity_service", password: DB_PASSWORD }),
+      clientsJson: buildClientsJson([
+        { clientId: "C".repeat(16), clientName: "Creatio", clientSecret: CLIENT_SECRET, creatioUrl: opts.creatioUrl ?? "https://creatio.example.com" },
+      ]),
       certificatePassword: KESTREL_PASSWORD,
       logLevel: "Information",
     });
@@ -108,8 +113,24 @@ describe("the rules' resource types", () => {
   });
 
   it("read the environment variable names the IdentityService component sets", () => {
-    const keys = identityServiceEnvironment({ dbProvider: "Postgres", connectionString: "c", clientsJson: "[]", redisConnection: "r", certificatePassword: "p", logLevel: "Information" }).map((e) => e.split("=")[0]);
-    for (const name of [ENV.urls, ENV.httpsPort, ENV.kestrelCertificatePath, ENV.kestrelCertificatePassword, ENV.clients, ENV.dbProvider, ENV.postgresConnection, ENV.redisConnection]) {
+    const keys = identityServiceEnvironment({
+      dbProvider: "Postgres",
+      connectionString: "c",
+      clientsJson: "[]",
+      redisConnection: "r",
+      certificatePassword: "p",
+      logLevel: "Information",
+    }).map((e) => e.split("=")[0]);
+    for (const name of [
+      ENV.urls,
+      ENV.httpsPort,
+      ENV.kestrelCertificatePath,
+      ENV.kestrelCertificatePassword,
+      ENV.clients,
+      ENV.dbProvider,
+      ENV.postgresConnection,
+      ENV.redisConnection,
+    ]) {
       expect(keys).toContain(name);
     }
   });
@@ -184,10 +205,20 @@ function certificatePem(selfSigned: boolean): string {
 }
 
 describe("no-self-signed-certificate-in-production", () => {
-  const component = (props: Record<string, unknown>): PlainResource => ({ type: RESOURCE_TYPES.certificate, urn: urn(RESOURCE_TYPES.certificate, "creatio-identity-certificate"), name: "creatio-identity-certificate", props });
+  const component = (props: Record<string, unknown>): PlainResource => ({
+    type: RESOURCE_TYPES.certificate,
+    urn: urn(RESOURCE_TYPES.certificate, "creatio-identity-certificate"),
+    name: "creatio-identity-certificate",
+    props,
+  });
   const generated = [
     component({ selfSigned: true, expiresAt: days(365) }),
-    { type: RESOURCE_TYPES.selfSignedCert, urn: urn(`${RESOURCE_TYPES.certificate}$${RESOURCE_TYPES.selfSignedCert}`, "creatio-identity-certificate-cert"), name: "creatio-identity-certificate-cert", props: { validityPeriodHours: 8760 } },
+    {
+      type: RESOURCE_TYPES.selfSignedCert,
+      urn: urn(`${RESOURCE_TYPES.certificate}$${RESOURCE_TYPES.selfSignedCert}`, "creatio-identity-certificate-cert"),
+      name: "creatio-identity-certificate-cert",
+      props: { validityPeriodHours: 8760 },
+    },
   ];
 
   it("passes any certificate on a stack that is not production", () => {
@@ -199,19 +230,23 @@ describe("no-self-signed-certificate-in-production", () => {
     expect(vs).toEqual([
       {
         urn: generated[0].urn,
-        message: expect.stringMatching(/^Stack "prod" is a production stack \(policy config productionStacks\), but the certificate "creatio-identity-certificate" is a generated self-signed one/),
+        message: expect.stringMatching(
+          /^Stack "prod" is a production stack \(policy config productionStacks\), but the certificate "creatio-identity-certificate" is a generated self-signed one/,
+        ),
       },
     ]);
     expect(vs[0].message).toContain("pulumi config set certificatePfxFile <path>");
     // A self-signed certificate outside the component is reported itself.
     const bare = { ...generated[1], urn: urn(RESOURCE_TYPES.selfSignedCert, "my-cert") };
-    expect(selfSignedCertificateViolations([bare], { stack: "prod" })).toEqual([{ urn: bare.urn, message: expect.stringContaining('"creatio-identity-certificate-cert" is a self-signed certificate') }]);
+    expect(selfSignedCertificateViolations([bare], { stack: "prod" })).toEqual([
+      { urn: bare.urn, message: expect.stringContaining('"creatio-identity-certificate-cert" is a self-signed certificate') },
+    ]);
   });
 
   it("tells a supplied self-signed PFX from a CA-issued one", () => {
     expect(selfSignedCertificateViolations([component({ selfSigned: false, certificatePem: certificatePem(false) })], { stack: "prod" })).toEqual([]);
     const vs = selfSignedCertificateViolations([component({ selfSigned: false, certificatePem: certificatePem(true) })], { stack: "prod" });
-    expect(messages(vs)).toEqual([expect.stringContaining("the supplied certificate of \"creatio-identity-certificate\" is self-signed (its issuer is its subject)")]);
+    expect(messages(vs)).toEqual([expect.stringContaining('the supplied certificate of "creatio-identity-certificate" is self-signed (its issuer is its subject)')]);
   });
 
   it("takes the production stacks from the policy config, case-insensitively", () => {
@@ -223,7 +258,12 @@ describe("no-self-signed-certificate-in-production", () => {
 
 describe("certificate-days-left", () => {
   const check = (resources: PlainResource[], minDaysLeft = 30) => certificateDaysLeftViolations(resources, { minDaysLeft, now: NOW });
-  const component = (expiresAt: unknown): PlainResource => ({ type: RESOURCE_TYPES.certificate, urn: urn(RESOURCE_TYPES.certificate, "creatio-identity-certificate"), name: "creatio-identity-certificate", props: { expiresAt } });
+  const component = (expiresAt: unknown): PlainResource => ({
+    type: RESOURCE_TYPES.certificate,
+    urn: urn(RESOURCE_TYPES.certificate, "creatio-identity-certificate"),
+    name: "creatio-identity-certificate",
+    props: { expiresAt },
+  });
 
   it("passes a certificate with enough days left", () => {
     expect(check([component(days(31))])).toEqual([]);
@@ -232,7 +272,12 @@ describe("certificate-days-left", () => {
 
   it("reports one that expires too soon or has expired, with the date and the days left", () => {
     expect(check([component(days(10))])).toEqual([
-      { urn: component("").urn, message: expect.stringMatching(/^The certificate "creatio-identity-certificate" expires on 2026-12-03T12:00:00.000Z, in 10 day\(s\); at least 30 days must be left \(policy config minCertificateDaysLeft\)/) },
+      {
+        urn: component("").urn,
+        message: expect.stringMatching(
+          /^The certificate "creatio-identity-certificate" expires on 2026-12-03T12:00:00.000Z, in 10 day\(s\); at least 30 days must be left \(policy config minCertificateDaysLeft\)/,
+        ),
+      },
     ]);
     expect(messages(check([component(days(-2))]))).toEqual([expect.stringContaining("expired on 2026-11-21T12:00:00.000Z")]);
     expect(check([component(days(40))], 45)).toHaveLength(1);
@@ -265,7 +310,8 @@ describe("certificate-days-left", () => {
 });
 
 describe("database-tls-in-production", () => {
-  const pg = (sslMode?: string, password = DB_PASSWORD) => npgsqlConnectionString({ host: "db.example.com", port: 5432, database: "identity_service", username: "identity_service", password, sslMode });
+  const pg = (sslMode?: string, password = DB_PASSWORD) =>
+    npgsqlConnectionString({ host: "db.example.com", port: 5432, database: "identity_service", username: "identity_service", password, sslMode });
 
   it("passes TLS connections on production and anything elsewhere", () => {
     expect(databaseTlsViolations(identityContainer({ connectionString: pg("Require") }), { stack: "prod" })).toEqual([]);
@@ -275,10 +321,16 @@ describe("database-tls-in-production", () => {
 
   it("reports SSL Mode=Disable or Allow in the Identity Service's PostgresConnection, without the password", () => {
     const vs = databaseTlsViolations(identityContainer({ connectionString: pg("Disable") }), { stack: "prod" });
-    expect(messages(vs)).toEqual([expect.stringMatching(/^Stack "prod" is a production stack .*, but PostgresConnection of the Identity Service container "creatio-identity-service-container" sets SSL Mode=Disable: /)]);
+    expect(messages(vs)).toEqual([
+      expect.stringMatching(
+        /^Stack "prod" is a production stack .*, but PostgresConnection of the Identity Service container "creatio-identity-service-container" sets SSL Mode=Disable: /,
+      ),
+    ]);
     expect(vs[0].message).toContain("pulumi config set databaseSslMode verify-full");
     noSecretIn(vs);
-    expect(messages(databaseTlsViolations(identityContainer({ connectionString: pg("Allow") }), { stack: "production" }))).toEqual([expect.stringContaining("sets SSL Mode=Allow")]);
+    expect(messages(databaseTlsViolations(identityContainer({ connectionString: pg("Allow") }), { stack: "production" }))).toEqual([
+      expect.stringContaining("sets SSL Mode=Allow"),
+    ]);
   });
 
   it("parses the connection string: a password that merely contains the words is no violation", () => {
@@ -289,13 +341,20 @@ describe("database-tls-in-production", () => {
     const ms = (encrypt: boolean) => sqlClientConnectionString({ server: "sql", port: 1433, database: "is", userId: "u", password: DB_PASSWORD, encrypt });
     expect(databaseTlsViolations(identityContainer({ dbProvider: "MsSqlServer", connectionString: ms(true) }), { stack: "prod" })).toEqual([]);
     const vs = databaseTlsViolations(identityContainer({ dbProvider: "MsSqlServer", connectionString: ms(false) }), { stack: "prod" });
-    expect(messages(vs)).toEqual([expect.stringContaining("MsSqlConnection of the Identity Service container \"creatio-identity-service-container\" sets Encrypt=false")]);
+    expect(messages(vs)).toEqual([expect.stringContaining('MsSqlConnection of the Identity Service container "creatio-identity-service-container" sets Encrypt=false')]);
     noSecretIn(vs);
   });
 
   it("reports the client sync's connection string", () => {
-    const sync: PlainResource = { type: RESOURCE_TYPES.identityClientSync, urn: urn(RESOURCE_TYPES.identityClientSync, "s"), name: "s", props: { dbProvider: "Postgres", connectionString: pg("Disable") } };
-    expect(messages(databaseTlsViolations(sync, { stack: "prod" }))).toEqual([expect.stringContaining('the connection string of "s" (the Identity Service database) sets SSL Mode=Disable')]);
+    const sync: PlainResource = {
+      type: RESOURCE_TYPES.identityClientSync,
+      urn: urn(RESOURCE_TYPES.identityClientSync, "s"),
+      name: "s",
+      props: { dbProvider: "Postgres", connectionString: pg("Disable") },
+    };
+    expect(messages(databaseTlsViolations(sync, { stack: "prod" }))).toEqual([
+      expect.stringContaining('the connection string of "s" (the Identity Service database) sets SSL Mode=Disable'),
+    ]);
   });
 
   it("reports a Creatio integration that reaches Creatio's API over http:// on production only", () => {
@@ -314,7 +373,12 @@ describe("database-tls-in-production", () => {
   });
 
   it("cannot judge a connection string not known yet", () => {
-    const sync: PlainResource = { type: RESOURCE_TYPES.identityClientSync, urn: urn(RESOURCE_TYPES.identityClientSync, "s"), name: "s", props: { dbProvider: "Postgres", connectionString: UNKNOWN_STRING } };
+    const sync: PlainResource = {
+      type: RESOURCE_TYPES.identityClientSync,
+      urn: urn(RESOURCE_TYPES.identityClientSync, "s"),
+      name: "s",
+      props: { dbProvider: "Postgres", connectionString: UNKNOWN_STRING },
+    };
     expect(() => databaseTlsViolations(sync, { stack: "prod" })).toThrow(UnknownValue);
   });
 });
@@ -326,7 +390,13 @@ describe("sensitive-values-are-secrets", () => {
     expect(plainSensitiveValues(secret)).toEqual([]);
     expect(secretSensitiveValues(secret)).toBeUndefined();
     // Secret entries one by one do as well.
-    const perEntry = { ...secret, props: { ...secret.props, envs: (c.props.envs as string[]).map((e) => (/^(ASPNETCORE_Kestrel__Certificates__Default__Password|Clients|PostgresConnection)=/.test(e) ? new Secret(e) : e)) } };
+    const perEntry = {
+      ...secret,
+      props: {
+        ...secret.props,
+        envs: (c.props.envs as string[]).map((e) => (/^(ASPNETCORE_Kestrel__Certificates__Default__Password|Clients|PostgresConnection)=/.test(e) ? new Secret(e) : e)),
+      },
+    };
     expect(plainSensitiveValues(perEntry)).toEqual([]);
   });
 
@@ -351,15 +421,27 @@ describe("sensitive-values-are-secrets", () => {
       type: RESOURCE_TYPES.creatioIntegration,
       urn: urn(RESOURCE_TYPES.creatioIntegration, "i"),
       name: "i",
-      props: { clientId: "C".repeat(16), clientSecret: CLIENT_SECRET, identityServerUrl: "https://is", creatio: { url: "https://c", password: new Secret("creatio-pw"), databaseConnectionString: "postgres://c:dbpw@db/creatio" } },
+      props: {
+        clientId: "C".repeat(16),
+        clientSecret: CLIENT_SECRET,
+        identityServerUrl: "https://is",
+        creatio: { url: "https://c", password: new Secret("creatio-pw"), databaseConnectionString: "postgres://c:dbpw@db/creatio" },
+      },
     };
     expect(plainSensitiveValues(integration)).toEqual([
       { property: "clientSecret", what: "clientSecret" },
       { property: "creatio", what: "creatio.databaseConnectionString" },
     ]);
-    expect(plainSensitiveValues({ ...integration, props: { ...integration.props, clientSecret: new Secret(CLIENT_SECRET), creatio: new Secret(integration.props.creatio) } })).toEqual([]);
+    expect(
+      plainSensitiveValues({ ...integration, props: { ...integration.props, clientSecret: new Secret(CLIENT_SECRET), creatio: new Secret(integration.props.creatio) } }),
+    ).toEqual([]);
 
-    const pfx: PlainResource = { type: RESOURCE_TYPES.pfxBundle, urn: urn(RESOURCE_TYPES.pfxBundle, "p"), name: "p", props: { privateKeyPem: new Secret("KEY"), certificatePem: "CERT", password: KESTREL_PASSWORD } };
+    const pfx: PlainResource = {
+      type: RESOURCE_TYPES.pfxBundle,
+      urn: urn(RESOURCE_TYPES.pfxBundle, "p"),
+      name: "p",
+      props: { privateKeyPem: new Secret("KEY"), certificatePem: "CERT", password: KESTREL_PASSWORD },
+    };
     expect(isPfxBundle(pfx)).toBe(true);
     expect(plainSensitiveValues(pfx)).toEqual([{ property: "password", what: "password" }]);
     // Its own type is enough, whatever the properties look like.
@@ -372,7 +454,12 @@ describe("sensitive-values-are-secrets", () => {
     expect(isPfxBundle({ ...legacy, props: { password: "x" } })).toBe(false);
     expect(plainSensitiveValues({ ...legacy, props: { password: "x" } })).toEqual([]);
 
-    const sync: PlainResource = { type: RESOURCE_TYPES.identityClientSync, urn: urn(RESOURCE_TYPES.identityClientSync, "s"), name: "s", props: { dbProvider: "Postgres", connectionString: new Secret("Host=x"), clientsJson: "[]" } };
+    const sync: PlainResource = {
+      type: RESOURCE_TYPES.identityClientSync,
+      urn: urn(RESOURCE_TYPES.identityClientSync, "s"),
+      name: "s",
+      props: { dbProvider: "Postgres", connectionString: new Secret("Host=x"), clientsJson: "[]" },
+    };
     expect(plainSensitiveValues(sync)).toEqual([{ property: "clientsJson", what: "clientsJson" }]);
   });
 });
@@ -388,12 +475,24 @@ describe("one-identity-service-per-creatio", () => {
     const a = identityContainer({ name: "a", creatioUrl: "https://creatio.example.com" });
     const b = identityContainer({ name: "b", creatioUrl: "https://CREATIO.example.com/" });
     const vs = oneIdentityServicePerCreatioViolations([a, b]);
-    expect(vs).toEqual([{ urn: b.urn, message: expect.stringMatching(/^The Identity Service containers "a", "b" all serve the Creatio at https:\/\/creatio\.example\.com: one Identity Service serves one Creatio instance/) }]);
+    expect(vs).toEqual([
+      {
+        urn: b.urn,
+        message: expect.stringMatching(
+          /^The Identity Service containers "a", "b" all serve the Creatio at https:\/\/creatio\.example\.com: one Identity Service serves one Creatio instance/,
+        ),
+      },
+    ]);
     noSecretIn(vs);
   });
 
   it("reports two Creatio integrations for the same Creatio", () => {
-    const integration = (name: string, url: string): PlainResource => ({ type: RESOURCE_TYPES.creatioIntegration, urn: urn(RESOURCE_TYPES.creatioIntegration, name), name, props: { creatio: new Secret({ url, password: "creatio-pw" }) } });
+    const integration = (name: string, url: string): PlainResource => ({
+      type: RESOURCE_TYPES.creatioIntegration,
+      urn: urn(RESOURCE_TYPES.creatioIntegration, name),
+      name,
+      props: { creatio: new Secret({ url, password: "creatio-pw" }) },
+    });
     expect(oneIdentityServicePerCreatioViolations([integration("x", "https://c.example.com"), integration("y", "https://d.example.com")])).toEqual([]);
     const vs = oneIdentityServicePerCreatioViolations([integration("x", "https://c.example.com/0"), integration("y", "https://c.example.com")]);
     expect(messages(vs)).toEqual([expect.stringContaining('The Creatio integrations "x", "y" all switch the Creatio at https://c.example.com')]);
@@ -419,7 +518,10 @@ const secretWire = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1
  */
 const secretOutputFakers: Record<string, OutputFaker> = {
   "random:index/randomPassword:RandomPassword": (a) => ({ result: secretWire("p".repeat(a.inputs.length)) }),
-  "tls:index/privateKey:PrivateKey": (a) => ({ privateKeyPem: secretWire(`-----BEGIN PRIVATE KEY-----\nfake-${a.name}\n-----END PRIVATE KEY-----\n`), publicKeyPem: "fake-public" }),
+  "tls:index/privateKey:PrivateKey": (a) => ({
+    privateKeyPem: secretWire(`-----BEGIN PRIVATE KEY-----\nfake-${a.name}\n-----END PRIVATE KEY-----\n`),
+    publicKeyPem: "fake-public",
+  }),
   [PFX_BUNDLE_TYPE]: (a) => ({ ...a.inputs, pfxBase64: secretWire("UEZY"), notAfter: "2027-11-23T00:00:00.000Z" }),
 };
 
@@ -458,7 +560,9 @@ function allViolations(resources: PlainResource[], stack: string, minDaysLeft = 
 describe("the rules over what the stack program registers", () => {
   it("pass the dev stack: HTTPS, secrets kept secret, a certificate renewed in time", async () => {
     const resources = await stackResources("dev");
-    expect(resources.map((r) => r.name)).toEqual(expect.arrayContaining(["creatio-identity-service-container", "creatio-identity-certificate-pfx", "creatio-identity-client-sync"]));
+    expect(resources.map((r) => r.name)).toEqual(
+      expect.arrayContaining(["creatio-identity-service-container", "creatio-identity-certificate-pfx", "creatio-identity-client-sync"]),
+    );
     expect(allViolations(resources, "dev")).toEqual([]);
     expect(resourcesWithPlainSecrets(resources)).toEqual([]);
     // The dev stack renews its certificate 30 days before expiry: a stricter minimum catches that.
@@ -645,9 +749,18 @@ describe("the policy pack, run as the Pulumi CLI runs it", () => {
   it("checks the whole stack: two Identity Services for one Creatio, a self-signed certificate", async () => {
     const a = identityContainer({ name: "a" });
     const b = identityContainer({ name: "b" });
-    const cert: PlainResource = { type: RESOURCE_TYPES.certificate, urn: urn(RESOURCE_TYPES.certificate, "creatio-identity-certificate"), name: "creatio-identity-certificate", props: { selfSigned: true, expiresAt: "2099-01-01T00:00:00.000Z" } };
+    const cert: PlainResource = {
+      type: RESOURCE_TYPES.certificate,
+      urn: urn(RESOURCE_TYPES.certificate, "creatio-identity-certificate"),
+      name: "creatio-identity-certificate",
+      props: { selfSigned: true, expiresAt: "2099-01-01T00:00:00.000Z" },
+    };
     const req = new analyzer.AnalyzeStackRequest();
-    req.setResourcesList([stackResource(a, { ...a.props, envs: secretWire(a.props.envs) }), stackResource(b, { ...b.props, envs: secretWire(b.props.envs) }), stackResource(cert, cert.props)]);
+    req.setResourcesList([
+      stackResource(a, { ...a.props, envs: secretWire(a.props.envs) }),
+      stackResource(b, { ...b.props, envs: secretWire(b.props.envs) }),
+      stackResource(cert, cert.props),
+    ]);
     const ds = diagnosticsOf(await pack.call("analyzeStack", req));
     expect(ds.map((d) => [d.policyname, d.urn])).toEqual([
       ["no-self-signed-certificate-in-production", cert.urn],
@@ -657,7 +770,10 @@ describe("the policy pack, run as the Pulumi CLI runs it", () => {
 
   it("makes plain sensitive values secret (remediation) and leaves secret ones alone", async () => {
     const c = identityContainer();
-    const plainRes = await pack.call<analyzer.AnalyzeRequest, analyzer.RemediateResponse>("remediate", analyzeRequest(c, { ...c.props, uploads: [{ file: KESTREL_CERTIFICATE_PATH, contentBase64: secretWire("UEZY") }] }));
+    const plainRes = await pack.call<analyzer.AnalyzeRequest, analyzer.RemediateResponse>(
+      "remediate",
+      analyzeRequest(c, { ...c.props, uploads: [{ file: KESTREL_CERTIFICATE_PATH, contentBase64: secretWire("UEZY") }] }),
+    );
     const remediations = plainRes.getRemediationsList();
     expect(remediations.map((r) => r.getPolicyname())).toEqual(["sensitive-values-are-secrets"]);
     const props = remediations[0].getProperties()!.toJavaScript() as Record<string, any>;
@@ -665,7 +781,10 @@ describe("the policy pack, run as the Pulumi CLI runs it", () => {
     expect(props.uploads).toEqual([{ file: KESTREL_CERTIFICATE_PATH, contentBase64: secretWire("UEZY") }]);
     expect(props.ports).toEqual(c.props.ports);
 
-    const secretRes = await pack.call<analyzer.AnalyzeRequest, analyzer.RemediateResponse>("remediate", analyzeRequest(c, { ...c.props, envs: secretWire(c.props.envs), uploads: secretWire(c.props.uploads) }));
+    const secretRes = await pack.call<analyzer.AnalyzeRequest, analyzer.RemediateResponse>(
+      "remediate",
+      analyzeRequest(c, { ...c.props, envs: secretWire(c.props.envs), uploads: secretWire(c.props.uploads) }),
+    );
     expect(secretRes.getRemediationsList()).toEqual([]);
   });
 
@@ -680,7 +799,12 @@ describe("the policy pack, run as the Pulumi CLI runs it", () => {
     set("no-self-signed-certificate-in-production", { productionStacks: ["live"] });
     set("certificate-days-left", { minCertificateDaysLeft: 100000 });
     await pack.call("configure", configure);
-    const cert: PlainResource = { type: RESOURCE_TYPES.certificate, urn: urn(RESOURCE_TYPES.certificate, "creatio-identity-certificate"), name: "creatio-identity-certificate", props: { selfSigned: true, expiresAt: "2099-01-01T00:00:00.000Z" } };
+    const cert: PlainResource = {
+      type: RESOURCE_TYPES.certificate,
+      urn: urn(RESOURCE_TYPES.certificate, "creatio-identity-certificate"),
+      name: "creatio-identity-certificate",
+      props: { selfSigned: true, expiresAt: "2099-01-01T00:00:00.000Z" },
+    };
     const req = new analyzer.AnalyzeStackRequest();
     req.setResourcesList([stackResource(cert, cert.props)]);
     const ds = diagnosticsOf(await pack.call("analyzeStack", req));

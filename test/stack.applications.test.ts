@@ -18,10 +18,24 @@ fs.mkdirSync(path.join(projectDir, "IdentityService"));
 fs.writeFileSync(path.join(projectDir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
 
 const dynamicFaker: OutputFaker = (a) => ({ pfxBase64: "UEZY", notAfter: "2027-11-23T00:00:00.000Z", certificatePem: "cert", ...a.inputs });
-const applicationFaker: OutputFaker = (a) => ({ ...a.inputs, clientId: `id-${a.inputs.name}`, clientSecret: `secret-${a.inputs.name}`, recordId: "r", systemUserIsAdministrator: false });
+const applicationFaker: OutputFaker = (a) => ({
+  ...a.inputs,
+  clientId: `id-${a.inputs.name}`,
+  clientSecret: `secret-${a.inputs.name}`,
+  recordId: "r",
+  systemUserIsAdministrator: false,
+});
 const APPS = [
   { name: "Billing", applicationUrl: "https://billing.example.com", systemUser: "IntegrationUser" },
-  { name: "Reports", applicationUrl: "https://reports.example.com", redirectUrl: "https://reports.example.com/cb", systemUser: "ReportsUser", active: false, rotation: "2026-11", description: "BI" },
+  {
+    name: "Reports",
+    applicationUrl: "https://reports.example.com",
+    redirectUrl: "https://reports.example.com/cb",
+    systemUser: "ReportsUser",
+    active: false,
+    rotation: "2026-11",
+    description: "BI",
+  },
 ];
 
 async function run(values: Record<string, string>, events?: string[]) {

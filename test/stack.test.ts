@@ -165,7 +165,12 @@ describe("ordering of the client sync and the container", () => {
     expect(resources.filter((r) => r.name.endsWith("client-sync"))).toHaveLength(0);
     expect(() =>
       parseStackConfig({
-        values: { [`${PROJECT}:databaseMode`]: "connectionString", [`${PROJECT}:databaseProvider`]: "MsSqlServer", [`${PROJECT}:databaseConnectionString`]: "Server=s;Database=d;User Id=u", [`${PROJECT}:rotation`]: "1" },
+        values: {
+          [`${PROJECT}:databaseMode`]: "connectionString",
+          [`${PROJECT}:databaseProvider`]: "MsSqlServer",
+          [`${PROJECT}:databaseConnectionString`]: "Server=s;Database=d;User Id=u",
+          [`${PROJECT}:rotation`]: "1",
+        },
         secretKeys: new Set([`${PROJECT}:databaseConnectionString`]),
         projectDir,
       }),
@@ -264,7 +269,10 @@ describe("a supplied PFX", () => {
     const onRejection = (e: unknown) => rejections.push(e);
     process.on("unhandledRejection", onRejection);
     try {
-      const resources = installMocks({ config: { certificatePfxBase64: pfx, certificatePassword: "wrong-password", image: "is:8.1" }, secretKeys: ["certificatePfxBase64", "certificatePassword"] });
+      const resources = installMocks({
+        config: { certificatePfxBase64: pfx, certificatePassword: "wrong-password", image: "is:8.1" },
+        secretKeys: ["certificatePfxBase64", "certificatePassword"],
+      });
       let error: unknown;
       jest.isolateModules(() => {
         try {
@@ -275,7 +283,9 @@ describe("a supplied PFX", () => {
       });
       await settle();
       expect(pulumi.RunError.isInstance(error)).toBe(true);
-      expect((error as Error).message).toMatch(/^Invalid configuration for stack \(1 problem\):\n {2}- creatio-identity:certificatePassword: does not open the certificatePfxBase64 value: the password is wrong/);
+      expect((error as Error).message).toMatch(
+        /^Invalid configuration for stack \(1 problem\):\n {2}- creatio-identity:certificatePassword: does not open the certificatePfxBase64 value: the password is wrong/,
+      );
       expect((error as Error).message).not.toContain("wrong-password");
       expect(resources).toHaveLength(0);
       expect(rejections).toEqual([]);
@@ -310,11 +320,29 @@ describe("index.ts", () => {
       mod = require("../index");
     });
     expect(Object.keys(mod).sort()).toEqual(
-      ["certificateExpiresAt", "clientId", "clientSecret", "connectionString", "creatioIntegration", "creatioOAuthApplications", "creatioSettings", "dbProvider", "discoveryUrl", "identityServiceUrl", "image", "previousImage", "databaseSnapshots"].sort(),
+      [
+        "certificateExpiresAt",
+        "clientId",
+        "clientSecret",
+        "connectionString",
+        "creatioIntegration",
+        "creatioOAuthApplications",
+        "creatioSettings",
+        "dbProvider",
+        "discoveryUrl",
+        "identityServiceUrl",
+        "image",
+        "previousImage",
+        "databaseSnapshots",
+      ].sort(),
     );
     expect(await valueOf(mod.identityServiceUrl as pulumi.Output<string>)).toBe("https://localhost:8443");
     expect(await valueOf(mod.image as pulumi.Output<string>)).toBe("is:8.1");
     // Every output resolved means every registration is done (the isolated module has its own RPC queue).
-    await Promise.all(Object.values(mod).filter((v) => pulumi.Output.isInstance(v)).map((v) => valueOf(v)));
+    await Promise.all(
+      Object.values(mod)
+        .filter((v) => pulumi.Output.isInstance(v))
+        .map((v) => valueOf(v)),
+    );
   });
 });

@@ -18,11 +18,25 @@ fs.mkdirSync(path.join(projectDir, "IdentityService"));
 fs.writeFileSync(path.join(projectDir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
 const TAG = `creatio-identity-service:${sourceContentTag(path.join(projectDir, "IdentityService"))}`;
 const GATE_TYPE = "pulumi-nodejs:dynamic/creatio-identity:IdentityServiceHealthGate";
-const SNAPSHOTS = [{ name: "snapshot_20261202064216_src_0123456789ab", takenAt: "2026-12-02T06:42:16.000Z", image: "creatio-identity-service:src-0123456789ab", tables: 24, rows: 40, sizeBytes: 180224 }];
+const SNAPSHOTS = [
+  {
+    name: "snapshot_20261202064216_src_0123456789ab",
+    takenAt: "2026-12-02T06:42:16.000Z",
+    image: "creatio-identity-service:src-0123456789ab",
+    tables: 24,
+    rows: 40,
+    sizeBytes: 180224,
+  },
+];
 
 const fakers: Record<string, OutputFaker> = {
   "pulumi-nodejs:dynamic:Resource": (a) => ({ pfxBase64: "UEZY", notAfter: "2027-11-23T00:00:00.000Z", certificatePem: "cert", ...a.inputs }),
-  [IDENTITY_DATABASE_SNAPSHOT_TYPE]: (a) => ({ ...a.inputs, previousImage: "creatio-identity-service:src-0123456789ab", snapshotBeforeImageChange: SNAPSHOTS[0].name, snapshots: SNAPSHOTS }),
+  [IDENTITY_DATABASE_SNAPSHOT_TYPE]: (a) => ({
+    ...a.inputs,
+    previousImage: "creatio-identity-service:src-0123456789ab",
+    snapshotBeforeImageChange: SNAPSHOTS[0].name,
+    snapshots: SNAPSHOTS,
+  }),
   [GATE_TYPE]: (a) => ({ ...a.inputs, healthyAt: "2026-12-02T06:43:00.000Z" }),
 };
 
@@ -58,8 +72,12 @@ describe("upgrades in the stack program", () => {
     const { resources } = await run({}, [], events);
     const gate = only(resources, GATE_TYPE, "creatio-identity-service-health");
     expect(gate.inputs).toMatchObject({
-      containerName: "creatio-identity-service", containerId: "creatio-identity-service-container-id", image: TAG,
-      previousImage: "creatio-identity-service:src-0123456789ab", snapshot: SNAPSHOTS[0].name, timeoutSeconds: 180,
+      containerName: "creatio-identity-service",
+      containerId: "creatio-identity-service-container-id",
+      image: TAG,
+      previousImage: "creatio-identity-service:src-0123456789ab",
+      snapshot: SNAPSHOTS[0].name,
+      timeoutSeconds: 180,
     });
     expect(events.indexOf("done:creatio-identity-service-container")).toBeLessThan(events.indexOf("start:creatio-identity-service-health"));
     expect(only(resources, "docker:index/container:Container", "creatio-identity-service-container").inputs.wait).toBe(false);
@@ -73,8 +91,18 @@ describe("upgrades in the stack program", () => {
   });
 
   it("hands databaseSnapshotsToKeep, restoreDatabaseSnapshot and docker:host to the snapshot and the gate", async () => {
-    const { resources } = await run({ databaseSnapshotsToKeep: "5", restoreDatabaseSnapshot: SNAPSHOTS[0].name, image: "creatio-identity-service:src-0123456789ab", "docker:host": "unix:///run/docker.sock" });
-    expect(only(resources, IDENTITY_DATABASE_SNAPSHOT_TYPE).inputs).toMatchObject({ keep: 5, restore: SNAPSHOTS[0].name, image: "creatio-identity-service:src-0123456789ab", dockerHost: "unix:///run/docker.sock" });
+    const { resources } = await run({
+      databaseSnapshotsToKeep: "5",
+      restoreDatabaseSnapshot: SNAPSHOTS[0].name,
+      image: "creatio-identity-service:src-0123456789ab",
+      "docker:host": "unix:///run/docker.sock",
+    });
+    expect(only(resources, IDENTITY_DATABASE_SNAPSHOT_TYPE).inputs).toMatchObject({
+      keep: 5,
+      restore: SNAPSHOTS[0].name,
+      image: "creatio-identity-service:src-0123456789ab",
+      dockerHost: "unix:///run/docker.sock",
+    });
     expect(only(resources, GATE_TYPE).inputs.dockerHost).toBe("unix:///run/docker.sock");
   });
 
@@ -96,7 +124,13 @@ describe("upgrades in the stack program", () => {
   it("IdentityService used on its own: a repository gets the content tag, a name with a tag is kept, no snapshot without databaseSnapshots", async () => {
     const { IdentityService } = await import("../components/identityService");
     const sourceDir = path.join(projectDir, "IdentityService");
-    const common = { sourceDir, dbProvider: "Postgres" as const, connectionString: pulumi.secret("Host=h;Database=d;Username=u;Password=p"), clientsJson: pulumi.secret("[]"), certificate: { pfxBase64: pulumi.secret("AA=="), password: pulumi.secret("pw") } };
+    const common = {
+      sourceDir,
+      dbProvider: "Postgres" as const,
+      connectionString: pulumi.secret("Host=h;Database=d;Username=u;Password=p"),
+      clientsJson: pulumi.secret("[]"),
+      certificate: { pfxBase64: pulumi.secret("AA=="), password: pulumi.secret("pw") },
+    };
     const resources = installMocks({ fakers });
     const tagged = new IdentityService("a", { ...common, imageName: "registry.example.com:5000/team/is" });
     const fixed = new IdentityService("b", { ...common, imageName: "registry.example.com:5000/team/is:8.1.4", containerName: "b" });
@@ -107,7 +141,12 @@ describe("upgrades in the stack program", () => {
     await valueOf(fixed.url);
     await settle();
     expect(resources.filter((r) => r.type === IDENTITY_DATABASE_SNAPSHOT_TYPE)).toHaveLength(0);
-    expect(resources.filter((r) => r.type === GATE_TYPE).map((r) => r.name).sort()).toEqual(["a-health", "b-health"]);
+    expect(
+      resources
+        .filter((r) => r.type === GATE_TYPE)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["a-health", "b-health"]);
   });
 
   it("builds nothing new when only the snapshot keys change (same tag, same container inputs)", async () => {

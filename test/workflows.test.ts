@@ -65,7 +65,12 @@ function runCommandProblems(w: Workflow, scripts: Record<string, string>, docume
     if (step.run === undefined) continue;
     const commands = step.run
       .split(/\n|;|&&|\|\|/)
-      .map((c) => c.trim().replace(/^(if|then|else|elif|do|\{|!)\s+/, "").trim())
+      .map((c) =>
+        c
+          .trim()
+          .replace(/^(if|then|else|elif|do|\{|!)\s+/, "")
+          .trim(),
+      )
       .filter((c) => c !== "" && !/^(fi|done|then|else|\}|\{)$/.test(c));
     for (const command of commands) {
       const [first, second, third] = command.split(/\s+/);
@@ -243,7 +248,7 @@ describe("the workflows", () => {
     const check = leaky.jobs.up.steps[0];
     check.run = `${check.run}\necho "token: $PULUMI_ACCESS_TOKEN"`;
     leaky.jobs.up.steps.push({ run: "pulumi login --token ${{ secrets.PULUMI_ACCESS_TOKEN }}" });
-    expect(secretLeaks(leaky)).toEqual(['jobs.up.steps.6.run uses a secret outside env:/with:', '"echo "token: $PULUMI_ACCESS_TOKEN"" prints PULUMI_ACCESS_TOKEN']);
+    expect(secretLeaks(leaky)).toEqual(["jobs.up.steps.6.run uses a secret outside env:/with:", '"echo "token: $PULUMI_ACCESS_TOKEN"" prints PULUMI_ACCESS_TOKEN']);
   });
 
   it.each([

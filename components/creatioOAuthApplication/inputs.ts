@@ -47,7 +47,8 @@ export function validateInputs(raw: Record<string, any>): { inputs: Record<strin
   const creatio = checkCreatioConnection(c, raw.creatio);
   if (creatio !== undefined) inputs.creatio = creatio;
   const limited = (property: string, value: unknown) => {
-    if (typeof value === "string" && !isUnknown(value) && value.length > MAX_TEXT_LENGTH) c.fail(property, `${property} is longer than Creatio's ${MAX_TEXT_LENGTH} characters; shorten it`);
+    if (typeof value === "string" && !isUnknown(value) && value.length > MAX_TEXT_LENGTH)
+      c.fail(property, `${property} is longer than Creatio's ${MAX_TEXT_LENGTH} characters; shorten it`);
   };
   c.text("name", raw.name, "the application's name in Creatio's OAuth 2.0 integrated applications, e.g. Billing");
   limited("name", raw.name);
@@ -65,7 +66,8 @@ export function validateInputs(raw: Record<string, any>): { inputs: Record<strin
   const active = c.flag("active", raw.active, true, "whether the application may get tokens");
   if (active !== undefined) inputs.active = active;
   if (raw.rotation === undefined || raw.rotation === "") delete inputs.rotation;
-  else if (!isUnknown(raw.rotation) && typeof raw.rotation !== "string") c.fail("rotation", "rotation must be text: any new value gives the application a new client id and secret");
+  else if (!isUnknown(raw.rotation) && typeof raw.rotation !== "string")
+    c.fail("rotation", "rotation must be text: any new value gives the application a new client id and secret");
   const isUrl = c.httpUrl("identityServerUrl", raw.identityServerUrl, "https://identity.example.com");
   if (isUrl !== undefined) inputs.identityServerUrl = isUrl;
   const checkUrl = c.httpUrl("identityServerCheckUrl", raw.identityServerCheckUrl, "https://localhost:5443", false);

@@ -41,7 +41,14 @@ async function awaitToken(i: ApplicationInputs, clientId: string, clientSecret: 
   const url = i.identityServerCheckUrl ?? i.identityServerUrl;
   log("info", `checking that the Identity Service at ${safeUrl(url)} issues a token for the new client ${clientId} ("${i.name}")`, secrets);
   try {
-    await waitForIdentityService({ url, clientId, clientSecret, caPem: i.identityServerCaPem, timeoutMs: i.readinessTimeoutSeconds * 1000, onWait: (m) => log("info", m, secrets) });
+    await waitForIdentityService({
+      url,
+      clientId,
+      clientSecret,
+      caPem: i.identityServerCaPem,
+      timeoutMs: i.readinessTimeoutSeconds * 1000,
+      onWait: (m) => log("info", m, secrets),
+    });
   } catch (e) {
     throw new Error(`No token for the client ${clientId} of "${i.name}": ${messageOf(e)}`);
   }
@@ -49,7 +56,11 @@ async function awaitToken(i: ApplicationInputs, clientId: string, clientSecret: 
 
 function describeUser(i: ApplicationInputs, user: { isAdministrator: boolean; active: boolean }, secrets: string[]): void {
   if (user.isAdministrator) {
-    log("warn", `The integrated application "${i.name}" acts as "${i.systemUser}", a member of System administrators: a leaked client secret gives full control of Creatio. Prefer a user with only the rights the application needs.`, secrets);
+    log(
+      "warn",
+      `The integrated application "${i.name}" acts as "${i.systemUser}", a member of System administrators: a leaked client secret gives full control of Creatio. Prefer a user with only the rights the application needs.`,
+      secrets,
+    );
   }
   if (!user.active) log("warn", `The system user "${i.systemUser}" of "${i.name}" is inactive in Creatio: the application's requests will fail until it is active.`, secrets);
 }
@@ -67,7 +78,9 @@ async function createApplication(raw: ApplicationInputs): Promise<pulumi.dynamic
       const refused = /OAuthConfigService AddClient failed/.test(messageOf(created.error));
       throw new Error(
         `${explained(messageOf(created.error))} ` +
-          (refused ? "Creatio refused it: nothing was changed in Creatio." : `If Creatio received the call, an application named "${i.name}" may exist now: look in Creatio's OAuth 2.0 integrated applications and delete it before running \`pulumi up\` again.`),
+          (refused
+            ? "Creatio refused it: nothing was changed in Creatio."
+            : `If Creatio received the call, an application named "${i.name}" may exist now: look in Creatio's OAuth 2.0 integrated applications and delete it before running \`pulumi up\` again.`),
       );
     }
     const state: ApplicationState = {
@@ -95,7 +108,11 @@ async function createApplication(raw: ApplicationInputs): Promise<pulumi.dynamic
       );
     }
     describeUser(i, user, secrets);
-    log("info", `Integrated application "${i.name}" created in Creatio: client ${clientId}, system user ${i.systemUser}${i.active ? "" : ", inactive"}; the Identity Service issues it tokens.`, secrets);
+    log(
+      "info",
+      `Integrated application "${i.name}" created in Creatio: client ${clientId}, system user ${i.systemUser}${i.active ? "" : ", inactive"}; the Identity Service issues it tokens.`,
+      secrets,
+    );
     return { id: state.recordId || clientId, outs: state };
   });
 }
@@ -116,7 +133,10 @@ async function updateApplication(id: string, olds: ApplicationState, news: Appli
           "(or `pulumi up --refresh`): the stack then forgets it, and the next `pulumi up` creates it again with a new client id and secret.",
       );
     }
-    const user = repair || fields.includes("systemUser") || !olds.systemUserId ? await resolveSystemUser(client, i) : { id: olds.systemUserId, isAdministrator: olds.systemUserIsAdministrator, active: true };
+    const user =
+      repair || fields.includes("systemUser") || !olds.systemUserId
+        ? await resolveSystemUser(client, i)
+        : { id: olds.systemUserId, isAdministrator: olds.systemUserIsAdministrator, active: true };
     const request = repair || fields.some((f) => f !== "description") ? updateRequest(olds.clientId, i, user.id) : undefined;
     const description = repair || fields.includes("description") ? { recordId: record.id, value: i.description } : undefined;
     const done = await updateClientApp(client, request, description);
@@ -131,11 +151,17 @@ async function updateApplication(id: string, olds: ApplicationState, news: Appli
       if (outcome.failed.length === 0) throw new Error(`${message} ${undo.length > 0 ? "Its earlier values were put back" : "Nothing was changed in Creatio"}.`);
       const now: ApplicationState = {
         ...olds,
-        ...(done.did.fields ? { name: i.name, applicationUrl: i.applicationUrl, redirectUrl: i.redirectUrl, active: i.active, systemUser: i.systemUser, systemUserId: user.id } : {}),
+        ...(done.did.fields
+          ? { name: i.name, applicationUrl: i.applicationUrl, redirectUrl: i.redirectUrl, active: i.active, systemUser: i.systemUser, systemUserId: user.id }
+          : {}),
         ...(done.did.description ? { description: i.description } : {}),
         recordId: record.id,
       };
-      throw partialStateError(`${message} Putting the earlier values back failed too (${outcome.failed.join("; ")}); the stack's state records what Creatio has now: run \`pulumi up\` again once Creatio answers.`, id, { ...now });
+      throw partialStateError(
+        `${message} Putting the earlier values back failed too (${outcome.failed.join("; ")}); the stack's state records what Creatio has now: run \`pulumi up\` again once Creatio answers.`,
+        id,
+        { ...now },
+      );
     }
     if (fields.includes("systemUser")) describeUser(i, user, secrets);
     log("info", `Integrated application "${i.name}" (client ${olds.clientId}) changed in place in Creatio: ${repair ? "set up again" : fields.join(", ")}.`, secrets);
@@ -156,13 +182,21 @@ async function deleteApplication(_id: string, state: ApplicationState): Promise<
           "run `pulumi destroy` again once Creatio and the Identity Service answer.",
       );
     }
-    log("info", outcome === "deleted" ? `Integrated application "${state.name}" (client ${state.clientId}) deleted from Creatio and the Identity Service.` : `Integrated application "${state.name}" (client ${state.clientId}) was already gone from Creatio.`, secrets);
+    log(
+      "info",
+      outcome === "deleted"
+        ? `Integrated application "${state.name}" (client ${state.clientId}) deleted from Creatio and the Identity Service.`
+        : `Integrated application "${state.name}" (client ${state.clientId}) was already gone from Creatio.`,
+      secrets,
+    );
   });
 }
 
 async function readApplication(id: string, props?: ApplicationState): Promise<pulumi.dynamic.ReadResult<ApplicationState>> {
   if (!props || !props.creatio || !props.clientId) {
-    throw new Error("CreatioOAuthApplication cannot be imported: it needs Creatio's address and an administrator's login from its inputs. Declare the application and let `pulumi up` create it.");
+    throw new Error(
+      "CreatioOAuthApplication cannot be imported: it needs Creatio's address and an administrator's login from its inputs. Declare the application and let `pulumi up` create it.",
+    );
   }
   const secrets = secretsOf(props);
   return redactingErrors(secrets, async () => {

@@ -28,7 +28,15 @@ export const SECRET_OUTPUTS = ["clientSecret", "creatio"];
 export const CREATIO_FIELDS = ["name", "applicationUrl", "redirectUrl", "description", "active", "systemUser"] as const;
 export type CreatioField = (typeof CREATIO_FIELDS)[number];
 /** Inputs whose change alters nothing in Creatio: an update with only these changes just records them. */
-export const STATE_ONLY_INPUTS = ["identityServerUrl", "identityServerCaPem", "identityServerCheckUrl", "readinessTimeoutSeconds", "creatio.username", "creatio.password", "creatio.netCore"];
+export const STATE_ONLY_INPUTS = [
+  "identityServerUrl",
+  "identityServerCaPem",
+  "identityServerCheckUrl",
+  "readinessTimeoutSeconds",
+  "creatio.username",
+  "creatio.password",
+  "creatio.netCore",
+];
 
 function pick(o: Record<string, any> | undefined, path: string): unknown {
   return path.split(".").reduce<any>((v, k) => (v && typeof v === "object" ? v[k] : undefined), o);

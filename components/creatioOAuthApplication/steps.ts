@@ -44,7 +44,9 @@ export async function resolveSystemUser(client: CreatioClient, i: Pick<Applicati
   }
   if (found.kind === "notUser") {
     const what = ADMIN_UNIT_TYPE_NAMES[found.typeValue] ?? `a SysAdminUnit of type ${found.typeValue}`;
-    throw new Error(`systemUser: "${i.systemUser}" is ${what} in Creatio, not a user: an integrated application acts as one user (SysAdminUnitTypeValue 4). ${fix} Nothing was changed in Creatio.`);
+    throw new Error(
+      `systemUser: "${i.systemUser}" is ${what} in Creatio, not a user: an integrated application acts as one user (SysAdminUnitTypeValue 4). ${fix} Nothing was changed in Creatio.`,
+    );
   }
   return { id: found.id, isAdministrator: await isSystemAdministrator(client, found.id), active: found.active };
 }
@@ -59,7 +61,9 @@ export async function requireOneDefaultResource(client: CreatioClient): Promise<
         "on CreatioOAuthIntegration), or create it in Creatio (System Designer → OAuth 2.0 integrated applications → Actions → Create default resource). Nothing was changed in Creatio.",
     );
   }
-  throw new Error(`Creatio has ${count} default OAuth resources, and an integrated application needs exactly one. Creatio forbids deleting OAuth resources through its API: clear IsDefault on all but one in Creatio's database. Nothing was changed in Creatio.`);
+  throw new Error(
+    `Creatio has ${count} default OAuth resources, and an integrated application needs exactly one. Creatio forbids deleting OAuth resources through its API: clear IsDefault on all but one in Creatio's database. Nothing was changed in Creatio.`,
+  );
 }
 
 /** What creating the client did: the id and secret once AddClient answered, the record once found. */
@@ -118,7 +122,8 @@ export async function updateClientApp(
       did = { ...did, fields: true };
     }
     if (description) {
-      if ((await setClientAppDescription(client, description.recordId, description.value)) === 0) throw new Error(`Creatio has no OAuthClientApp record ${description.recordId} any more`);
+      if ((await setClientAppDescription(client, description.recordId, description.value)) === 0)
+        throw new Error(`Creatio has no OAuthClientApp record ${description.recordId} any more`);
       did = { ...did, description: true };
     }
     return { did };

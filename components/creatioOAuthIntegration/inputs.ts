@@ -52,7 +52,11 @@ export function validateInputs(raw: Record<string, any>): { inputs: Record<strin
       c.fail("featureAdminUnitIds", "featureAdminUnitIds must be a non-empty list of SysAdminUnit ids (roles or users); leave it out for All employees");
     } else {
       const bad = units.filter((u: unknown) => !isUnknown(u) && (typeof u !== "string" || !GUID_PATTERN.test(u)));
-      if (bad.length > 0) c.fail("featureAdminUnitIds", `featureAdminUnitIds must hold SysAdminUnit ids (GUIDs such as ${ALL_EMPLOYEES_ID}); not GUIDs: ${bad.map((b: unknown) => JSON.stringify(b)).join(", ")}`);
+      if (bad.length > 0)
+        c.fail(
+          "featureAdminUnitIds",
+          `featureAdminUnitIds must hold SysAdminUnit ids (GUIDs such as ${ALL_EMPLOYEES_ID}); not GUIDs: ${bad.map((b: unknown) => JSON.stringify(b)).join(", ")}`,
+        );
       else inputs.featureAdminUnitIds = [...new Set(units.map((u: string) => (isUnknown(u) ? u : u.toLowerCase())))];
     }
   }

@@ -22,16 +22,7 @@ import { waitForIdentityService } from "../../lib/identityServiceProbe";
 import { redactingErrors } from "../../lib/redact";
 import { checkWith } from "../../lib/inputChecks";
 import { connectAsAdministrator, providerLog } from "../../lib/creatio/providerSupport";
-import {
-  clearCacheAfterUndo,
-  foundSettingValues,
-  LOST_SECRET_WARNING,
-  partialStateError,
-  putBackSettings,
-  runUndo,
-  UndoAction,
-  undoFeatureChange,
-} from "./compensation";
+import { clearCacheAfterUndo, foundSettingValues, LOST_SECRET_WARNING, partialStateError, putBackSettings, runUndo, UndoAction, undoFeatureChange } from "./compensation";
 import { IntegrationInputs, resolveInputs, secretsOf, validateInputs } from "./inputs";
 import { changedInputs, diffState, driftOf, IntegrationState, isFirstVersionState, normalizeState, settingValues, stateMap, STATE_ONLY_INPUTS } from "./state";
 import { addDefaultResource, clearFeatures, enableFeature, FeatureChange, readCreatio, writeSettings } from "./steps";
@@ -207,10 +198,19 @@ async function updateIntegration(id: string, oldsRaw: IntegrationState, news: In
       complete: true,
     };
     if (error && undo) {
-      const partial = { ...state, insertedFeatureStateIds: [...new Set([...olds.insertedFeatureStateIds, ...state.insertedFeatureStateIds])], featureStates: stateMap(current.rows), complete: false };
+      const partial = {
+        ...state,
+        insertedFeatureStateIds: [...new Set([...olds.insertedFeatureStateIds, ...state.insertedFeatureStateIds])],
+        featureStates: stateMap(current.rows),
+        complete: false,
+      };
       throw failure("update", error, undo, id, partial, secrets);
     }
-    log("info", `Creatio's OAuth 2.0 set-up brought in line for the Identity Service at ${safeUrl(i.identityServerUrl)}${settingsChanged ? " (settings rewritten)" : ""}.`, secrets);
+    log(
+      "info",
+      `Creatio's OAuth 2.0 set-up brought in line for the Identity Service at ${safeUrl(i.identityServerUrl)}${settingsChanged ? " (settings rewritten)" : ""}.`,
+      secrets,
+    );
     return { outs: state };
   });
 }
@@ -239,7 +239,11 @@ async function deleteIntegration(_id: string, raw: IntegrationState): Promise<vo
     }
     if (lostSecret) log("warn", LOST_SECRET_WARNING, secrets);
     if (state.createdDefaultResource) {
-      log("info", `Creatio's default OAuth resource ${state.createdDefaultResource}, created by this stack, stays: Creatio forbids deleting OAuth resources. It is harmless without the Identity Service.`, secrets);
+      log(
+        "info",
+        `Creatio's default OAuth resource ${state.createdDefaultResource}, created by this stack, stays: Creatio forbids deleting OAuth resources. It is harmless without the Identity Service.`,
+        secrets,
+      );
     }
     log("info", `Creatio put back as found: ${OAUTH_FEATURE_CODE} states and ${state.settingsWritten.join(", ") || "no settings"} restored; its feature cache cleared.`, secrets);
   });
@@ -247,7 +251,9 @@ async function deleteIntegration(_id: string, raw: IntegrationState): Promise<vo
 
 async function readIntegration(id: string, props?: IntegrationState): Promise<pulumi.dynamic.ReadResult<IntegrationState>> {
   if (!props || !props.creatio) {
-    throw new Error("CreatioOAuthIntegration cannot be imported: it has to create its own record of what it found in Creatio and what it changed. Create it with `pulumi up` instead.");
+    throw new Error(
+      "CreatioOAuthIntegration cannot be imported: it has to create its own record of what it found in Creatio and what it changed. Create it with `pulumi up` instead.",
+    );
   }
   const state = normalizeState(props);
   return redactingErrors(secretsOf(props), async () => {

@@ -88,7 +88,11 @@ export function isFirstVersionState(raw: Record<string, any>): boolean {
 export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
   if (v && typeof v === "object") {
-    return `{${Object.keys(v).sort().filter((k) => (v as any)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(",")}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as any)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`)
+      .join(",")}}`;
   }
   return JSON.stringify(v) ?? "undefined";
 }
@@ -106,7 +110,9 @@ export function changedInputs(olds: Record<string, any>, news: Record<string, an
 /** What Creatio shows now that differs from what the state says this stack set up (drift seen by read). */
 export function driftOf(state: IntegrationState): string[] {
   const drift: string[] = [];
-  const off = Object.entries(state.featureStates).filter(([, s]) => s !== 1).map(([u]) => u);
+  const off = Object.entries(state.featureStates)
+    .filter(([, s]) => s !== 1)
+    .map(([u]) => u);
   const missing = state.featureAdminUnitIds.filter((u) => !isUnknown(u) && !(u in state.featureStates));
   if (off.length > 0) drift.push(`OAuth20Integration is off for ${off.join(", ")}`);
   if (missing.length > 0) drift.push(`OAuth20Integration has no state row for ${missing.join(", ")}`);

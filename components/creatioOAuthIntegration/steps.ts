@@ -53,13 +53,20 @@ export async function readCreatio(client: CreatioClient, targets: readonly strin
   }
   const rows = await featureStateRows(client, featureId);
   const withRow = new Set(rows.map((r) => r.sysAdminUnitId));
-  const missingUnits = await missingAdminUnits(client, targets.filter((u) => !withRow.has(u)));
+  const missingUnits = await missingAdminUnits(
+    client,
+    targets.filter((u) => !withRow.has(u)),
+  );
   if (missingUnits.length > 0) {
-    throw new Error(`featureAdminUnitIds: Creatio has no role or user (SysAdminUnit) with Id ${missingUnits.join(", ")}. Fix the ids or leave featureAdminUnitIds out for All employees. Nothing was changed in Creatio.`);
+    throw new Error(
+      `featureAdminUnitIds: Creatio has no role or user (SysAdminUnit) with Id ${missingUnits.join(", ")}. Fix the ids or leave featureAdminUnitIds out for All employees. Nothing was changed in Creatio.`,
+    );
   }
   const { values, notFound } = await querySysSettings(client, OAUTH_SETTING_CODE_LIST);
   if (notFound.length > 0) {
-    throw new Error(`Creatio has no system setting ${notFound.join(", ")} (or user may not read it): this Creatio version does not support the Identity Service integration. Nothing was changed in Creatio.`);
+    throw new Error(
+      `Creatio has no system setting ${notFound.join(", ")} (or user may not read it): this Creatio version does not support the Identity Service integration. Nothing was changed in Creatio.`,
+    );
   }
   const text = (v: unknown) => (v === undefined || v === null ? null : String(v));
   const secretHadValue = await settingHasValue(client, OAUTH_SETTING_CODES.clientSecret);
@@ -164,7 +171,9 @@ export async function addDefaultResource(client: CreatioClient): Promise<StepRes
     return { did: typeof result.scope === "string" && result.scope ? result.scope : ((await defaultOAuthResource(client)) ?? null) };
   } catch (e) {
     const made = await defaultOAuthResource(client).catch(() => null);
-    const hint = /Feature-EnableOAuth20Integration|OAuth 2\.0/.test(messageOf(e)) ? " (Creatio still sees OAuth20Integration as off for this user: its feature cache was not cleared, or the user has no enabled role)" : "";
+    const hint = /Feature-EnableOAuth20Integration|OAuth 2\.0/.test(messageOf(e))
+      ? " (Creatio still sees OAuth20Integration as off for this user: its feature cache was not cleared, or the user has no enabled role)"
+      : "";
     return failed(made, new Error(`Creating Creatio's default OAuth resource failed: ${messageOf(e)}${hint}`));
   }
 }

@@ -11,7 +11,10 @@ export function certificateConfig(ctx: ConfigContext, publicUrl: string): StackC
   const { typed } = ctx;
   if (typed.certificatePfxBase64 !== undefined || typed.certificatePfxFile !== undefined) {
     if (typed.certificatePfxBase64 !== undefined && typed.certificatePfxFile !== undefined) {
-      ctx.problem("certificatePfxFile", "set either certificatePfxBase64 or certificatePfxFile, not both. Fix: `pulumi config rm certificatePfxFile` or `pulumi config rm certificatePfxBase64`.");
+      ctx.problem(
+        "certificatePfxFile",
+        "set either certificatePfxBase64 or certificatePfxFile, not both. Fix: `pulumi config rm certificatePfxFile` or `pulumi config rm certificatePfxBase64`.",
+      );
     }
     ctx.need("certificatePassword", "with a supplied PFX");
     ctx.onlyWith(["certificateDnsNames", "certificateValidityDays", "certificateEarlyRenewalDays"], "for the self-signed certificate (a PFX is supplied)");
@@ -42,12 +45,16 @@ function openSuppliedPfx(ctx: ConfigContext, base64: string | undefined, file: s
   let bytes: Buffer | undefined;
   if (base64 !== undefined) {
     bytes = decodePfxBase64(base64);
-    if (!bytes) ctx.problem("certificatePfxBase64", 'is not base64 (standard alphabet, padded). Fix: `pulumi config set --secret certificatePfxBase64 "$(base64 -w0 identity.pfx)"`.');
+    if (!bytes)
+      ctx.problem("certificatePfxBase64", 'is not base64 (standard alphabet, padded). Fix: `pulumi config set --secret certificatePfxBase64 "$(base64 -w0 identity.pfx)"`.');
   } else if (file !== undefined && fs.existsSync(file)) {
     try {
       bytes = fs.readFileSync(file);
     } catch (e) {
-      ctx.problem("certificatePfxFile", `${file} could not be read (${(e as NodeJS.ErrnoException).code ?? "unreadable"}). Fix: make it a readable PFX file, or \`pulumi config set certificatePfxFile <path>\`.`);
+      ctx.problem(
+        "certificatePfxFile",
+        `${file} could not be read (${(e as NodeJS.ErrnoException).code ?? "unreadable"}). Fix: make it a readable PFX file, or \`pulumi config set certificatePfxFile <path>\`.`,
+      );
     }
   }
   if (bytes === undefined || !password) return undefined;

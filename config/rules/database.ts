@@ -54,7 +54,13 @@ export function databaseConfig(ctx: ConfigContext, service: StackConfig["service
         ctx.problem("databaseHostPort", `${typed.databaseHostPort} is already used by the Identity Service. Fix: \`pulumi config set databaseHostPort 55432\`.`);
       }
       database = {
-        container: { image: typed.databaseImage, hostPort: typed.databaseHostPort, databaseName: typed.databaseName, username: typed.databaseUsername, containerName: `${service.containerName}-db` },
+        container: {
+          image: typed.databaseImage,
+          hostPort: typed.databaseHostPort,
+          databaseName: typed.databaseName,
+          username: typed.databaseUsername,
+          containerName: `${service.containerName}-db`,
+        },
       };
   }
   if (!DATABASE_SUPPORT[dbProvider].snapshots) {

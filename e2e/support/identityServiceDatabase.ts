@@ -93,16 +93,19 @@ export async function watchClientSecrets(url: string, intervalMs = 100): Promise
   let stopped = false;
   let reading: Promise<void> = Promise.resolve();
   // Serialized on the one connection: a poll and a refresh never overlap.
-  const refresh = () => (reading = reading.then(async () => {
-    if (!stopped) clients = await readStoredClients(c);
-  }));
+  const refresh = () =>
+    (reading = reading.then(async () => {
+      if (!stopped) clients = await readStoredClients(c);
+    }));
   await refresh();
   let timer: NodeJS.Timeout | undefined;
   const loop = () => {
     timer = setTimeout(() => {
-      refresh().catch(() => undefined).finally(() => {
-        if (!stopped) loop();
-      });
+      refresh()
+        .catch(() => undefined)
+        .finally(() => {
+          if (!stopped) loop();
+        });
     }, intervalMs);
   };
   loop();

@@ -36,10 +36,22 @@ export async function createInlineStack(projectName: string, program: () => Prom
   if (pulumiCommand.version?.toString() !== pulumiSdkVersion()) throw new Error(`the Pulumi CLI is ${String(pulumiCommand.version)}, the SDK ${pulumiSdkVersion()}`);
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName, projectName, program },
-    { workDir, pulumiHome, pulumiCommand, secretsProvider: "passphrase", projectSettings: { name: projectName, runtime: "nodejs", backend: { url: `file://${backendDir}` } }, envVars: env },
+    {
+      workDir,
+      pulumiHome,
+      pulumiCommand,
+      secretsProvider: "passphrase",
+      projectSettings: { name: projectName, runtime: "nodejs", backend: { url: `file://${backendDir}` } },
+      envVars: env,
+    },
   );
   return {
-    stack, stackName, workDir, backendDir, pulumiHome, env,
+    stack,
+    stackName,
+    workDir,
+    backendDir,
+    pulumiHome,
+    env,
     cleanUp: () => {
       for (const dir of [workDir, backendDir, pulumiHome]) rmSync(dir, { recursive: true, force: true });
     },
@@ -88,7 +100,11 @@ export function changesOf(summary: OpMap | undefined): Record<string, number> {
 
 /** Every diagnostic message of an operation (errors, warnings, the providers' stderr), joined. */
 export function diagnosticsOf(events: EngineEvent[]): string {
-  return events.map((e) => e.diagnosticEvent).filter((d) => d && (d.severity as string) !== "debug").map((d) => d!.message).join("\n");
+  return events
+    .map((e) => e.diagnosticEvent)
+    .filter((d) => d && (d.severity as string) !== "debug")
+    .map((d) => d!.message)
+    .join("\n");
 }
 
 /**

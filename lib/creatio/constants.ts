@@ -27,8 +27,7 @@ export const OAUTH_SETTING_CODES = {
 export const OAUTH_SETTING_CODE_LIST: readonly string[] = [OAUTH_SETTING_CODES.url, OAUTH_SETTING_CODES.clientId, OAUTH_SETTING_CODES.clientSecret];
 
 /** The seed's manual step, verbatim (the bench's baseline). It only flips rows that already exist. */
-export const SEED_ENABLE_FEATURE_SQL =
-  `UPDATE "AdminUnitFeatureState" SET "FeatureState" = 1 WHERE "FeatureId" = (SELECT "Id" FROM "Feature" WHERE "Code" = 'OAuth20Integration')`;
+export const SEED_ENABLE_FEATURE_SQL = `UPDATE "AdminUnitFeatureState" SET "FeatureState" = 1 WHERE "FeatureId" = (SELECT "Id" FROM "Feature" WHERE "Code" = 'OAuth20Integration')`;
 
 /** Pulumi's placeholder for an input not known yet (preview); defined with the others in lib/unknownValues. */
 export { UNKNOWN_VALUE } from "../unknownValues";

@@ -85,7 +85,9 @@ async function login(o: CreatioClientOptions, count: () => void): Promise<Sessio
     throw new Error(`Could not reach Creatio's login at ${where}: ${describeError(e)}. Check creatio.url and that Creatio is running.`);
   }
   if (response.status >= 300 && response.status < 400) {
-    throw new Error(`Creatio's login at ${where} answered HTTP ${response.status} (a redirect to ${safeUrl(String(response.headers.location ?? ""))}). Set creatio.url to the address it redirects to.`);
+    throw new Error(
+      `Creatio's login at ${where} answered HTTP ${response.status} (a redirect to ${safeUrl(String(response.headers.location ?? ""))}). Set creatio.url to the address it redirects to.`,
+    );
   }
   if (response.status !== 200) {
     const hint = response.status === 404 || response.status === 401 ? " Check creatio.url: it is Creatio's base URL, without /0." : "";
@@ -157,9 +159,14 @@ export async function connectCreatio(o: CreatioClientOptions): Promise<CreatioCl
         continue;
       }
       if (kind === "failed") {
-        if (response.status === 403) throw new Error(`Creatio answered HTTP 403 to ${what} at ${where}${bodyMessage(response.body)}: user "${o.username}" may lack the right (an administrator is needed), or the BPMCSRF token was refused.`);
+        if (response.status === 403)
+          throw new Error(
+            `Creatio answered HTTP 403 to ${what} at ${where}${bodyMessage(response.body)}: user "${o.username}" may lack the right (an administrator is needed), or the BPMCSRF token was refused.`,
+          );
         if (response.status === 404) {
-          throw new Error(`Creatio answered HTTP 404 to ${what} at ${where}. Check creatio.netCore: false for .NET Framework Creatio (app under {url}/0), true for .NET 6/8 Creatio (app at {url}); or this Creatio version lacks the service.`);
+          throw new Error(
+            `Creatio answered HTTP 404 to ${what} at ${where}. Check creatio.netCore: false for .NET Framework Creatio (app under {url}/0), true for .NET 6/8 Creatio (app at {url}); or this Creatio version lacks the service.`,
+          );
         }
         throw new Error(`Creatio answered HTTP ${response.status} to ${what} at ${where}${bodyMessage(response.body)}.`);
       }

@@ -4,7 +4,19 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { npgsqlSslMode, sqlClientEncrypt } from "../../lib/connectionString";
 import { productionStacksSchema, ProductionStacksConfig, resourceRule, stackContext } from "../adapter";
-import { containerEnv, ENV, isIdentityServiceContainer, isProductionStack, known, label, PlainResource, productionPrefix, RESOURCE_TYPES, StackContext, Violation } from "../resources";
+import {
+  containerEnv,
+  ENV,
+  isIdentityServiceContainer,
+  isProductionStack,
+  known,
+  label,
+  PlainResource,
+  productionPrefix,
+  RESOURCE_TYPES,
+  StackContext,
+  Violation,
+} from "../resources";
 
 /** Why an Npgsql connection string runs without TLS, or undefined (unparseable strings are left to the program's own check). */
 export function npgsqlTlsProblem(connectionString: string): string | undefined {

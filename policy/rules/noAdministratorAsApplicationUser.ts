@@ -37,7 +37,9 @@ export function administratorSystemUserViolations(resources: readonly PlainResou
     const member = reveal(r.props.systemUserIsAdministrator) === true;
     if (!listed && !member) continue;
     const app = reveal(r.props.name);
-    const why = member ? "a member of Creatio's System administrators role (as Creatio reported at the last `pulumi up` or `refresh`)" : "listed in the policy config administratorUserNames";
+    const why = member
+      ? "a member of Creatio's System administrators role (as Creatio reported at the last `pulumi up` or `refresh`)"
+      : "listed in the policy config administratorUserNames";
     violations.push({
       urn: r.urn,
       message:

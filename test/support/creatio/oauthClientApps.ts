@@ -75,7 +75,11 @@ export function clientAppListener(ctx: ListenerContext) {
     async inserted(appId: string, clientId: string): Promise<void> {
       const resource = await defaultResourceId(ctx.pool);
       await call(ctx, "/api/Clients/scopes", { ClientId: clientId, ResourceName: resource.name }, "update_client IdentityServerApi");
-      await ctx.pool.query(`INSERT INTO "OAuthResourceInClient" ("Id", "CreatedOn", "ModifiedOn", "OAuthResourceId", "OAuthClientId") VALUES ($1, now(), now(), $2, $3)`, [randomUUID(), resource.id, appId]);
+      await ctx.pool.query(`INSERT INTO "OAuthResourceInClient" ("Id", "CreatedOn", "ModifiedOn", "OAuthResourceId", "OAuthClientId") VALUES ($1, now(), now(), $2, $3)`, [
+        randomUUID(),
+        resource.id,
+        appId,
+      ]);
     },
     /** OnUpdating: the record as it will be saved. */
     async updating(row: Record<string, any>): Promise<void> {

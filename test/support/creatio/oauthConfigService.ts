@@ -86,11 +86,19 @@ export const OAUTH_METHODS: Record<string, OAuthMethod> = {
     if (existing.rowCount) return failedResult("ItemAlreadyExistException", `Item with name "${existing.rows[0].Name}" already exists.`);
     const name = `ApplicationAccess_${randomUUID().replace(/-/g, "")}`;
     try {
-      await identityService.call("/api/OwnedResources/register", { Name: name, DisplayName: "Application access", Properties: { Type: "ApplicationAccess" } }, "register_own_resource IdentityServerApi", "resource");
+      await identityService.call(
+        "/api/OwnedResources/register",
+        { Name: name, DisplayName: "Application access", Properties: { Type: "ApplicationAccess" } },
+        "register_own_resource IdentityServerApi",
+        "resource",
+      );
     } catch (e) {
       return failedResult("OAuthResourceException", (e as Error).message);
     }
-    await pool.query(`INSERT INTO "OAuthResource" ("Id", "CreatedOn", "ModifiedOn", "Name", "DisplayName", "IsDefault") VALUES ($1, now(), now(), $2, 'Application access', true)`, [randomUUID(), name]);
+    await pool.query(
+      `INSERT INTO "OAuthResource" ("Id", "CreatedOn", "ModifiedOn", "Name", "DisplayName", "IsDefault") VALUES ($1, now(), now(), $2, 'Application access', true)`,
+      [randomUUID(), name],
+    );
     return okResult({ scope: name });
   },
 
@@ -98,7 +106,15 @@ export const OAUTH_METHODS: Record<string, OAuthMethod> = {
     if (!(await isValidSystemUser(pool, body?.systemUserId))) return failedResult(null, INVALID_SYSTEM_USER);
     const listener = clientAppListener({ pool, identityService, encrypt });
     const id = randomUUID();
-    const row = { Id: id, Name: body?.name ?? "", ApplicationUrl: body?.applicationUrl ?? "", RedirectUrl: body?.redirectUrl ?? null, Description: "", IsActive: true, SystemUserId: body.systemUserId };
+    const row = {
+      Id: id,
+      Name: body?.name ?? "",
+      ApplicationUrl: body?.applicationUrl ?? "",
+      RedirectUrl: body?.redirectUrl ?? null,
+      Description: "",
+      IsActive: true,
+      SystemUserId: body.systemUserId,
+    };
     try {
       const filled = await listener.inserting(row);
       await pool.query(
@@ -127,14 +143,10 @@ export const OAUTH_METHODS: Record<string, OAuthMethod> = {
     };
     try {
       await clientAppListener({ pool, identityService, encrypt }).updating(next);
-      await pool.query(`UPDATE "OAuthClientApp" SET "Name" = $2, "RedirectUrl" = $3, "ApplicationUrl" = $4, "SystemUserId" = $5, "IsActive" = $6, "ModifiedOn" = now() WHERE "Id" = $1`, [
-        row.Id,
-        next.Name,
-        next.RedirectUrl,
-        next.ApplicationUrl,
-        next.SystemUserId,
-        next.IsActive,
-      ]);
+      await pool.query(
+        `UPDATE "OAuthClientApp" SET "Name" = $2, "RedirectUrl" = $3, "ApplicationUrl" = $4, "SystemUserId" = $5, "IsActive" = $6, "ModifiedOn" = now() WHERE "Id" = $1`,
+        [row.Id, next.Name, next.RedirectUrl, next.ApplicationUrl, next.SystemUserId, next.IsActive],
+      );
       return okResult();
     } catch (e) {
       return exceptionResult(e);
