@@ -28,6 +28,12 @@ export interface BuildPfxArgs {
   readonly password: string;
   /** Stored as the key's and certificate's friendly name. */
   readonly friendlyName?: string;
+  /**
+   * Key-derivation iterations for the key encryption and the MAC. Default PFX_ITERATIONS, which
+   * PfxBundle always uses; tests that only need some PFX to open pass a small count, because
+   * node-forge derives the MAC key in JavaScript and each 100,000 costs about half a second.
+   */
+  readonly iterations?: number;
 }
 
 export interface PfxContents {
@@ -129,7 +135,7 @@ export function pfxInputProblems(args: {
 /**
  * Builds a PKCS#12 that .NET on Linux and OpenSSL 3 both read: the key in a PBES2 shrouded key
  * bag (PBKDF2 with HMAC-SHA256, AES-256-CBC), the certificates unencrypted (they are public), and
- * an HMAC-SHA1 integrity MAC, all with PFX_ITERATIONS iterations. The output is random-salted,
+ * an HMAC-SHA1 integrity MAC, all with PFX_ITERATIONS iterations (or `iterations`). The output is random-salted,
  * so two calls never give the same bytes.
  *
  * Only RSA keys: node-forge, which writes the PKCS#12, cannot encode ECDSA keys or certificates.
@@ -145,6 +151,10 @@ export function buildPfx(args: BuildPfxArgs): Buffer {
     password: args.password ?? "",
   });
   if (problems.length > 0) throw new Error(`buildPfx: ${problems[0].reason}`);
+  const iterations = args.iterations ?? ITERATIONS;
+  if (!Number.isInteger(iterations) || iterations < 1 || iterations > ITERATIONS) {
+    throw new Error(`buildPfx: iterations must be a whole number from 1 to ${ITERATIONS} (.NET refuses PFX files above its loader's limits).`);
+  }
 
   const certificates = [args.certificatePem, ...(args.chainPems ?? [])].map((pem) => forge.pki.certificateFromPem(pem));
   const key = forge.pki.privateKeyFromPem(args.privateKeyPem);
@@ -152,7 +162,7 @@ export function buildPfx(args: BuildPfxArgs): Buffer {
   const options: Record<string, unknown> = {
     algorithm: "aes256",
     prfAlgorithm: "sha256",
-    count: ITERATIONS,
+    count: iterations,
     saltSize: 16,
     useMac: true,
     generateLocalKeyId: true,

@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
 import { buildPfx, PFX_ITERATIONS, pfxInputProblems, readPfx } from "../lib/pfx";
+import { TEST_PFX_ITERATIONS } from "./support/pfxFixtures";
 
 const PASSWORD = "Correct-Horse-42 battery;staple";
 const WRONG = "Correct-Horse-43 battery;staple";
@@ -69,7 +70,10 @@ function pkcs8Der(pem: string): Buffer {
 
 let rsa: { key: string; cert: string };
 let ec: { key: string; cert: string };
+/** Built with the real iteration count, as PfxBundle builds it. */
 let built: Buffer;
+/** The same, with few iterations, for tests that only need some PFX of this key to open. */
+let quick: Buffer;
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "pfx-test-"));
@@ -77,6 +81,8 @@ beforeAll(() => {
   ec = selfSigned("ec", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"], "/CN=ec.identity.test");
   built = buildPfx({ privateKeyPem: rsa.key, certificatePem: rsa.cert, password: PASSWORD, friendlyName: "creatio-identity" });
   writePfx("built.pfx", built);
+  quick = buildPfx({ privateKeyPem: rsa.key, certificatePem: rsa.cert, password: PASSWORD, friendlyName: "creatio-identity", iterations: TEST_PFX_ITERATIONS });
+  writePfx("quick.pfx", quick);
 });
 
 afterAll(() => {
@@ -92,6 +98,17 @@ describe("buildPfx read by openssl pkcs12", () => {
     // .NET refuses a PFX whose KDFs exceed 300,000 iterations each (600,000 in total on older runtimes).
     expect(PFX_ITERATIONS).toBeGreaterThanOrEqual(10_000);
     expect(2 * PFX_ITERATIONS).toBeLessThanOrEqual(600_000);
+  });
+
+  it("takes a lower iteration count for both KDFs when asked, and refuses one .NET would not load", () => {
+    const info = mustOpenssl(["pkcs12", "-in", "quick.pfx", "-info", "-noout", "-passin", "env:PFX_PASS"], PASSWORD);
+    expect(info).toMatch(new RegExp(`Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration ${TEST_PFX_ITERATIONS}, PRF hmacWithSHA256`));
+    expect(info).toMatch(new RegExp(`MAC: sha1, Iteration ${TEST_PFX_ITERATIONS}`));
+    for (const iterations of [0, 1.5, PFX_ITERATIONS + 1]) {
+      expect(() => buildPfx({ privateKeyPem: rsa.key, certificatePem: rsa.cert, password: PASSWORD, iterations })).toThrow(
+        /^buildPfx: iterations must be a whole number from 1 to 100000/,
+      );
+    }
   });
 
   it("gives back the same key and certificate", () => {
@@ -114,7 +131,7 @@ describe("buildPfx read by openssl pkcs12", () => {
     mustOpenssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=Test CA", "-days", "60"]);
     mustOpenssl(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=leaf.identity.test"]);
     mustOpenssl(["x509", "-req", "-in", "leaf.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "leaf.crt", "-days", "20"]);
-    const pfx = buildPfx({ privateKeyPem: file("leaf.key"), certificatePem: file("leaf.crt"), chainPems: [file("ca.crt")], password: PASSWORD });
+    const pfx = buildPfx({ privateKeyPem: file("leaf.key"), certificatePem: file("leaf.crt"), chainPems: [file("ca.crt")], password: PASSWORD, iterations: TEST_PFX_ITERATIONS });
     writePfx("chain.pfx", pfx);
     const certs = mustOpenssl(["pkcs12", "-in", "chain.pfx", "-nokeys", "-passin", "env:PFX_PASS"], PASSWORD);
     expect(certs.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
@@ -152,8 +169,8 @@ describe("buildPfx read by Node's TLS (OpenSSL 3 via tls.createSecureContext)", 
   });
 
   it("salts randomly: two builds of the same inputs differ (why PfxBundle keeps the bytes in state)", () => {
-    const again = buildPfx({ privateKeyPem: rsa.key, certificatePem: rsa.cert, password: PASSWORD, friendlyName: "creatio-identity" });
-    expect(again.equals(built)).toBe(false);
+    const again = buildPfx({ privateKeyPem: rsa.key, certificatePem: rsa.cert, password: PASSWORD, friendlyName: "creatio-identity", iterations: TEST_PFX_ITERATIONS });
+    expect(again.equals(quick)).toBe(false);
   });
 });
 
@@ -168,7 +185,7 @@ describe("readPfx", () => {
   it("fails with a clear error that does not contain the password", () => {
     let message = "";
     try {
-      readPfx(built, WRONG);
+      readPfx(quick, WRONG);
     } catch (e) {
       message = (e as Error).message;
     }
@@ -179,7 +196,7 @@ describe("readPfx", () => {
 
   it("rejects data that is not a PFX", () => {
     expect(() => readPfx(Buffer.from("certainly not DER"), PASSWORD)).toThrow(/^the PFX could not be opened with the given password: the data is not a PKCS#12/);
-    expect(() => readPfx(built.subarray(0, built.length / 2), PASSWORD)).toThrow(/^the PFX could not be opened with the given password/);
+    expect(() => readPfx(quick.subarray(0, quick.length / 2), PASSWORD)).toThrow(/^the PFX could not be opened with the given password/);
   });
 
   it("reads an OpenSSL 3 export (PBES2 everywhere, SHA-256 MAC) of an ECDSA key with a non-ASCII password", () => {

@@ -29,9 +29,16 @@ export function testCertificate(commonName: string, notBefore: Date, notAfter: D
   return { keyPem, certPem: forge.pki.certificateToPem(cert) };
 }
 
+/**
+ * The key-derivation iterations of test PFX files: low, so that building and opening one costs
+ * milliseconds. Only test/pfx.test.ts builds with the real count (PFX_ITERATIONS) and checks that
+ * OpenSSL reads it as .NET would.
+ */
+export const TEST_PFX_ITERATIONS = 1_000;
+
 /** A PFX of the key and certificate, under `password`. */
 export function testPfx(certificate: TestCertificate, password: string): Buffer {
-  return buildPfx({ privateKeyPem: certificate.keyPem, certificatePem: certificate.certPem, password });
+  return buildPfx({ privateKeyPem: certificate.keyPem, certificatePem: certificate.certPem, password, iterations: TEST_PFX_ITERATIONS });
 }
 
 /** A PFX that holds the certificate only (exported without its private key). */
