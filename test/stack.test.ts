@@ -2,13 +2,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, only, secretValueOf, valueOf, settle, RecordedResource, OutputFaker } from "./support/mocks";
+import { installMocks, only, secretValueOf, valueOf, settle, OutputFaker } from "./support/mocks";
 import { parseStackConfig, PROJECT } from "../config";
 import { createIdentityStack } from "../stack";
 import { IDENTITY_CLIENT_SYNC_TYPE } from "../components/identityClientSync";
 import { PFX_BUNDLE_TYPE } from "../components/pfxBundle";
 import * as pfxLib from "../lib/pfx";
 import { testCertificate, testPfx } from "./support/pfxFixtures";
+import { twoRuns } from "./support/determinism";
 import { CREATIO_OAUTH_INTEGRATION_TYPE } from "../components/creatioOAuthIntegration";
 
 const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
@@ -29,10 +30,6 @@ async function runStack(values: Record<string, string> = {}, secretKeys: string[
   await settle();
   return { resources, outputs, resolved };
 }
-
-// By name: registrations wait on closure serialization, so their order varies from run to run.
-const shape = (rs: RecordedResource[]) =>
-  rs.map((r) => ({ type: r.type, name: r.name, inputs: JSON.stringify(r.inputs) })).sort((a, b) => (a.name + a.type).localeCompare(b.name + b.type));
 
 describe("the dev stack program", () => {
   it("builds the database, certificate, client and Identity Service with nothing configured", async () => {
@@ -73,9 +70,8 @@ describe("the dev stack program", () => {
   });
 
   it("gives identical resource inputs on a second run with the same config", async () => {
-    const first = await runStack({ rotation: "r1" });
-    const second = await runStack({ rotation: "r1" });
-    expect(shape(second.resources)).toEqual(shape(first.resources));
+    const { first, second } = await twoRuns(async () => (await runStack({ rotation: "r1" })).resources);
+    expect(second).toEqual(first);
   });
 
   it("server mode by default requires TLS from both Pulumi's provider and the Identity Service (databaseSslMode require)", async () => {
