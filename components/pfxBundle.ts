@@ -62,9 +62,9 @@ function inputFailures(news: Record<string, unknown>): pulumi.dynamic.CheckFailu
 }
 
 /** Builds the PFX and the state that keeps it. */
-function build(inputs: PfxBundleInputs): PfxBundleOutputs {
+function build(inputs: PfxBundleInputs, iterations: number | undefined): PfxBundleOutputs {
   const { X509Certificate } = require("crypto");
-  const pfx = buildPfx({ privateKeyPem: inputs.privateKeyPem, certificatePem: inputs.certificatePem, password: inputs.password });
+  const pfx = buildPfx({ privateKeyPem: inputs.privateKeyPem, certificatePem: inputs.certificatePem, password: inputs.password, iterations });
   return {
     privateKeyPem: inputs.privateKeyPem,
     certificatePem: inputs.certificatePem,
@@ -74,47 +74,58 @@ function build(inputs: PfxBundleInputs): PfxBundleOutputs {
   };
 }
 
+/** How the provider builds PFX files; PfxBundle always uses the defaults. */
+export interface PfxBundleProviderOptions {
+  /** Key-derivation iterations (buildPfx); default PFX_ITERATIONS. Tests lower it to build in milliseconds. */
+  readonly iterations?: number;
+}
+
 /**
  * The dynamic provider. The PFX lives only in state: read returns the state as it is, delete has
  * nothing outside it to remove.
  */
-export const pfxBundleProvider: pulumi.dynamic.ResourceProvider<PfxBundleInputs, PfxBundleOutputs> = {
-  async check(_olds: PfxBundleInputs, news: PfxBundleInputs): Promise<pulumi.dynamic.CheckResult<PfxBundleInputs>> {
-    const failures = inputFailures(news as unknown as Record<string, unknown>);
-    return failures.length > 0 ? { inputs: news, failures } : { inputs: news };
-  },
+export function pfxBundleProviderWith(options: PfxBundleProviderOptions): pulumi.dynamic.ResourceProvider<PfxBundleInputs, PfxBundleOutputs> {
+  return {
+    async check(_olds: PfxBundleInputs, news: PfxBundleInputs): Promise<pulumi.dynamic.CheckResult<PfxBundleInputs>> {
+      const failures = inputFailures(news as unknown as Record<string, unknown>);
+      return failures.length > 0 ? { inputs: news, failures } : { inputs: news };
+    },
 
-  async diff(_id: pulumi.ID, olds: PfxBundleOutputs, news: PfxBundleInputs): Promise<PfxBundleDiffResult> {
-    // An unknown new value (preview) differs from the old one, so it counts as a change.
-    const changedKeys = INPUT_KEYS.filter((k) => olds[k] !== news[k]);
-    return { changes: changedKeys.length > 0, replaces: [], deleteBeforeReplace: false, changedKeys };
-  },
+    async diff(_id: pulumi.ID, olds: PfxBundleOutputs, news: PfxBundleInputs): Promise<PfxBundleDiffResult> {
+      // An unknown new value (preview) differs from the old one, so it counts as a change.
+      const changedKeys = INPUT_KEYS.filter((k) => olds[k] !== news[k]);
+      return { changes: changedKeys.length > 0, replaces: [], deleteBeforeReplace: false, changedKeys };
+    },
 
-  async create(inputs: PfxBundleInputs): Promise<pulumi.dynamic.CreateResult<PfxBundleOutputs>> {
-    const { randomUUID } = require("crypto");
-    return { id: randomUUID(), outs: build(inputs) };
-  },
+    async create(inputs: PfxBundleInputs): Promise<pulumi.dynamic.CreateResult<PfxBundleOutputs>> {
+      const { randomUUID } = require("crypto");
+      return { id: randomUUID(), outs: build(inputs, options.iterations) };
+    },
 
-  async update(_id: pulumi.ID, _olds: PfxBundleOutputs, news: PfxBundleInputs): Promise<pulumi.dynamic.UpdateResult<PfxBundleOutputs>> {
-    return { outs: build(news) };
-  },
+    async update(_id: pulumi.ID, _olds: PfxBundleOutputs, news: PfxBundleInputs): Promise<pulumi.dynamic.UpdateResult<PfxBundleOutputs>> {
+      return { outs: build(news, options.iterations) };
+    },
 
-  async read(id: pulumi.ID, props?: PfxBundleOutputs): Promise<pulumi.dynamic.ReadResult<PfxBundleOutputs>> {
-    // `pulumi import` (or the `import` option) reads with no state: there is nothing outside
-    // Pulumi's state to read the PFX from, and an empty answer would record a resource without one.
-    if (!props || typeof props.pfxBase64 !== "string" || props.pfxBase64 === "") {
-      throw new Error(
-        `PfxBundle ${id} cannot be imported or read without its state: the PFX it builds exists only in Pulumi's state. ` +
-          "Remove the import (the `import` resource option or `pulumi import`) and run `pulumi up`, which builds a new PFX from the key and certificate.",
-      );
-    }
-    return { id, props };
-  },
+    async read(id: pulumi.ID, props?: PfxBundleOutputs): Promise<pulumi.dynamic.ReadResult<PfxBundleOutputs>> {
+      // `pulumi import` (or the `import` option) reads with no state: there is nothing outside
+      // Pulumi's state to read the PFX from, and an empty answer would record a resource without one.
+      if (!props || typeof props.pfxBase64 !== "string" || props.pfxBase64 === "") {
+        throw new Error(
+          `PfxBundle ${id} cannot be imported or read without its state: the PFX it builds exists only in Pulumi's state. ` +
+            "Remove the import (the `import` resource option or `pulumi import`) and run `pulumi up`, which builds a new PFX from the key and certificate.",
+        );
+      }
+      return { id, props };
+    },
 
-  async delete(): Promise<void> {
-    // Nothing outside the state.
-  },
-};
+    async delete(): Promise<void> {
+      // Nothing outside the state.
+    },
+  };
+}
+
+/** The provider PfxBundle registers with: PFX files with the full iteration count. */
+export const pfxBundleProvider = pfxBundleProviderWith({});
 
 /** Arguments of PfxBundle. */
 export interface PfxBundleArgs {

@@ -11,13 +11,16 @@ import * as path from "path";
 import * as tls from "tls";
 import * as pulumi from "@pulumi/pulumi";
 import { UNKNOWN_VALUE } from "../lib/unknownValues";
-import { readPfx } from "../lib/pfx";
-import { PFX_BUNDLE_TYPE, PfxBundle, PfxBundleInputs, PfxBundleOutputs, pfxBundleProvider } from "../components/pfxBundle";
+import { PFX_ITERATIONS, readPfx } from "../lib/pfx";
+import { PFX_BUNDLE_TYPE, PfxBundle, PfxBundleInputs, PfxBundleOutputs, pfxBundleProvider, pfxBundleProviderWith } from "../components/pfxBundle";
+import { TEST_PFX_ITERATIONS } from "./support/pfxFixtures";
 import { installMocks, only, settle, valueOf } from "./support/mocks";
 
 const UNKNOWN = UNKNOWN_VALUE;
 const PASSWORD = "Kq7mP2xVn9Lr4Tz8Wb3Yc6Hd1Jf5Gs0A";
 const PROVIDER = "serialized-provider-text";
+/** The same provider building PFX files with few iterations, for tests about what changes when (each real build costs seconds). */
+const quickProvider = pfxBundleProviderWith({ iterations: TEST_PFX_ITERATIONS });
 
 let dir: string;
 let key: string;
@@ -71,6 +74,12 @@ describe("create", () => {
     expect(() => tls.createSecureContext({ pfx, passphrase: `${PASSWORD}x` })).toThrow();
     const contents = readPfx(pfx, PASSWORD);
     expect(new crypto.X509Certificate(contents.certificatePem).raw.equals(new crypto.X509Certificate(cert).raw)).toBe(true);
+  });
+
+  it("builds it with the full iteration count", () => {
+    fs.writeFileSync(path.join(dir, "created.pfx"), Buffer.from(created.outs!.pfxBase64, "base64"));
+    const info = spawnSync("openssl", ["pkcs12", "-in", "created.pfx", "-info", "-noout", "-passin", `pass:${PASSWORD}`], { cwd: dir, encoding: "utf8" });
+    expect(info.stderr).toContain(`MAC: sha1, Iteration ${PFX_ITERATIONS}`);
   });
 
   it("keeps the inputs and the expiry in state, without the provider text", () => {
@@ -134,8 +143,8 @@ describe("diff", () => {
 
 describe("update", () => {
   it("rebuilds the PFX with the new certificate and its expiry", async () => {
-    const first = await pfxBundleProvider.create(news());
-    const result = await pfxBundleProvider.update!(first.id, first.outs!, news({ certificatePem: renewedCert }));
+    const first = await quickProvider.create(news());
+    const result = await quickProvider.update!(first.id, first.outs!, news({ certificatePem: renewedCert }));
     const outs = result.outs!;
     expect(outs.certificatePem).toBe(renewedCert);
     expect(outs.notAfter).toBe(notAfterOf(renewedCert));

