@@ -1,10 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULTS } from "../lib/defaults";
-import { partialStateError, plain } from "../lib/undo";
-import { DATABASE_SUPPORT, SNAPSHOTS_UNSUPPORTED } from "../lib/databaseSupport";
-import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../lib/typeTokens";
-import { UNKNOWN_VALUE } from "../lib/unknownValues";
-import { pgClientConfig } from "../lib/connectionString";
+import { partialStateError, plain } from "../../lib/undo";
+import { UNKNOWN_VALUE } from "../../lib/unknownValues";
+import { pgClientConfig } from "../../lib/connectionString";
 import {
   isSnapshotNotFound,
   listSnapshots,
@@ -13,104 +10,23 @@ import {
   Query,
   restoreSnapshot,
   rollbackHint,
-  SnapshotInfo,
   snapshotNotFound,
   snapshotNotFoundMessage,
   takeSnapshot,
-} from "../lib/databaseSnapshots";
-import { SNAPSHOT_NAME_PATTERN } from "../lib/databaseSnapshotSql";
-import { dockerEndpoint, describeState, inspectContainer, isHealthy, startContainer, stopContainer, waitUntilHealthy } from "../lib/dockerEngine";
-import { shortImageLabel } from "../lib/imageTag";
+} from "../../lib/databaseSnapshots";
+import { dockerEndpoint, describeState, inspectContainer, isHealthy, startContainer, stopContainer, waitUntilHealthy } from "../../lib/dockerEngine";
+import { shortImageLabel } from "../../lib/imageTag";
+import { IdentityDatabaseSnapshotInputs, IdentityDatabaseSnapshotOutputs, inputFailures, restoreWanted, snapshotsSupported } from "./inputs";
 
-/**
- * IdentityDatabaseSnapshot: the Identity Service database's safety net for image changes.
- *
- * Keyed on the image the Identity Service container is about to run. Give the container this
- * resource's `image` output as its image: the engine then runs this resource first, and only
- * afterwards replaces the container. When the image changes (PostgreSQL), it copies every table of
- * the Identity Service's schema into a snapshot schema (lib/databaseSnapshots.ts) and keeps the
- * newest `keep`. When `restore` names a snapshot it has not restored yet, it stops the container
- * (Docker Engine API), puts the tables back in one transaction, and starts the container again,
- * unless the engine replaces it next (its image reference changes): the replacement starts it.
- * MS SQL: no snapshot; an image change prints a warning that the database is not backed up.
- * See docs/upgrade.md.
- */
+/** IdentityDatabaseSnapshot's dynamic provider: snapshot on an image change, the declared restore, pruning (index.ts says when). */
 
-export type SnapshotDbProvider = "Postgres" | "MsSqlServer";
-
-/** What the provider receives. */
-export interface IdentityDatabaseSnapshotInputs {
-  readonly dbProvider: SnapshotDbProvider;
-  /** The database as the machine running Pulumi reaches it (Npgsql syntax). Secret. */
-  readonly connectionString: string;
-  /** The image the container will run (a tag users can type back into `pulumi config set image`). */
-  readonly image: string;
-  /** Snapshots to keep (newest first); 0 takes none. */
-  readonly keep: number;
-  /** A snapshot to restore; restored once, until it is changed. */
-  readonly restore?: string;
-  /** The Identity Service container, stopped during a restore, and the exact image reference it is given (an id or digest). */
-  readonly containerName: string;
-  readonly containerImage?: string;
-  /** The Docker engine (unix:// or tcp://); default DOCKER_HOST, else /var/run/docker.sock. */
-  readonly dockerHost?: string;
-  /** How long a restarted container may take to become healthy after a restore. */
-  readonly healthTimeoutSeconds: number;
-}
-
-export interface IdentityDatabaseSnapshotOutputs extends IdentityDatabaseSnapshotInputs {
-  /** The image before the last image change (what to roll back to). */
-  readonly previousImage?: string;
-  /** The snapshot taken at the last image change, before the container changed. */
-  readonly snapshotBeforeImageChange?: string;
-  /** Every snapshot in the database, newest first. */
-  readonly snapshots: SnapshotInfo[];
-  /** The last restore this resource did. */
-  readonly lastRestore?: { readonly snapshot: string; readonly restoredAt: string; readonly image: string };
-}
-
-export const IDENTITY_DATABASE_SNAPSHOT_TYPE = DYNAMIC_TYPES.databaseSnapshot;
 const UNKNOWN = UNKNOWN_VALUE;
-
-/** Whether this engine's database is copied before an image change (PostgreSQL; lib/databaseSupport decides). */
-function snapshotsSupported(dbProvider: unknown): boolean {
-  return DATABASE_SUPPORT[dbProvider as SnapshotDbProvider]?.snapshots ?? true;
-}
 
 /** PostgreSQL's message with its detail and SQLSTATE (a dependent view, a missing privilege, ...). */
 function errorText(e: unknown): string {
   const err = e as { message?: string; detail?: string; code?: string };
   return `${err.message ?? String(e)}${err.detail ? ` (${err.detail})` : ""}${err.code ? ` [SQLSTATE ${err.code}]` : ""}`;
 }
-
-function inputFailures(news: IdentityDatabaseSnapshotInputs): { property: string; reason: string }[] {
-  const f: { property: string; reason: string }[] = [];
-  const known = (v: unknown) => v !== UNKNOWN;
-  if (known(news.dbProvider) && news.dbProvider !== "Postgres" && news.dbProvider !== "MsSqlServer")
-    f.push({ property: "dbProvider", reason: "dbProvider must be Postgres or MsSqlServer" });
-  if (known(news.connectionString) && news.dbProvider === "Postgres") {
-    try {
-      pgClientConfig(news.connectionString);
-    } catch (e) {
-      f.push({ property: "connectionString", reason: `connectionString is not a usable Npgsql connection string (${(e as Error).message})` });
-    }
-  }
-  if (known(news.image) && (typeof news.image !== "string" || !/^\S+$/.test(news.image))) f.push({ property: "image", reason: "image must be an image reference without spaces" });
-  if (known(news.keep) && !(Number.isInteger(news.keep) && news.keep >= 0))
-    f.push({ property: "keep", reason: "keep (databaseSnapshotsToKeep) must be a whole number, 0 or more" });
-  if (known(news.restore) && news.restore) {
-    if (!snapshotsSupported(news.dbProvider)) f.push({ property: "restore", reason: `restoreDatabaseSnapshot: ${SNAPSHOTS_UNSUPPORTED}` });
-    else if (!SNAPSHOT_NAME_PATTERN.test(news.restore))
-      f.push({
-        property: "restore",
-        reason: `restoreDatabaseSnapshot "${news.restore}" is not a snapshot name (snapshot_<yyyymmddhhmmss>_<image>); \`pulumi stack output databaseSnapshots\` lists them`,
-      });
-  }
-  return f;
-}
-
-/** A restore still to do: named, and not the one last applied. */
-const restoreWanted = (olds: Partial<IdentityDatabaseSnapshotInputs> | undefined, news: IdentityDatabaseSnapshotInputs) => !!news.restore && news.restore !== olds?.restore;
 
 /** Runs `work` with a connection to the Identity Service database; errors name the database, never the connection string. */
 async function withDatabase<T>(connectionString: string, work: (q: Query) => Promise<T>): Promise<T> {
@@ -275,61 +191,3 @@ export const identityDatabaseSnapshotProvider: pulumi.dynamic.ResourceProvider<I
     // Snapshots stay in the database: they are the user's backups (docs/upgrade.md says how to drop them).
   },
 };
-
-/** Arguments of IdentityDatabaseSnapshot. */
-export interface IdentityDatabaseSnapshotArgs {
-  /** The Identity Service's `DbProvider`; MsSqlServer takes no snapshots and warns on an image change. */
-  readonly dbProvider: pulumi.Input<SnapshotDbProvider>;
-  /** The Identity Service database as this machine reaches it (Npgsql syntax). Secret. */
-  readonly connectionString: pulumi.Input<string>;
-  /** The image the container will run; a change triggers a snapshot before the container changes. */
-  readonly image: pulumi.Input<string>;
-  /** Snapshots to keep, newest first. Default 3; 0 takes none. */
-  readonly keep?: pulumi.Input<number>;
-  /** A snapshot to restore (once). */
-  readonly restore?: pulumi.Input<string | undefined>;
-  /** The Identity Service container's name. */
-  readonly containerName: pulumi.Input<string>;
-  /** The exact image reference the container is given (an id or digest); lets a restore tell whether the container is replaced next. */
-  readonly containerImage?: pulumi.Input<string>;
-  /** The Docker engine; default DOCKER_HOST, else unix:///var/run/docker.sock. */
-  readonly dockerHost?: pulumi.Input<string | undefined>;
-  /** Seconds a container restarted after a restore may take to become healthy. Default 180. */
-  readonly healthTimeoutSeconds?: pulumi.Input<number>;
-}
-
-/** Snapshots the Identity Service database before its container changes image, and restores one on request. */
-export class IdentityDatabaseSnapshot extends pulumi.dynamic.Resource {
-  /** The image, once the snapshot (if any) is taken: give it to the container. */
-  declare public readonly image: pulumi.Output<string>;
-  declare public readonly previousImage: pulumi.Output<string | undefined>;
-  declare public readonly snapshotBeforeImageChange: pulumi.Output<string | undefined>;
-  declare public readonly snapshots: pulumi.Output<SnapshotInfo[]>;
-  declare public readonly lastRestore: pulumi.Output<IdentityDatabaseSnapshotOutputs["lastRestore"]>;
-  declare public readonly connectionString: pulumi.Output<string>;
-
-  constructor(name: string, args: IdentityDatabaseSnapshotArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      identityDatabaseSnapshotProvider,
-      name,
-      {
-        dbProvider: args.dbProvider,
-        connectionString: args.connectionString,
-        image: args.image,
-        keep: args.keep ?? DEFAULTS.databaseSnapshotsToKeep,
-        restore: args.restore,
-        containerName: args.containerName,
-        containerImage: args.containerImage,
-        dockerHost: args.dockerHost,
-        healthTimeoutSeconds: args.healthTimeoutSeconds ?? DEFAULTS.healthTimeoutSeconds,
-        previousImage: undefined,
-        snapshotBeforeImageChange: undefined,
-        snapshots: undefined,
-        lastRestore: undefined,
-      },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connectionString"] },
-      DYNAMIC_MODULE,
-      DYNAMIC_TYPE_NAMES.databaseSnapshot,
-    );
-  }
-}

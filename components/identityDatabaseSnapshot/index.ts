@@ -1,0 +1,82 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "../../lib/defaults";
+import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES } from "../../lib/typeTokens";
+import type { SnapshotInfo } from "../../lib/databaseSnapshots";
+import { identityDatabaseSnapshotProvider } from "./provider";
+import { IdentityDatabaseSnapshotOutputs, SnapshotDbProvider } from "./inputs";
+
+export { identityDatabaseSnapshotProvider } from "./provider";
+export { IDENTITY_DATABASE_SNAPSHOT_TYPE } from "./inputs";
+export type { IdentityDatabaseSnapshotInputs, IdentityDatabaseSnapshotOutputs, SnapshotDbProvider } from "./inputs";
+
+/**
+ * IdentityDatabaseSnapshot: the Identity Service database's safety net for image changes.
+ *
+ * Keyed on the image the Identity Service container is about to run. Give the container this
+ * resource's `image` output as its image: the engine then runs this resource first, and only
+ * afterwards replaces the container. When the image changes (PostgreSQL), it copies every table of
+ * the Identity Service's schema into a snapshot schema (lib/databaseSnapshots.ts) and keeps the
+ * newest `keep`. When `restore` names a snapshot it has not restored yet, it stops the container
+ * (Docker Engine API), puts the tables back in one transaction, and starts the container again,
+ * unless the engine replaces it next (its image reference changes): the replacement starts it.
+ * MS SQL: no snapshot; an image change prints a warning that the database is not backed up.
+ * See docs/upgrade.md.
+ */
+
+/** Arguments of IdentityDatabaseSnapshot. */
+export interface IdentityDatabaseSnapshotArgs {
+  /** The Identity Service's `DbProvider`; MsSqlServer takes no snapshots and warns on an image change. */
+  readonly dbProvider: pulumi.Input<SnapshotDbProvider>;
+  /** The Identity Service database as this machine reaches it (Npgsql syntax). Secret. */
+  readonly connectionString: pulumi.Input<string>;
+  /** The image the container will run; a change triggers a snapshot before the container changes. */
+  readonly image: pulumi.Input<string>;
+  /** Snapshots to keep, newest first. Default 3; 0 takes none. */
+  readonly keep?: pulumi.Input<number>;
+  /** A snapshot to restore (once). */
+  readonly restore?: pulumi.Input<string | undefined>;
+  /** The Identity Service container's name. */
+  readonly containerName: pulumi.Input<string>;
+  /** The exact image reference the container is given (an id or digest); lets a restore tell whether the container is replaced next. */
+  readonly containerImage?: pulumi.Input<string>;
+  /** The Docker engine; default DOCKER_HOST, else unix:///var/run/docker.sock. */
+  readonly dockerHost?: pulumi.Input<string | undefined>;
+  /** Seconds a container restarted after a restore may take to become healthy. Default 180. */
+  readonly healthTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/** Snapshots the Identity Service database before its container changes image, and restores one on request. */
+export class IdentityDatabaseSnapshot extends pulumi.dynamic.Resource {
+  /** The image, once the snapshot (if any) is taken: give it to the container. */
+  declare public readonly image: pulumi.Output<string>;
+  declare public readonly previousImage: pulumi.Output<string | undefined>;
+  declare public readonly snapshotBeforeImageChange: pulumi.Output<string | undefined>;
+  declare public readonly snapshots: pulumi.Output<SnapshotInfo[]>;
+  declare public readonly lastRestore: pulumi.Output<IdentityDatabaseSnapshotOutputs["lastRestore"]>;
+  declare public readonly connectionString: pulumi.Output<string>;
+
+  constructor(name: string, args: IdentityDatabaseSnapshotArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      identityDatabaseSnapshotProvider,
+      name,
+      {
+        dbProvider: args.dbProvider,
+        connectionString: args.connectionString,
+        image: args.image,
+        keep: args.keep ?? DEFAULTS.databaseSnapshotsToKeep,
+        restore: args.restore,
+        containerName: args.containerName,
+        containerImage: args.containerImage,
+        dockerHost: args.dockerHost,
+        healthTimeoutSeconds: args.healthTimeoutSeconds ?? DEFAULTS.healthTimeoutSeconds,
+        previousImage: undefined,
+        snapshotBeforeImageChange: undefined,
+        snapshots: undefined,
+        lastRestore: undefined,
+      },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connectionString"] },
+      DYNAMIC_MODULE,
+      DYNAMIC_TYPE_NAMES.databaseSnapshot,
+    );
+  }
+}
