@@ -9,7 +9,7 @@ import YAML from "yaml";
 import { CONFIG_KEYS, ConfigKeySpec } from "../config";
 
 const SECRET_NOTE = " Secret: set with `pulumi config set --secret`.";
-export const README_TABLE_BEGIN = "<!-- config-keys: generated from config/keys.ts by `npm run generate:config`; do not edit by hand -->";
+export const README_TABLE_BEGIN = "<!-- config-keys: generated from config/keys/ by `npm run generate:config`; do not edit by hand -->";
 export const README_TABLE_END = "<!-- /config-keys -->";
 
 /** One key as Pulumi.yaml declares it. Keys without a default get `""` (or `[]`): the CLI makes a typed key without a default required. */

@@ -1,5 +1,5 @@
 /**
- * Pulumi.yaml's config block and the README's key table are generated from config/keys.ts
+ * Pulumi.yaml's config block and the README's key table are generated from config/keys/
  * (`npm run generate:config`): the committed files must be what the generator writes.
  */
 import * as path from "node:path";

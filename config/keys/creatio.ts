@@ -1,0 +1,68 @@
+/** Config keys: Switching Creatio over, and its OAuth 2.0 integrated applications. */
+import { GUID_PATTERN } from "../../lib/creatio/constants";
+import { DEFAULTS } from "../../lib/defaults";
+import { httpUrlProblem, positiveProblem } from "../../lib/validators";
+import { ConfigKeySpec } from "./spec";
+
+export const CREATIO_KEYS = {
+  // --- Creatio integration (post-deploy) ---------------------------------------------------
+  creatioIntegration: {
+    type: "boolean",
+    default: false,
+    example: "true",
+    description: "Switch Creatio over to the Identity Service after it runs: enable OAuth20Integration and write the three system settings.",
+  },
+  creatioUsername: {
+    type: "string",
+    default: DEFAULTS.creatioUsername,
+    example: "Supervisor",
+    description: "creatioIntegration: a Creatio administrator's user name.",
+  },
+  creatioPassword: {
+    type: "string",
+    secret: true,
+    example: "<Creatio password>",
+    description: "creatioIntegration: that user's password.",
+  },
+  creatioNetCore: {
+    type: "boolean",
+    default: false,
+    example: "true",
+    description: "creatioIntegration: true for Creatio on .NET 6/8 (API at the site root); false for .NET Framework (API under /0).",
+  },
+  creatioCreateDefaultResource: {
+    type: "boolean",
+    default: true,
+    example: "false",
+    description: 'creatioIntegration: create Creatio\'s default OAuth resource ("Application access", which integrated applications need) when it has none.',
+  },
+  creatioFeatureAdminUnitIds: {
+    type: "array",
+    default: DEFAULTS.creatioFeatureAdminUnitIds,
+    example: '["a29a3ba5-4b0d-de11-9a51-005056c00008"]',
+    description: "creatioIntegration: the roles/users OAuth20Integration is enabled for (default: All employees).",
+    check: (v: string[]) => (v.length > 0 && v.every((id) => GUID_PATTERN.test(id)) ? undefined : "must be a non-empty list of GUIDs"),
+  },
+  identityServerUrlForCreatio: {
+    type: "string",
+    example: "http://creatio-identity-service",
+    description: "creatioIntegration: the Identity Service URL as Creatio's server reaches it. Default: publicUrl.",
+    check: httpUrlProblem,
+  },
+  readinessTimeoutSeconds: {
+    type: "integer",
+    default: DEFAULTS.readinessTimeoutSeconds,
+    example: "300",
+    description: "creatioIntegration: how long to wait for the Identity Service to issue a token before failing.",
+    check: positiveProblem,
+  },
+  // --- Creatio's OAuth 2.0 integrated applications (lib/creatioApplicationsConfig.ts) ------
+  creatioOAuthApplications: {
+    type: "array",
+    items: "object",
+    default: [],
+    example: "Billing",
+    description:
+      'creatioIntegration: OAuth 2.0 integrated applications to create in Creatio, a list of { name, applicationUrl, systemUser, redirectUrl?, description?, active?, rotation? }; their credentials are the creatioOAuthApplications output (README, "OAuth 2.0 integrated applications").',
+  },
+} satisfies Record<string, ConfigKeySpec>;
