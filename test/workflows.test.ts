@@ -46,8 +46,15 @@ const pulumiStep = (w: Workflow): Step => {
 /** The npm commands the README shows in its shell blocks (`npm ci`, `npm test`, `npm run bench`). */
 function documentedNpmCommands(readme: string): Set<string> {
   const commands = new Set<string>();
-  for (const block of readme.matchAll(/```(?:bash|sh|shell)?\n([\s\S]*?)```/g)) {
-    for (const line of block[1].split("\n")) {
+  // Fence by fence, so that a ```text or ```yaml block does not pair its closing fence with the next opening one.
+  let fence: string | undefined;
+  for (const line of readme.split("\n")) {
+    const marker = /^```(\w*)\s*$/.exec(line);
+    if (marker) {
+      fence = fence === undefined ? marker[1] || "plain" : undefined;
+      continue;
+    }
+    if (fence !== undefined && ["bash", "sh", "shell", "plain"].includes(fence)) {
       const m = /^\s*(npm (?:run \S+|\S+))/.exec(line);
       if (m) commands.add(m[1]);
     }
@@ -211,9 +218,15 @@ describe("the workflows", () => {
     }
   });
 
+  it("lint a pull request (ESLint and Prettier) before its tests", () => {
+    const runs = preview.jobs.preview.steps.map((s) => s.run?.trim()).filter(Boolean);
+    expect(runs.indexOf("npm run lint")).toBeGreaterThan(runs.indexOf("npm ci"));
+    expect(runs.indexOf("npm run lint")).toBeLessThan(runs.indexOf("npm test"));
+  });
+
   it("call only npm scripts that exist in package.json and that the README documents", () => {
     const documented = documentedNpmCommands(read("README.md"));
-    expect([...documented]).toEqual(expect.arrayContaining(["npm ci", "npm test"]));
+    expect([...documented]).toEqual(expect.arrayContaining(["npm ci", "npm test", "npm run lint", "npm run test:e2e"]));
     for (const w of [preview, deploy]) expect(runCommandProblems(w, packageJson.scripts, documented)).toEqual([]);
 
     // The check itself catches an undocumented or missing script.
