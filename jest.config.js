@@ -7,7 +7,7 @@ module.exports = {
   // One real PostgreSQL server for the whole run; each suite makes its own database on it.
   globalSetup: "<rootDir>/test/support/globalSetup.mjs",
   globalTeardown: "<rootDir>/test/support/globalTeardown.mjs",
-  setupFiles: ["<rootDir>/test/support/setupStackTraces.ts"],
+  setupFilesAfterEnv: ["<rootDir>/test/support/setupStackTraces.ts"],
   // Jest's default on 2 cores is one worker, which runs every file in its own process in band: the
   // tests wait on PostgreSQL, HTTP stand-ins and child processes often enough that two workers
   // use both cores.

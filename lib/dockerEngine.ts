@@ -140,14 +140,21 @@ export function isHealthy(state: ContainerState): boolean {
   return state.exists && state.running === true && (state.health === undefined || state.health === "healthy");
 }
 
-/** Polls until the container is healthy or `timeoutMs` has passed; returns the last state seen (check it with isHealthy). */
+/**
+ * Polls until the container is healthy or `timeoutMs` has passed; returns the last state seen (check
+ * it with isHealthy). The first looks come quickly (100 ms, doubling) and then every `intervalMs`: a
+ * container that is healthy a moment after it starts is seen at once, and a slow one costs the engine
+ * one request per interval.
+ */
 export async function waitUntilHealthy(endpoint: DockerEndpoint, name: string, timeoutMs: number, intervalMs = 1000): Promise<ContainerState> {
   const deadline = Date.now() + timeoutMs;
+  let wait = Math.min(100, intervalMs);
   for (;;) {
     const state = await inspectContainer(endpoint, name);
     const remaining = deadline - Date.now();
     if (isHealthy(state) || !state.exists || remaining <= 0) return state;
-    await new Promise((r) => setTimeout(r, Math.min(intervalMs, remaining)));
+    await new Promise((r) => setTimeout(r, Math.min(wait, remaining)));
+    wait = Math.min(wait * 2, intervalMs);
   }
 }
 
