@@ -13,30 +13,27 @@
  * The steps depend on each other and run in order. Run: `npm run test:e2e` (skips, saying why,
  * when the Pulumi CLI has not been built).
  */
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { PFX_BUNDLE_LEGACY_TYPE, PFX_BUNDLE_TYPE, PfxBundle, PfxBundleArgs, pfxBundleProvider } from "../components/pfxBundle";
 import { IdentityClientSync } from "../components/identityClientSync";
 import { buildClientsJson } from "../lib/clientsJson";
-import { npgsqlConnectionString, postgresDatabaseIdentity } from "../lib/connectionString";
-import { adminUrl, createTestDatabase, query, TestDatabase } from "../test/support/pg";
+import { postgresDatabaseIdentity } from "../lib/connectionString";
+import { query } from "../test/support/pg";
 import { IdentityServiceStandIn, selfSignedCertificate, startIdentityServiceStandIn } from "../test/support/identityServiceStandIn";
 import { ClientSecretsWatcher, hashClientSecret, seedMissingClients, storedClients, watchClientSecrets } from "./support/identityServiceDatabase";
 import { ContainerStandIn } from "./support/containerStandIn";
-import { pulumiToolsProblem, pulumiToolsRoot } from "./support/pulumiTools";
+import { createDatabaseOwner, DatabaseOwner } from "./support/databaseOwner";
+import { describeWithPulumiTools } from "./support/pulumiTools";
 import { labelsFoundIn } from "./support/stateSecrets";
+import { allOpsByName, changesOf, createInlineStack, InlineStack, recorder, resourcesNamed } from "./support/inlineStack";
+import { stepTimer } from "./support/timings";
 
 const REPO_ROOT = resolve(__dirname, "..");
-const TOOLS_ROOT = pulumiToolsRoot();
-const TOOLS_PROBLEM = pulumiToolsProblem(TOOLS_ROOT);
-const ENGINE_OPERATION_TIMEOUT_MS = 4 * 60 * 1000;
 
 const PROJECT = "creatio-identity-e2e-sync";
-const STACK = `sync-${randomBytes(3).toString("hex")}`;
 const CLIENT_ID = "e2eSyncClient001"; // 16 characters
 const FIRST_SECRET = randomBytes(16).toString("hex");
 const SECOND_SECRET = randomBytes(16).toString("hex");
@@ -45,6 +42,7 @@ const PFX_PASSWORD = randomBytes(16).toString("base64url");
 const DB_ROLE = `e2e_sync_${randomBytes(3).toString("hex")}`;
 const DB_PASSWORD = `Sync;pw='${randomBytes(6).toString("hex")}`;
 const NAMES = { pfx: "cs-pfx", sync: "cs-client-sync", container: "cs-container" } as const;
+const RESOURCES = Object.values(NAMES);
 
 /**
  * PfxBundle as earlier versions registered it: the same provider under Pulumi's generic dynamic
@@ -57,23 +55,20 @@ class LegacyPfxBundle extends pulumi.dynamic.Resource {
   }
 }
 
-let identityDb: TestDatabase;
+let dbOwner: DatabaseOwner;
 let identityDbUrl: string;
 let watcher: ClientSecretsWatcher;
 let identity: IdentityServiceStandIn;
 let keyPem: string;
 let certPem: string;
-let workDir: string;
-let backendDir: string;
-let pulumiHome: string;
-let stack: Stack;
+let engine: InlineStack;
 /** The connection string as first given, and the same database written another way. */
 let firstConnectionString: string;
 let sameDatabaseConnectionString: string;
 
 /** What the next program run uses. */
 const desired = { connectionString: "", clientSecret: FIRST_SECRET, legacyPfxBundle: true };
-const timings: Array<[string, number]> = [];
+const timed = stepTimer("e2e clientSync");
 
 function clientsJsonFor(secret: string): string {
   return buildClientsJson([{ clientId: CLIENT_ID, clientName: "Creatio e2e sync", clientSecret: secret, creatioUrl: "http://creatio.e2e.test" }]);
@@ -98,43 +93,6 @@ async function program(): Promise<Record<string, unknown>> {
   };
 }
 
-async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
-  const started = Date.now();
-  try {
-    return await work();
-  } finally {
-    const ms = Date.now() - started;
-    timings.push([label, ms]);
-    process.stdout.write(`[e2e clientSync] ${label}: ${(ms / 1000).toFixed(1)} s\n`);
-  }
-}
-
-interface Recording {
-  output: string;
-  readonly events: EngineEvent[];
-  readonly opts: { onOutput(s: string): void; onEvent(e: EngineEvent): void; signal: AbortSignal };
-}
-
-function recorder(): Recording {
-  const r: Recording = {
-    output: "",
-    events: [],
-    opts: { onOutput: (s) => void (r.output += s), onEvent: (e) => void r.events.push(e), signal: AbortSignal.timeout(ENGINE_OPERATION_TIMEOUT_MS) },
-  };
-  return r;
-}
-
-/** Resource name → the step ops the engine announced for it, in order. */
-function opsByName(events: EngineEvent[]): Record<string, string[]> {
-  const ops: Record<string, string[]> = {};
-  for (const e of events) {
-    const m = e.resourcePreEvent?.metadata;
-    const name = m?.urn.split("::").pop() as string;
-    if (m && (Object.values(NAMES) as string[]).includes(name)) (ops[name] ??= []).push(m.op);
-  }
-  return ops;
-}
-
 /** What the token endpoint answers for the client with this secret (200 or 400), from the database as it is now. */
 async function tokenStatus(secret: string): Promise<number> {
   await watcher.refresh();
@@ -151,28 +109,20 @@ async function clientRow(): Promise<{ id: number; secretHashes: string[] } | und
 }
 
 async function resourceState(name: string): Promise<Array<{ type: string; outputs: Record<string, any> }>> {
-  const deployment = await stack.exportStack();
-  return (deployment.deployment.resources ?? []).filter((r: any) => String(r.urn).endsWith(`::${name}`));
+  return resourcesNamed(await engine.stack.exportStack(), name);
 }
 
 function expectNoSecretsIn(text: string): void {
   expect(labelsFoundIn(text, { "first secret": FIRST_SECRET, "second secret": SECOND_SECRET, "database password": DB_PASSWORD, "PFX password": PFX_PASSWORD })).toEqual([]);
 }
 
-const suite = TOOLS_PROBLEM ? describe.skip : describe;
-if (TOOLS_PROBLEM) {
-  if (process.env.CREATIO_E2E_REQUIRE_ENGINE === "1") throw new Error(`e2e cannot run: ${TOOLS_PROBLEM}`);
-  process.stdout.write(`\ne2e (clientSync) skipped: ${TOOLS_PROBLEM}\n\n`);
-}
-
-suite(`IdentityClientSync and the container under the Pulumi engine${TOOLS_PROBLEM ? ` (e2e skipped: ${TOOLS_PROBLEM})` : ""}`, () => {
+describeWithPulumiTools("IdentityClientSync and the container under the Pulumi engine", () => {
   beforeAll(async () => {
     await timed("set-up (database, stand-in, workspace)", async () => {
-      await query(adminUrl(), `CREATE ROLE "${DB_ROLE}" LOGIN PASSWORD '${DB_PASSWORD.replace(/'/g, "''")}'`);
-      identityDb = await createTestDatabase("e2e_sync_identity");
-      await query(adminUrl(), `ALTER DATABASE "${identityDb.name}" OWNER TO "${DB_ROLE}"`);
-      identityDbUrl = `postgres://${encodeURIComponent(DB_ROLE)}:${encodeURIComponent(DB_PASSWORD)}@${identityDb.host}:${identityDb.port}/${identityDb.name}`;
-      firstConnectionString = npgsqlConnectionString({ host: identityDb.host, port: identityDb.port, database: identityDb.name, username: DB_ROLE, password: DB_PASSWORD });
+      dbOwner = await createDatabaseOwner(DB_ROLE, DB_PASSWORD);
+      const identityDb = await dbOwner.createDatabase("e2e_sync_identity");
+      identityDbUrl = identityDb.url;
+      firstConnectionString = identityDb.connectionString;
       // The same database as another tool would write it: other key names, double quotes doubled
       // inside, another key order, a timeout.
       sameDatabaseConnectionString = `Server=${identityDb.host};Database=${identityDb.name};User ID=${DB_ROLE};Password="${DB_PASSWORD.replace(/"/g, '""')}";Port=${identityDb.port};Timeout=30`;
@@ -187,40 +137,22 @@ suite(`IdentityClientSync and the container under the Pulumi engine${TOOLS_PROBL
       identity = await startIdentityServiceStandIn({ isValidClient: (id, secret) => watcher.isValidClient(id, secret) });
       ({ certPem, keyPem } = selfSignedCertificate("sync.e2e.test"));
 
-      workDir = mkdtempSync(join(tmpdir(), "creatio-identity-e2e-sync-work-"));
-      symlinkSync(join(REPO_ROOT, "node_modules"), join(workDir, "node_modules"), "dir");
-      backendDir = mkdtempSync(join(tmpdir(), "creatio-identity-e2e-sync-state-"));
-      pulumiHome = mkdtempSync(join(tmpdir(), "creatio-identity-e2e-sync-home-"));
-      const engineEnv = { PULUMI_CONFIG_PASSPHRASE: randomBytes(12).toString("hex"), PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_BACKEND_URL: `file://${backendDir}` };
-      stack = await LocalWorkspace.createOrSelectStack(
-        { stackName: STACK, projectName: PROJECT, program },
-        {
-          workDir,
-          pulumiHome,
-          pulumiCommand: await PulumiCommand.get({ root: TOOLS_ROOT, skipVersionCheck: false }),
-          secretsProvider: "passphrase",
-          projectSettings: { name: PROJECT, runtime: "nodejs", backend: { url: `file://${backendDir}` } },
-          envVars: engineEnv,
-        },
-      );
+      engine = await createInlineStack(PROJECT, program);
     });
   });
 
   afterAll(async () => {
     await Promise.allSettled([watcher?.stop(), identity?.stop()]);
-    await identityDb?.drop().catch(() => undefined);
-    await query(adminUrl(), `DROP ROLE IF EXISTS "${DB_ROLE}"`).catch(() => undefined);
-    for (const dir of [workDir, backendDir, pulumiHome]) if (dir) rmSync(dir, { recursive: true, force: true });
-    if (timings.length > 0) {
-      process.stdout.write(`[e2e clientSync] timings:\n${timings.map(([label, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)} s  ${label}`).join("\n")}\n`);
-    }
+    await dbOwner?.drop().catch(() => undefined);
+    engine?.cleanUp();
+    timed.printAll();
   });
 
   it("1. up: the sync adopts the database (deletes the client), so the container starts with a reseed token and seeds it; a token is issued", async () => {
     const rec = recorder();
-    const result = await timed("1. up (create)", () => stack.up(rec.opts));
+    const result = await timed("1. up (create)", () => engine.stack.up(rec.opts));
     expect(result.summary.result).toBe("succeeded");
-    expect(opsByName(rec.events)).toEqual({ [NAMES.pfx]: ["create"], [NAMES.sync]: ["create"], [NAMES.container]: ["create"] });
+    expect(allOpsByName(rec.events, RESOURCES)).toEqual({ [NAMES.pfx]: ["create"], [NAMES.sync]: ["create"], [NAMES.container]: ["create"] });
     expect(result.outputs.removedClientIds.value).toEqual([CLIENT_ID]);
     expect(result.outputs.reseedToken.value).toMatch(/^[0-9a-f-]{36}\/1$/);
     expect(result.outputs.seeded.value).toEqual([CLIENT_ID]);
@@ -232,9 +164,9 @@ suite(`IdentityClientSync and the container under the Pulumi engine${TOOLS_PROBL
 
   it("2. a second preview plans no change", async () => {
     const rec = recorder();
-    const result = await timed("2. preview (no change)", () => stack.preview(rec.opts));
-    expect(Object.entries(result.changeSummary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0)).toEqual([]);
-    expect(opsByName(rec.events)).toEqual({ [NAMES.pfx]: ["same"], [NAMES.sync]: ["same"], [NAMES.container]: ["same"] });
+    const result = await timed("2. preview (no change)", () => engine.stack.preview(rec.opts));
+    expect(changesOf(result.changeSummary)).toEqual({});
+    expect(allOpsByName(rec.events, RESOURCES)).toEqual({ [NAMES.pfx]: ["same"], [NAMES.sync]: ["same"], [NAMES.container]: ["same"] });
   });
 
   it("3. only the connection string changes (same database): an update that deletes nothing, the container stays, the client still gets a token", async () => {
@@ -242,15 +174,15 @@ suite(`IdentityClientSync and the container under the Pulumi engine${TOOLS_PROBL
     desired.connectionString = sameDatabaseConnectionString;
 
     const preview = recorder();
-    await timed("3a. preview (new connection string)", () => stack.preview(preview.opts));
+    await timed("3a. preview (new connection string)", () => engine.stack.preview(preview.opts));
     // An update, not a replacement. (The preview also lists the container as replaced: a dynamic
     // resource's outputs, the reseed token among them, are not known before `up` runs its update.)
-    expect(opsByName(preview.events)[NAMES.sync]).toEqual(["update"]);
+    expect(allOpsByName(preview.events, RESOURCES)[NAMES.sync]).toEqual(["update"]);
 
     const rec = recorder();
-    const result = await timed("3b. up (new connection string)", () => stack.up(rec.opts));
+    const result = await timed("3b. up (new connection string)", () => engine.stack.up(rec.opts));
     expect(result.summary.result).toBe("succeeded");
-    expect(opsByName(rec.events)).toEqual({ [NAMES.pfx]: ["same"], [NAMES.sync]: ["update"], [NAMES.container]: ["same"] });
+    expect(allOpsByName(rec.events, RESOURCES)).toEqual({ [NAMES.pfx]: ["same"], [NAMES.sync]: ["update"], [NAMES.container]: ["same"] });
     expect(result.outputs.removedClientIds.value).toEqual([]);
     expect(result.outputs.reseedToken.value).toMatch(/\/1$/);
     // The very rows the container seeded: nothing was deleted, nothing re-seeded.
@@ -263,9 +195,9 @@ suite(`IdentityClientSync and the container under the Pulumi engine${TOOLS_PROBL
     const before = await clientRow();
     desired.clientSecret = SECOND_SECRET;
     const rec = recorder();
-    const result = await timed("4. up (rotation)", () => stack.up(rec.opts));
+    const result = await timed("4. up (rotation)", () => engine.stack.up(rec.opts));
     expect(result.summary.result).toBe("succeeded");
-    const ops = opsByName(rec.events);
+    const ops = allOpsByName(rec.events, RESOURCES);
     expect(ops[NAMES.sync]).toEqual(["update"]);
     expect(ops[NAMES.container]).toEqual(expect.arrayContaining(["delete-replaced", "create-replacement"]));
     expect(result.outputs.removedClientIds.value).toEqual([CLIENT_ID]);
@@ -281,12 +213,12 @@ suite(`IdentityClientSync and the container under the Pulumi engine${TOOLS_PROBL
 
   it("5. a replaced sync deletes the client again; the new reseed token alone restarts the container (Clients unchanged)", async () => {
     const before = await clientRow();
-    const syncUrn = (await stack.exportStack()).deployment.resources.find((r: any) => String(r.urn).endsWith(`::${NAMES.sync}`)).urn;
-    const previousToken = (await stack.outputs()).reseedToken.value as string;
+    const syncUrn = resourcesNamed(await engine.stack.exportStack(), NAMES.sync)[0].urn;
+    const previousToken = (await engine.stack.outputs()).reseedToken.value as string;
     const rec = recorder();
-    const result = await timed("5. up --replace <sync>", () => stack.up({ ...rec.opts, replace: [syncUrn] }));
+    const result = await timed("5. up --replace <sync>", () => engine.stack.up({ ...rec.opts, replace: [syncUrn] }));
     expect(result.summary.result).toBe("succeeded");
-    const ops = opsByName(rec.events);
+    const ops = allOpsByName(rec.events, RESOURCES);
     expect(ops[NAMES.sync]).toEqual(expect.arrayContaining(["create-replacement"]));
     expect(ops[NAMES.container]).toEqual(expect.arrayContaining(["delete-replaced", "create-replacement"]));
     expect(result.outputs.removedClientIds.value).toEqual([CLIENT_ID]);
@@ -298,14 +230,14 @@ suite(`IdentityClientSync and the container under the Pulumi engine${TOOLS_PROBL
   });
 
   it("6. PfxBundle moves from the generic dynamic type to its own through its alias: no replacement, the same PFX", async () => {
-    const pfxBefore = (await stack.outputs()).pfxBase64.value;
+    const pfxBefore = (await engine.stack.outputs()).pfxBase64.value;
     desired.legacyPfxBundle = false;
     const preview = recorder();
-    await timed("6a. preview (PfxBundle type)", () => stack.preview(preview.opts));
+    await timed("6a. preview (PfxBundle type)", () => engine.stack.preview(preview.opts));
     const rec = recorder();
-    const result = await timed("6b. up (PfxBundle type)", () => stack.up(rec.opts));
+    const result = await timed("6b. up (PfxBundle type)", () => engine.stack.up(rec.opts));
     expect(result.summary.result).toBe("succeeded");
-    for (const ops of [opsByName(preview.events), opsByName(rec.events)]) {
+    for (const ops of [allOpsByName(preview.events, RESOURCES), allOpsByName(rec.events, RESOURCES)]) {
       expect(ops[NAMES.pfx]).toEqual(["same"]);
       expect(ops[NAMES.container]).toEqual(["same"]);
     }
@@ -315,9 +247,9 @@ suite(`IdentityClientSync and the container under the Pulumi engine${TOOLS_PROBL
 
   it("7. destroy leaves the Identity Service's client in place; the stack is removed", async () => {
     const rec = recorder();
-    const result = await timed("7. destroy", () => stack.destroy(rec.opts));
+    const result = await timed("7. destroy", () => engine.stack.destroy(rec.opts));
     expect(result.summary.result).toBe("succeeded");
     expect((await clientRow())?.secretHashes).toEqual([hashClientSecret(SECOND_SECRET)]);
-    await stack.workspace.removeStack(STACK);
+    await engine.stack.workspace.removeStack(engine.stackName);
   });
 });

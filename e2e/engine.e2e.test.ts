@@ -18,42 +18,32 @@
  * The steps depend on each other and run in order. Each prints its time.
  * Run: `npm run test:e2e` (skips, saying why, when the CLI has not been built).
  */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { mkdtempSync, rmSync, symlinkSync, existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { randomBytes, X509Certificate } from "node:crypto";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Client } from "pg";
 import * as pulumi from "@pulumi/pulumi";
-import { EngineEvent, LocalWorkspace, OpMap, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { PfxBundle } from "../components/pfxBundle";
 import { IdentityClientSync } from "../components/identityClientSync";
 import { CreatioOAuthIntegration } from "../components/creatioOAuthIntegration";
 import { buildClientsJson } from "../lib/clientsJson";
-import { npgsqlConnectionString } from "../lib/connectionString";
 import { CLIENT_CHILD_TABLES } from "../lib/identityClientSql";
 import { ALL_EMPLOYEES_ID, SYSTEM_ADMINISTRATORS_ID, OAUTH_SETTING_CODES } from "../lib/creatio/constants";
 import { connectCreatio } from "../lib/creatio/session";
 import { postSysSettingsValues } from "../lib/creatio/services";
 import { readPfx } from "../lib/pfx";
-import { adminUrl, createTestDatabase, query, TestDatabase } from "../test/support/pg";
+import { query } from "../test/support/pg";
 import { CreatioStandIn, loadCreatioFixture, startCreatioStandIn } from "../test/support/creatioStandIn";
 import { IdentityServiceStandIn, selfSignedCertificate, startIdentityServiceStandIn } from "../test/support/identityServiceStandIn";
 import { ClientSecretsWatcher, hashClientSecret, seedMissingClients, storedClients, watchClientSecrets } from "./support/identityServiceDatabase";
-import { pulumiSdkVersion, pulumiToolsProblem, pulumiToolsRoot } from "./support/pulumiTools";
+import { createDatabaseOwner, DatabaseOwner } from "./support/databaseOwner";
+import { describeWithPulumiTools } from "./support/pulumiTools";
 import { isEncryptedSecret, labelsFoundIn, plaintextSecretsInFiles } from "./support/stateSecrets";
+import { changesOf, createInlineStack, exportWithoutSecrets, InlineStack, opsByName, recorder, resourcesNamed } from "./support/inlineStack";
+import { stepTimer } from "./support/timings";
 
-const execFileAsync = promisify(execFile);
 const REPO_ROOT = resolve(__dirname, "..");
-const TOOLS_ROOT = pulumiToolsRoot();
-const TOOLS_PROBLEM = pulumiToolsProblem(TOOLS_ROOT);
-
-/** Upper bound of one engine operation (the whole run takes 1-2 minutes). */
-const ENGINE_OPERATION_TIMEOUT_MS = 4 * 60 * 1000;
 
 const PROJECT = "creatio-identity-e2e";
-const STACK = `e2e-${randomBytes(3).toString("hex")}`;
 const CLIENT_ID = "e2eCreatioClient"; // 16 characters, as in Creatio's guide
 const FIRST_SECRET = randomBytes(16).toString("hex"); // 32 characters
 const SECOND_SECRET = randomBytes(16).toString("hex");
@@ -70,10 +60,10 @@ const SYSADMIN_ROW_ID = "5e1f0c3a-0d7b-4c55-9a8e-2f6b7c8d9e01";
 const DRIFTED_URL = "http://drifted-identity.example:5000";
 
 const NAMES = { pfx: "e2e-pfx", sync: "e2e-client-sync", integration: "e2e-creatio-oauth" } as const;
+const RESOURCES = Object.values(NAMES);
 
 // ---- shared state (set up in beforeAll) ----
-let identityDb: TestDatabase;
-let creatioDb: TestDatabase;
+let dbOwner: DatabaseOwner;
 let identityDbUrl: string;
 let creatioDbUrl: string;
 let identityConnectionString: string;
@@ -82,12 +72,7 @@ let identity: IdentityServiceStandIn;
 let creatio: CreatioStandIn;
 let keyPem: string;
 let certPem: string;
-let workDir: string;
-let backendDir: string;
-let pulumiHome: string;
-let stack: Stack;
-/** The environment the CLI runs with (backend, passphrase, no update check). */
-let engineEnv: Record<string, string>;
+let engine: InlineStack;
 /** Creatio's rows as the fixture has them, before the first `up`. */
 let creatioAsFound: CreatioRows;
 /** `Clients."Id"` of the client as the Identity Service first seeded it. */
@@ -102,7 +87,7 @@ const SUPERVISOR_ID = "7f3b869f-34f3-4f20-ab4d-7480a5fdf647";
 let createdDefaultResource = "";
 /** How often the program's container stand-in seeded clients (what it inserted, per run). */
 const containerStarts: string[][] = [];
-const timings: Array<[string, number]> = [];
+const timed = stepTimer("e2e");
 
 function clientsJsonFor(secret: string): string {
   return buildClientsJson([{ clientId: CLIENT_ID, clientName: "Creatio e2e", clientSecret: secret, creatioUrl: creatio.url }]);
@@ -148,17 +133,6 @@ async function program(): Promise<Record<string, unknown>> {
 
 // ---- helpers ----
 
-async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
-  const started = Date.now();
-  try {
-    return await work();
-  } finally {
-    const ms = Date.now() - started;
-    timings.push([label, ms]);
-    process.stdout.write(`[e2e] ${label}: ${(ms / 1000).toFixed(1)} s\n`);
-  }
-}
-
 /** Every value that may only be in state encrypted, and never in the engine's output. */
 function secretValues(): Record<string, string> {
   const keyBody = keyPem.split("\n").find((l) => l.length >= 60 && !l.startsWith("-----")) ?? "";
@@ -174,82 +148,28 @@ function secretValues(): Record<string, string> {
   };
 }
 
-/** Engine output and events of one operation, and the options that record them (with a time limit). */
-interface Recording {
-  output: string;
-  readonly events: EngineEvent[];
-  readonly opts: { onOutput(s: string): void; onEvent(e: EngineEvent): void; signal: AbortSignal };
-}
-
-function recorder(): Recording {
-  const r: Recording = {
-    output: "",
-    events: [],
-    opts: {
-      onOutput: (s) => {
-        r.output += s;
-      },
-      onEvent: (e) => {
-        r.events.push(e);
-      },
-      signal: AbortSignal.timeout(ENGINE_OPERATION_TIMEOUT_MS),
-    },
-  };
-  return r;
-}
-
-/** Resource name → the step op the engine announced for it (the last one). */
-function opsByName(events: EngineEvent[]): Record<string, string> {
-  const ops: Record<string, string> = {};
-  for (const e of events) {
-    const m = e.resourcePreEvent?.metadata;
-    if (m && (Object.values(NAMES) as string[]).includes(m.urn.split("::").pop() as string)) ops[m.urn.split("::").pop() as string] = m.op;
-  }
-  return ops;
-}
-
-/** The kinds of change in a summary that are not "same", with their counts. */
-function changesOf(summary: OpMap | undefined): Record<string, number> {
-  return Object.fromEntries(Object.entries(summary ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0));
-}
-
 function expectNoSecretsIn(text: string, what: string): void {
   expect({ [what]: labelsFoundIn(text, secretValues()) }).toEqual({ [what]: [] });
 }
 
-/**
- * `pulumi stack export` as anyone with access to the backend gets it: without --show-secrets
- * (the Automation API's exportStack always passes --show-secrets, so it cannot be used for this).
- */
-async function exportWithoutSecrets(): Promise<any> {
-  const { stdout } = await execFileAsync(join(TOOLS_ROOT, "bin", "pulumi"), ["stack", "export", "--stack", STACK, "--non-interactive"], {
-    cwd: workDir,
-    env: { ...process.env, ...engineEnv, PULUMI_HOME: pulumiHome },
-    timeout: 60000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return JSON.parse(stdout);
-}
-
 /** The checkpoint's resource by name, secrets decrypted (the Automation API's export). */
 async function stateOf(name: string): Promise<{ inputs: Record<string, any>; outputs: Record<string, any>; type: string }> {
-  const deployment = await stack.exportStack();
-  const found = (deployment.deployment.resources ?? []).filter((r: any) => String(r.urn).endsWith(`::${name}`));
+  const found = resourcesNamed(await engine.stack.exportStack(), name);
   expect(found).toHaveLength(1);
   return found[0];
 }
 
 /** Step 2's checks, repeated after every operation that writes state. */
 async function expectStateHoldsNoPlaintextSecrets(): Promise<void> {
-  const checkpoint = await exportWithoutSecrets();
+  const checkpoint = await exportWithoutSecrets(engine);
   expect(labelsFoundIn(JSON.stringify(checkpoint), secretValues())).toEqual([]);
-  const { findings, filesSearched } = plaintextSecretsInFiles(backendDir, secretValues());
+  const { findings, filesSearched } = plaintextSecretsInFiles(engine.backendDir, secretValues());
   expect(filesSearched).toBeGreaterThan(0);
   expect(findings).toEqual([]);
 
   // And the secrets ARE there, encrypted: inputs given as secrets and the secret outputs.
   const resource = (name: string) => {
-    const found = (checkpoint.deployment.resources ?? []).filter((r: any) => String(r.urn).endsWith(`::${name}`));
+    const found = resourcesNamed(checkpoint, name);
     expect(found).toHaveLength(1);
     return found[0] as { inputs: Record<string, any>; outputs: Record<string, any> };
   };
@@ -306,33 +226,16 @@ async function childRowsOf(id: number): Promise<Record<string, number>> {
 
 // ---- the suite ----
 
-const suite = TOOLS_PROBLEM ? describe.skip : describe;
-if (TOOLS_PROBLEM) {
-  if (process.env.CREATIO_E2E_REQUIRE_ENGINE === "1") {
-    // .ci/run sets this after building the CLI: a missing CLI then is a failure, not a skip.
-    throw new Error(`e2e cannot run: ${TOOLS_PROBLEM}`);
-  }
-  process.stdout.write(`\ne2e skipped: ${TOOLS_PROBLEM}\n\n`);
-}
-
-suite(`the package's dynamic resources under the Pulumi engine${TOOLS_PROBLEM ? ` (e2e skipped: ${TOOLS_PROBLEM})` : ""}`, () => {
+describeWithPulumiTools("the package's dynamic resources under the Pulumi engine", () => {
   beforeAll(async () => {
     await timed("set-up (databases, stand-ins, workspace)", async () => {
-      // A login of its own, with a password worth looking for in state.
-      const admin = new Client({ connectionString: adminUrl() });
-      await admin.connect();
-      try {
-        await admin.query(`CREATE ROLE "${DB_ROLE}" LOGIN PASSWORD '${DB_PASSWORD.replace(/'/g, "''")}'`);
-      } finally {
-        await admin.end();
-      }
-      identityDb = await createTestDatabase("e2e_identity");
-      creatioDb = await createTestDatabase("e2e_creatio");
-      const urlOf = (db: TestDatabase) => `postgres://${encodeURIComponent(DB_ROLE)}:${encodeURIComponent(DB_PASSWORD)}@${db.host}:${db.port}/${db.name}`;
-      for (const db of [identityDb, creatioDb]) await query(adminUrl(), `ALTER DATABASE "${db.name}" OWNER TO "${DB_ROLE}"`);
-      identityDbUrl = urlOf(identityDb);
-      creatioDbUrl = urlOf(creatioDb);
-      identityConnectionString = npgsqlConnectionString({ host: identityDb.host, port: identityDb.port, database: identityDb.name, username: DB_ROLE, password: DB_PASSWORD });
+      // A login of its own, with a password worth looking for in state, owning both databases.
+      dbOwner = await createDatabaseOwner(DB_ROLE, DB_PASSWORD);
+      const identityDb = await dbOwner.createDatabase("e2e_identity");
+      const creatioDb = await dbOwner.createDatabase("e2e_creatio");
+      identityDbUrl = identityDb.url;
+      creatioDbUrl = creatioDb.url;
+      identityConnectionString = identityDb.connectionString;
 
       // The Identity Service database, as the service leaves it after its first start: its tables and the client.
       await query(identityDbUrl, readFileSync(join(REPO_ROOT, "test", "fixtures", "identityserver4.sql"), "utf8"));
@@ -349,49 +252,24 @@ suite(`the package's dynamic resources under the Pulumi engine${TOOLS_PROBLEM ? 
       ({ certPem, keyPem } = selfSignedCertificate("identity.e2e.test"));
 
       // The CLI runs the dynamic-provider shim from the work dir, and the shim (and the provider
-      // code it loads) resolve @pulumi/pulumi and pg from there: hence node_modules beside it.
-      workDir = mkdtempSync(join(tmpdir(), "creatio-identity-e2e-work-"));
-      symlinkSync(join(REPO_ROOT, "node_modules"), join(workDir, "node_modules"), "dir");
-      backendDir = mkdtempSync(join(tmpdir(), "creatio-identity-e2e-state-"));
-      pulumiHome = mkdtempSync(join(tmpdir(), "creatio-identity-e2e-home-"));
-
-      engineEnv = {
-        PULUMI_CONFIG_PASSPHRASE: randomBytes(12).toString("hex"),
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_BACKEND_URL: `file://${backendDir}`,
-      };
-      const pulumiCommand = await PulumiCommand.get({ root: TOOLS_ROOT, skipVersionCheck: false });
-      // The CLI the script built for this SDK, not some other pulumi.
-      expect(pulumiCommand.version?.toString()).toBe(pulumiSdkVersion());
-      stack = await LocalWorkspace.createOrSelectStack(
-        { stackName: STACK, projectName: PROJECT, program },
-        {
-          workDir,
-          pulumiHome,
-          pulumiCommand,
-          secretsProvider: "passphrase",
-          projectSettings: { name: PROJECT, runtime: "nodejs", backend: { url: `file://${backendDir}` } },
-          envVars: engineEnv,
-        },
-      );
+      // code it loads) resolve @pulumi/pulumi and pg from there: hence node_modules beside it. And
+      // it is the CLI the script built for this SDK, not some other pulumi (else this fails).
+      engine = await createInlineStack(PROJECT, program);
     });
   });
 
   afterAll(async () => {
     await Promise.allSettled([watcher?.stop(), identity?.stop(), creatio?.stop()]);
-    await Promise.allSettled([identityDb?.drop(), creatioDb?.drop()]);
-    await query(adminUrl(), `DROP ROLE IF EXISTS "${DB_ROLE}"`).catch(() => undefined);
-    for (const dir of [workDir, backendDir, pulumiHome]) if (dir) rmSync(dir, { recursive: true, force: true });
-    if (timings.length > 0) {
-      process.stdout.write(`[e2e] timings:\n${timings.map(([label, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)} s  ${label}`).join("\n")}\n`);
-    }
+    await dbOwner?.drop().catch(() => undefined);
+    engine?.cleanUp();
+    timed.printAll();
   });
 
   it("1. up creates the three resources, keeps the secret outputs secret, and switches Creatio over", async () => {
     const rec = recorder();
-    const result = await timed("1. up (create)", () => stack.up(rec.opts));
+    const result = await timed("1. up (create)", () => engine.stack.up(rec.opts));
     expect(result.summary.result).toBe("succeeded");
-    expect(opsByName(rec.events)).toEqual({ [NAMES.pfx]: "create", [NAMES.sync]: "create", [NAMES.integration]: "create" });
+    expect(opsByName(rec.events, RESOURCES)).toEqual({ [NAMES.pfx]: "create", [NAMES.sync]: "create", [NAMES.integration]: "create" });
 
     const outputs = result.outputs;
     const secretness = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret]));
@@ -444,10 +322,10 @@ suite(`the package's dynamic resources under the Pulumi engine${TOOLS_PROBLEM ? 
 
   it("3. a second preview plans no change", async () => {
     const rec = recorder();
-    const result = await timed("3. preview (no change)", () => stack.preview(rec.opts));
+    const result = await timed("3. preview (no change)", () => engine.stack.preview(rec.opts));
     expect(changesOf(result.changeSummary)).toEqual({});
     expect(result.changeSummary.same).toBeGreaterThanOrEqual(3);
-    expect(opsByName(rec.events)).toEqual({ [NAMES.pfx]: "same", [NAMES.sync]: "same", [NAMES.integration]: "same" });
+    expect(opsByName(rec.events, RESOURCES)).toEqual({ [NAMES.pfx]: "same", [NAMES.sync]: "same", [NAMES.integration]: "same" });
     expectNoSecretsIn(rec.output, "engine output of preview");
   });
 
@@ -459,7 +337,7 @@ suite(`the package's dynamic resources under the Pulumi engine${TOOLS_PROBLEM ? 
     expect((await postSysSettingsValues(ui, { [URL_CODE]: DRIFTED_URL })).saved[URL_CODE]).toBe(true);
 
     const refresh = recorder();
-    const refreshed = await timed("4a. refresh (drift)", () => stack.refresh(refresh.opts));
+    const refreshed = await timed("4a. refresh (drift)", () => engine.stack.refresh(refresh.opts));
     expect(refreshed.summary.result).toBe("succeeded");
     expect(changesOf(refreshed.summary.resourceChanges)).toEqual({ update: 1 });
     const drifted = await stateOf(NAMES.integration);
@@ -469,12 +347,12 @@ suite(`the package's dynamic resources under the Pulumi engine${TOOLS_PROBLEM ? 
     await expectStateHoldsNoPlaintextSecrets();
 
     const preview = recorder();
-    const planned = await timed("4b. preview (repair)", () => stack.preview(preview.opts));
+    const planned = await timed("4b. preview (repair)", () => engine.stack.preview(preview.opts));
     expect(changesOf(planned.changeSummary)).toEqual({ update: 1 });
-    expect(opsByName(preview.events)).toEqual({ [NAMES.pfx]: "same", [NAMES.sync]: "same", [NAMES.integration]: "update" });
+    expect(opsByName(preview.events, RESOURCES)).toEqual({ [NAMES.pfx]: "same", [NAMES.sync]: "same", [NAMES.integration]: "update" });
 
     const up = recorder();
-    const repaired = await timed("4c. up (repair)", () => stack.up(up.opts));
+    const repaired = await timed("4c. up (repair)", () => engine.stack.up(up.opts));
     expect(changesOf(repaired.summary.resourceChanges)).toEqual({ update: 1 });
     expect(await oauthFeatureStates()).toEqual({ [SYSTEM_ADMINISTRATORS_ID]: 1, [ALL_EMPLOYEES_ID]: 1 });
     expect(await creatio.settingValue(URL_CODE)).toBe(identity.url);
@@ -492,18 +370,18 @@ suite(`the package's dynamic resources under the Pulumi engine${TOOLS_PROBLEM ? 
     desired.clientSecret = SECOND_SECRET;
 
     const preview = recorder();
-    const planned = await timed("5a. preview (rotation)", () => stack.preview(preview.opts));
+    const planned = await timed("5a. preview (rotation)", () => engine.stack.preview(preview.opts));
     expect(changesOf(planned.changeSummary)).toEqual({ update: 2 });
-    expect(opsByName(preview.events)).toEqual({ [NAMES.pfx]: "same", [NAMES.sync]: "update", [NAMES.integration]: "update" });
+    expect(opsByName(preview.events, RESOURCES)).toEqual({ [NAMES.pfx]: "same", [NAMES.sync]: "update", [NAMES.integration]: "update" });
     // A preview changes nothing: the Identity Service still has the old client.
     expect((await storedClients(identityDbUrl)).get(CLIENT_ID)).toEqual(before);
     expect(await creatio.settingValue(SECRET_CODE)).toBe(FIRST_SECRET);
 
     const up = recorder();
-    const result = await timed("5b. up (rotation)", () => stack.up(up.opts));
+    const result = await timed("5b. up (rotation)", () => engine.stack.up(up.opts));
     expect(result.summary.result).toBe("succeeded");
     expect(changesOf(result.summary.resourceChanges)).toEqual({ update: 2 });
-    expect(opsByName(up.events)).toEqual({ [NAMES.pfx]: "same", [NAMES.sync]: "update", [NAMES.integration]: "update" });
+    expect(opsByName(up.events, RESOURCES)).toEqual({ [NAMES.pfx]: "same", [NAMES.sync]: "update", [NAMES.integration]: "update" });
     expect(result.outputs.removedClientIds.value).toEqual([CLIENT_ID]);
     expect(result.outputs.pfxBase64.value).toBe(pfxBase64); // the PFX was not rebuilt
 
@@ -533,7 +411,7 @@ suite(`the package's dynamic resources under the Pulumi engine${TOOLS_PROBLEM ? 
     desired.featureAdminUnitIds = [ALL_EMPLOYEES_ID, SUPERVISOR_ID];
     creatio.options.dieAfter = (r) => r.operation === "InsertQuery";
     const failing = recorder();
-    await expect(timed("6a. up (Creatio dies halfway)", () => stack.up(failing.opts))).rejects.toThrow(/Putting Creatio back did not finish/);
+    await expect(timed("6a. up (Creatio dies halfway)", () => engine.stack.up(failing.opts))).rejects.toThrow(/Putting Creatio back did not finish/);
     creatio.options.dieAfter = undefined;
     await creatio.revive();
     expectNoSecretsIn(failing.output, "engine output of the failed up");
@@ -549,20 +427,20 @@ suite(`the package's dynamic resources under the Pulumi engine${TOOLS_PROBLEM ? 
     await expectStateHoldsNoPlaintextSecrets();
 
     const finishing = recorder();
-    const finished = await timed("6b. up (finishes)", () => stack.up(finishing.opts));
+    const finished = await timed("6b. up (finishes)", () => engine.stack.up(finishing.opts));
     expect(changesOf(finished.summary.resourceChanges)).toEqual({ update: 1 });
     expect(await oauthFeatureStates()).toEqual({ [SYSTEM_ADMINISTRATORS_ID]: 1, [ALL_EMPLOYEES_ID]: 1, [SUPERVISOR_ID]: 1 });
     expect((await stateOf(NAMES.integration)).outputs.complete).toBe(true);
     const again = recorder();
-    expect(changesOf((await timed("6c. preview (no change)", () => stack.preview(again.opts))).changeSummary)).toEqual({});
+    expect(changesOf((await timed("6c. preview (no change)", () => engine.stack.preview(again.opts))).changeSummary)).toEqual({});
     for (const r of [finishing, again]) expectNoSecretsIn(r.output, "engine output after the partial state");
   });
 
   it("7. destroy puts Creatio back as it was and the stack is removed", async () => {
     const rec = recorder();
-    const result = await timed("7a. destroy", () => stack.destroy(rec.opts));
+    const result = await timed("7a. destroy", () => engine.stack.destroy(rec.opts));
     expect(result.summary.result).toBe("succeeded");
-    expect(opsByName(rec.events)).toEqual({ [NAMES.pfx]: "delete", [NAMES.sync]: "delete", [NAMES.integration]: "delete" });
+    expect(opsByName(rec.events, RESOURCES)).toEqual({ [NAMES.pfx]: "delete", [NAMES.sync]: "delete", [NAMES.integration]: "delete" });
     // Feature state rows and setting values exactly as the fixture had them (rows this stack inserted gone).
     expect(await creatioRows()).toEqual(creatioAsFound);
     expect(await creatio.settingValue(URL_CODE)).toBe("");
@@ -573,9 +451,9 @@ suite(`the package's dynamic resources under the Pulumi engine${TOOLS_PROBLEM ? 
     expect((await storedClients(identityDbUrl)).get(CLIENT_ID)?.secretHashes).toEqual([hashClientSecret(SECOND_SECRET)]);
     expectNoSecretsIn(rec.output, "engine output of destroy");
 
-    await timed("7b. stack rm", () => stack.workspace.removeStack(STACK));
-    const stacks = await stack.workspace.listStacks();
-    expect(stacks.map((s) => s.name)).not.toContain(STACK);
-    expect(existsSync(join(backendDir, ".pulumi", "stacks", PROJECT, `${STACK}.json`))).toBe(false);
+    await timed("7b. stack rm", () => engine.stack.workspace.removeStack(engine.stackName));
+    const stacks = await engine.stack.workspace.listStacks();
+    expect(stacks.map((s) => s.name)).not.toContain(engine.stackName);
+    expect(existsSync(join(engine.backendDir, ".pulumi", "stacks", PROJECT, `${engine.stackName}.json`))).toBe(false);
   });
 });

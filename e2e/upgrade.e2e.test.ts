@@ -25,15 +25,15 @@ import { Client } from "pg";
 import * as pulumi from "@pulumi/pulumi";
 import { IdentityDatabaseSnapshot } from "../components/identityDatabaseSnapshot";
 import { IdentityServiceHealthGate } from "../components/identityServiceHealthGate";
-import { npgsqlConnectionString } from "../lib/connectionString";
-import { adminUrl, createTestDatabase, query, TestDatabase } from "../test/support/pg";
+import { query } from "../test/support/pg";
 import { insertClient } from "../test/support/identityServerClients";
 import { DockerEngineStandIn, startDockerEngineStandIn } from "../test/support/dockerEngineStandIn";
-import { pulumiToolsProblem } from "./support/pulumiTools";
+import { createDatabaseOwner, DatabaseOwner, OwnedDatabase } from "./support/databaseOwner";
+import { describeWithPulumiTools } from "./support/pulumiTools";
 import { isEncryptedSecret, labelsFoundIn, plaintextSecretsInFiles } from "./support/stateSecrets";
-import { changesOf, createInlineStack, diagnosticsOf, exportWithoutSecrets, InlineStack, opsByName, recorder } from "./support/inlineStack";
+import { changesOf, createInlineStack, diagnosticsOf, exportWithoutSecrets, InlineStack, opsByName, recorder, resourcesNamed } from "./support/inlineStack";
+import { stepTimer } from "./support/timings";
 
-const TOOLS_PROBLEM = pulumiToolsProblem();
 const FIXTURE = readFileSync(resolve(__dirname, "..", "test", "fixtures", "identityserver4.sql"), "utf8");
 const V1 = "creatio-identity-service:src-111111111111";
 const V2 = "creatio-identity-service:src-222222222222";
@@ -43,18 +43,18 @@ const DB_ROLE = `e2e_upgrade_${randomBytes(3).toString("hex")}`;
 const DB_PASSWORD = `Up;gr=ade-${randomBytes(8).toString("hex")}`;
 const NAMES = ["e2e-db-snapshot", "e2e-health"];
 
-let db: TestDatabase;
-let dbUrl: string;
+let dbOwner: DatabaseOwner;
+let db: OwnedDatabase;
 let docker: DockerEngineStandIn;
 let engine: InlineStack;
-const timings: Array<[string, number]> = [];
+const timed = stepTimer("e2e upgrade");
 /** What the next program run uses. */
 const desired: { image: string; restore?: string } = { image: V1 };
 /** Each start of the container stand-in: the image, and the snapshots that existed when it started. */
 const starts: Array<{ image: string; snapshotsSeen: string[]; clientsColumnsInNewestSnapshot: string[] }> = [];
 
 async function withDb<T>(work: (q: (sql: string, params?: unknown[]) => Promise<any[]>) => Promise<T>): Promise<T> {
-  const c = new Client({ connectionString: dbUrl });
+  const c = new Client({ connectionString: db.url });
   await c.connect();
   try {
     return await work((sql, params) => c.query(sql, params as unknown[]).then((r) => r.rows));
@@ -62,14 +62,14 @@ async function withDb<T>(work: (q: (sql: string, params?: unknown[]) => Promise<
     await c.end();
   }
 }
-const snapshotSchemas = async () => (await query(dbUrl, `SELECT nspname AS n FROM pg_namespace WHERE nspname LIKE 'snapshot\\_%' ORDER BY 1`)).map((r) => r.n as string);
+const snapshotSchemas = async () => (await query(db.url, `SELECT nspname AS n FROM pg_namespace WHERE nspname LIKE 'snapshot\\_%' ORDER BY 1`)).map((r) => r.n as string);
 const columnsOf = async (schema: string, table: string) =>
-  (await query(dbUrl, `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, [schema, table])).map(
+  (await query(db.url, `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, [schema, table])).map(
     (r) => r.c as string,
   );
-const clientNames = async () => (await query(dbUrl, `SELECT "ClientId" || ':' || coalesce("ClientName", '') AS c FROM "Clients" ORDER BY 1`)).map((r) => r.c);
-const grants = async () => (await query(dbUrl, `SELECT "Key" AS k FROM "PersistedGrants" ORDER BY 1`)).map((r) => r.k);
-const migrations = async () => (await query(dbUrl, `SELECT "MigrationId" AS m FROM "__EFMigrationsHistory" ORDER BY 1`)).map((r) => r.m);
+const clientNames = async () => (await query(db.url, `SELECT "ClientId" || ':' || coalesce("ClientName", '') AS c FROM "Clients" ORDER BY 1`)).map((r) => r.c);
+const grants = async () => (await query(db.url, `SELECT "Key" AS k FROM "PersistedGrants" ORDER BY 1`)).map((r) => r.k);
+const migrations = async () => (await query(db.url, `SELECT "MigrationId" AS m FROM "__EFMigrationsHistory" ORDER BY 1`)).map((r) => r.m);
 
 /** What each Identity Service version does to its database on its first start, and whether it then runs healthy. */
 const VERSIONS: Record<string, { healthy: boolean; firstStart: (q: (sql: string, params?: unknown[]) => Promise<any[]>) => Promise<void> }> = {
@@ -119,7 +119,7 @@ async function containerRuns(image: string): Promise<string> {
 async function program(): Promise<Record<string, unknown>> {
   const snapshot = new IdentityDatabaseSnapshot("e2e-db-snapshot", {
     dbProvider: "Postgres",
-    connectionString: pulumi.secret(npgsqlConnectionString({ host: db.host, port: db.port, database: db.name, username: DB_ROLE, password: DB_PASSWORD })),
+    connectionString: pulumi.secret(db.connectionString),
     image: desired.image,
     keep: 2,
     restore: desired.restore,
@@ -150,20 +150,9 @@ async function program(): Promise<Record<string, unknown>> {
   };
 }
 
-async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
-  const started = Date.now();
-  try {
-    return await work();
-  } finally {
-    timings.push([label, Date.now() - started]);
-    process.stdout.write(`[e2e upgrade] ${label}: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  }
-}
-
 /** The snapshot resource's state as the checkpoint has it (decrypted), and whether its connection string is encrypted there. */
 async function snapshotState(): Promise<Record<string, any>> {
-  const deployment = await engine.stack.exportStack();
-  return (deployment.deployment.resources ?? []).find((r: any) => String(r.urn).endsWith("::e2e-db-snapshot"))?.outputs;
+  return resourcesNamed(await engine.stack.exportStack(), "e2e-db-snapshot")[0]?.outputs;
 }
 
 function expectNoPlaintextSecrets(...texts: string[]): void {
@@ -172,20 +161,12 @@ function expectNoPlaintextSecrets(...texts: string[]): void {
   expect(plaintextSecretsInFiles(engine.backendDir, secrets).findings).toEqual([]);
 }
 
-const suite = TOOLS_PROBLEM ? describe.skip : describe;
-if (TOOLS_PROBLEM) {
-  if (process.env.CREATIO_E2E_REQUIRE_ENGINE === "1") throw new Error(`e2e cannot run: ${TOOLS_PROBLEM}`);
-  process.stdout.write(`\ne2e (upgrade) skipped: ${TOOLS_PROBLEM}\n\n`);
-}
-
-suite(`upgrading the Identity Service under the Pulumi engine${TOOLS_PROBLEM ? ` (e2e skipped: ${TOOLS_PROBLEM})` : ""}`, () => {
+describeWithPulumiTools("upgrading the Identity Service under the Pulumi engine", () => {
   beforeAll(async () => {
     await timed("set-up (database, Docker stand-in, workspace)", async () => {
-      await query(adminUrl(), `CREATE ROLE "${DB_ROLE}" LOGIN PASSWORD '${DB_PASSWORD.replace(/'/g, "''")}'`);
-      db = await createTestDatabase("e2e_upgrade");
-      await query(adminUrl(), `ALTER DATABASE "${db.name}" OWNER TO "${DB_ROLE}"`);
-      dbUrl = `postgres://${encodeURIComponent(DB_ROLE)}:${encodeURIComponent(DB_PASSWORD)}@${db.host}:${db.port}/${db.name}`;
-      // PostgreSQL 15+: the public schema belongs to pg_database_owner, i.e. to the new owner.
+      // The database belongs to the login, and so does its public schema (PostgreSQL 15+: pg_database_owner).
+      dbOwner = await createDatabaseOwner(DB_ROLE, DB_PASSWORD);
+      db = await dbOwner.createDatabase("e2e_upgrade");
       docker = await startDockerEngineStandIn();
       engine = await createInlineStack("creatio-identity-e2e-upgrade", program);
     });
@@ -193,10 +174,9 @@ suite(`upgrading the Identity Service under the Pulumi engine${TOOLS_PROBLEM ? `
 
   afterAll(async () => {
     await docker?.stop();
-    await db?.drop();
-    await query(adminUrl(), `DROP ROLE IF EXISTS "${DB_ROLE}"`).catch(() => undefined);
+    await dbOwner?.drop();
     engine?.cleanUp();
-    if (timings.length > 0) process.stdout.write(`[e2e upgrade] timings:\n${timings.map(([l, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)} s  ${l}`).join("\n")}\n`);
+    timed.printAll();
   });
 
   it("1. the first deployment takes no snapshot: the Identity Service has not created its tables yet", async () => {
@@ -210,7 +190,7 @@ suite(`upgrading the Identity Service under the Pulumi engine${TOOLS_PROBLEM ? `
     expect(await clientNames()).toEqual(["creatioClient001:v1", "otherClient00002:v1"]);
     expect(result.outputs.healthyAt.value).toEqual(expect.any(String));
     // The connection string (with the database password) is encrypted in state, in and out.
-    const exported = (await exportWithoutSecrets(engine)).deployment.resources.find((r: any) => r.urn.endsWith("::e2e-db-snapshot"));
+    const [exported] = resourcesNamed(await exportWithoutSecrets(engine), "e2e-db-snapshot");
     expect([isEncryptedSecret(exported.inputs.connectionString), isEncryptedSecret(exported.outputs.connectionString)]).toEqual([true, true]);
     expectNoPlaintextSecrets(rec.output);
   });
@@ -289,7 +269,7 @@ suite(`upgrading the Identity Service under the Pulumi engine${TOOLS_PROBLEM ? `
     expect(await grants()).toEqual(["grant-1", "grant-2"]);
     expect(await clientNames()).toEqual(["creatioClient001:v1", "otherClient00002:v1"]);
     expect(await migrations()).toEqual(["20200522172538_Grants", "20200522172542_Config", "20240101000000_V2"]);
-    expect(await query(dbUrl, `SELECT to_regclass('"ServerSideSessions"') AS t`)).toEqual([{ t: null }]);
+    expect(await query(db.url, `SELECT to_regclass('"ServerSideSessions"') AS t`)).toEqual([{ t: null }]);
     expect(await columnsOf("public", "Clients")).toContain("CoordinateLifetimeWithUserSession");
     // The service was stopped before the restore and replaced with V2 after it (not started on V3 again).
     expect(docker.calls.filter((c) => c.startsWith("POST"))).toEqual([`POST /containers/${CONTAINER}/stop`]);
@@ -303,7 +283,7 @@ suite(`upgrading the Identity Service under the Pulumi engine${TOOLS_PROBLEM ? `
 
   it("6. a second `up` with the key still set does not restore again; removing the key changes nothing in the database", async () => {
     await query(
-      dbUrl,
+      db.url,
       `INSERT INTO "PersistedGrants" ("Key","Type","ClientId","CreationTime","Data") VALUES ('grant-after-rollback','reference_token','creatioClient001',now(),'{}')`,
     );
     const callsBefore = docker.calls.length;

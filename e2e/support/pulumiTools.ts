@@ -1,7 +1,7 @@
 /**
  * Where scripts/install-pulumi-from-source.sh puts the Pulumi CLI it builds, and whether it is there.
  * The same default and the same PULUMI_TOOLS_CACHE override as the script, so the test finds
- * exactly what the script built.
+ * exactly what the script built. And the `describe` of a suite that needs it.
  */
 import { accessSync, constants } from "node:fs";
 import { homedir } from "node:os";
@@ -27,4 +27,20 @@ export function pulumiToolsProblem(root = pulumiToolsRoot()): string | undefined
     }
   }
   return undefined;
+}
+
+/**
+ * `describe` for a suite that needs the built CLI: without it the suite is skipped, saying why in
+ * its title and on stdout, unless CREATIO_E2E_REQUIRE_ENGINE=1 (.ci/run sets it after building the
+ * CLI), which makes a missing CLI a failure instead.
+ */
+export function describeWithPulumiTools(title: string, body: () => void): void {
+  const problem = pulumiToolsProblem();
+  if (!problem) {
+    describe(title, body);
+    return;
+  }
+  if (process.env.CREATIO_E2E_REQUIRE_ENGINE === "1") throw new Error(`e2e cannot run: ${problem}`);
+  process.stdout.write(`\ne2e skipped: ${problem}\n\n`);
+  describe.skip(`${title} (e2e skipped: ${problem})`, body);
 }
