@@ -12,7 +12,7 @@ module.exports = {
   globalSetup: "<rootDir>/test/support/globalSetup.mjs",
   globalTeardown: "<rootDir>/test/support/globalTeardown.mjs",
   // Each step is bounded on its own (an engine operation by an AbortSignal, waits by their
-  // timeouts); this only catches a hang. The whole run takes 1-2 minutes.
+  // timeouts); this only catches a hang. The whole run takes about 4 minutes on 2 cores.
   testTimeout: 10 * 60 * 1000,
   verbose: true,
   // One engine at a time: each e2e file runs its own stack, and two engines on 2 cores only slow each other.
