@@ -2,7 +2,7 @@
 // hands its admin URL to the test workers through TEST_PG_URL. An externally started server can
 // be used instead by setting TEST_PG_URL before running the tests.
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import net from "node:net";
@@ -28,10 +28,11 @@ function freePort() {
 function dataParent() {
   if (process.env.TEST_PG_DATA_PARENT) return process.env.TEST_PG_DATA_PARENT;
   try {
-    accessSync("/dev/shm", constants.W_OK | constants.X_OK);
-    if (statSync("/dev/shm").isDirectory() && (statSync("/dev/shm").mode & 0o1777) === 0o1777) return "/dev/shm";
+    // World-writable with the sticky bit, like /tmp: the user "postgres" (as root) can create its folder there.
+    const shm = statSync("/dev/shm");
+    if (shm.isDirectory() && (shm.mode & 0o1777) === 0o1777) return "/dev/shm";
   } catch {
-    // No /dev/shm (not Linux) or not writable: the temp dir.
+    // No /dev/shm (not Linux): the temp dir.
   }
   return tmpdir();
 }
