@@ -7,6 +7,13 @@ module.exports = {
   // One real PostgreSQL server for the whole run; each suite makes its own database on it.
   globalSetup: "<rootDir>/test/support/globalSetup.mjs",
   globalTeardown: "<rootDir>/test/support/globalTeardown.mjs",
+  // Modules @pulumi/pulumi loads eagerly and these tests never use, loaded on first use instead:
+  // see test/support/lazy/lazyModule.js.
+  moduleNameMapper: {
+    "^@npmcli/arborist$": "<rootDir>/test/support/lazy/arborist.js",
+    "^normalize-package-data$": "<rootDir>/test/support/lazy/normalizePackageData.js",
+  },
+  runtime: "<rootDir>/test/support/scriptCacheRuntime.js",
   setupFilesAfterEnv: ["<rootDir>/test/support/setupStackTraces.ts"],
   // Jest's default on 2 cores is one worker, which runs every file in its own process in band: the
   // tests wait on PostgreSQL, HTTP stand-ins and child processes often enough that two workers

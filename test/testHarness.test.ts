@@ -1,0 +1,54 @@
+/**
+ * The two speed-ups of jest.config.js keep what a test sees: the lazy stand-ins load the real module
+ * when it is used, and the script cache still gives each module registry its own module instances.
+ */
+import * as os from "node:os";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const loaded = () => Object.keys(require.cache);
+
+describe("the lazy stand-ins for what @pulumi/pulumi loads and never uses here", () => {
+  it("leave @npmcli/arborist unloaded until it is used, then give the real module", async () => {
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    expect(loaded().filter((f) => f.includes("/node_modules/@npmcli/arborist/"))).toEqual([]);
+    expect(loaded().filter((f) => f.includes("/node_modules/normalize-package-data/"))).toEqual([]);
+
+    // computeCodePaths is what Pulumi loads them for: it reads the package tree with Arborist and
+    // each package.json with normalize-package-data.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "code-paths-"));
+    try {
+      fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "code-paths-probe", version: "1.0.0", dependencies: { probe: "1.0.0" } }));
+      fs.mkdirSync(path.join(dir, "node_modules", "probe"), { recursive: true });
+      fs.writeFileSync(path.join(dir, "node_modules", "probe", "package.json"), JSON.stringify({ name: "probe", version: "1.0.0" }));
+      fs.writeFileSync(path.join(dir, "node_modules", "probe", "index.js"), "module.exports = 1;\n");
+      const cwd = process.cwd();
+      process.chdir(dir);
+      try {
+        const paths = await pulumi.runtime.computeCodePaths();
+        expect([...paths.keys()]).toEqual(["node_modules/probe"]);
+      } finally {
+        process.chdir(cwd);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect(loaded().some((f) => f.includes("/node_modules/@npmcli/arborist/"))).toBe(true);
+    expect(loaded().some((f) => f.includes("/node_modules/normalize-package-data/"))).toBe(true);
+    const { Arborist } = require("@npmcli/arborist") as { Arborist: unknown };
+    expect(typeof Arborist).toBe("function");
+  });
+});
+
+describe("the script cache of node_modules", () => {
+  it("runs a module again for each registry: instances and their state are never shared", () => {
+    const first = require("semver/functions/parse") as object;
+    let second: object | undefined;
+    jest.isolateModules(() => {
+      second = require("semver/functions/parse") as object;
+    });
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+    expect(require("semver/functions/parse")).toBe(first);
+  });
+});
