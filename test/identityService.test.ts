@@ -6,6 +6,9 @@ import { installMocks, only, valueOf, settle } from "./support/mocks";
 import { IdentityService, IdentityServiceArgs } from "../components/identityService";
 import { sourceContentTag } from "../lib/imageTag";
 
+// Inputs and policies only: the providers' serialization is tested elsewhere (see the stub).
+jest.mock("@pulumi/pulumi/runtime/closure/serializeClosure", () => require("./support/unserializedProviders"));
+
 const sourceDir = fs.mkdtempSync(path.join(os.tmpdir(), "is-src-"));
 fs.writeFileSync(path.join(sourceDir, "Dockerfile-OAuth"), "FROM scratch\n");
 afterAll(() => fs.rmSync(sourceDir, { recursive: true, force: true }));

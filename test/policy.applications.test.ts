@@ -16,6 +16,9 @@ import { createIdentityStack } from "../stack";
 import { installMocks, settle } from "./support/mocks";
 import { UNKNOWN_VALUE } from "../lib/unknownValues";
 
+// Inputs and policies only: the providers' serialization is tested elsewhere (see the stub).
+jest.mock("@pulumi/pulumi/runtime/closure/serializeClosure", () => require("./support/unserializedProviders"));
+
 const UNKNOWN_STRING = UNKNOWN_VALUE;
 const urn = (name: string, stack = "prod") => `urn:pulumi:${stack}::creatio-identity::${RESOURCE_TYPES.creatioApplication}::${name}`;
 

@@ -51,6 +51,9 @@ import { installMocks, settle, OutputFaker, RecordedResource } from "./support/m
 import { parseStackConfig, PROJECT } from "../config";
 import { createIdentityStack } from "../stack";
 
+// Inputs and policies only: the providers' serialization is tested elsewhere (see the stub).
+jest.mock("@pulumi/pulumi/runtime/closure/serializeClosure", () => require("./support/unserializedProviders"));
+
 const root = path.resolve(__dirname, "..");
 const UNKNOWN_STRING = UNKNOWN_VALUE;
 const DB_PASSWORD = "db-Pa55word;with=specials";

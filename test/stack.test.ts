@@ -11,6 +11,7 @@ import * as pfxLib from "../lib/pfx";
 import { testCertificate, testPfx } from "./support/pfxFixtures";
 import { twoRuns } from "./support/determinism";
 import { CREATIO_OAUTH_INTEGRATION_TYPE } from "../components/creatioOAuthIntegration";
+import { expectSerializedProviders } from "./support/unserializedProviders";
 
 const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
 afterAll(() => fs.rmSync(projectDir, { recursive: true, force: true }));
@@ -230,6 +231,15 @@ describe("the Creatio integration", () => {
     expect(integration.inputs.identityServerCaPem).toMatch(/BEGIN CERTIFICATE/);
     expect(integration.secretInputs.has("clientSecret")).toBe(true);
     expect(integration.secretInputs.has("creatio")).toBe(true);
+    // This file keeps Pulumi's real closure serializer (others stub it): every provider of the
+    // program serializes inside it.
+    expect(expectSerializedProviders(resources)).toEqual([
+      "pulumi-nodejs:dynamic/creatio-identity:CreatioOAuthIntegration",
+      "pulumi-nodejs:dynamic/creatio-identity:IdentityClientSync",
+      "pulumi-nodejs:dynamic/creatio-identity:IdentityDatabaseSnapshot",
+      "pulumi-nodejs:dynamic/creatio-identity:IdentityServiceHealthGate",
+      "pulumi-nodejs:dynamic/creatio-identity:PfxBundle",
+    ]);
     // The output for Creatio's settings names the same URL the integration writes.
     expect((await valueOf(outputs.creatioSettings)).OAuth20IdentityServerUrl).toBe(integration.inputs.identityServerUrl);
     expect(summary).toEqual({

@@ -13,6 +13,9 @@ import { createIdentityStack } from "../stack";
 import { IDENTITY_DATABASE_SNAPSHOT_TYPE } from "../components/identityDatabaseSnapshot";
 import { sourceContentTag } from "../lib/imageTag";
 
+// Inputs and policies only: the providers' serialization is tested elsewhere (see the stub).
+jest.mock("@pulumi/pulumi/runtime/closure/serializeClosure", () => require("./support/unserializedProviders"));
+
 const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "upgrade-"));
 fs.mkdirSync(path.join(projectDir, "IdentityService"));
 fs.writeFileSync(path.join(projectDir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
