@@ -69,7 +69,7 @@ export function inputChecker() {
   const seconds = (property: string, value: unknown, fallback: number): number | undefined => {
     if (value === undefined) return fallback;
     if (isUnknown(value)) return undefined;
-    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > 86400) {
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 1 || value > 86400) {
       fail(property, `${property} must be a number of seconds between 1 and 86400 (default ${fallback})`);
       return undefined;
     }

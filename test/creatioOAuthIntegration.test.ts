@@ -98,6 +98,7 @@ describe("check", () => {
       "identityServerUrl",
       "readinessTimeoutSeconds",
     ]);
+    expect(byProperty.readinessTimeoutSeconds).toBe("readinessTimeoutSeconds must be a number of seconds between 1 and 86400 (default 300)");
     expect(byProperty["creatio.url"]).toContain("drop the trailing /0");
     expect(byProperty["creatio.databaseConnectionString"]).toContain("no longer used");
     for (const reason of Object.values(byProperty)) {
@@ -114,7 +115,7 @@ describe("check", () => {
 
 describe("create", () => {
   it("waits for the Identity Service, then enables the feature, clears the cache, writes the settings and creates the default resource", async () => {
-    h.identity.options.unavailableForRequests = 3;
+    h.identity.options.unavailableForRequests = 2;
     const { id, outs } = await create();
 
     const waits = logged(h.infoLog).filter((l) => l.startsWith("waiting for the Identity Service"));
@@ -274,8 +275,8 @@ describe("create", () => {
   it("gives up on an Identity Service that never answers, naming the URL and the last failure", async () => {
     h.identity.options.neverAnswer = true;
     const before = await creatioRows(h);
-    const e = await failureOf(h, provider.create(await check({ readinessTimeoutSeconds: 2 })));
-    expect(e.message).toContain(`The Identity Service at ${h.identity.url} was not ready after 2 s`);
+    const e = await failureOf(h, provider.create(await check({ readinessTimeoutSeconds: 1 })));
+    expect(e.message).toContain(`The Identity Service at ${h.identity.url} was not ready after 1 s`);
     expect(e.message).toContain("Last failure: discovery document: no answer within");
     expect(e.message).toContain("Nothing was changed in Creatio");
     expect(await creatioRows(h)).toEqual(before);

@@ -244,7 +244,7 @@ describe("IdentityDatabaseSnapshot: the declared restore", () => {
   it("fails with the restore recorded when the restarted service does not become healthy", async () => {
     const v2 = await upgraded();
     docker.containers.get(CONTAINER)!.healthCheckPasses = false;
-    const error = await update(v2, inputs({ keep: 5, image: V2, restore: v2.snapshotBeforeImageChange, healthTimeoutSeconds: 2 })).catch((e) => e);
+    const error = await update(v2, inputs({ keep: 5, image: V2, restore: v2.snapshotBeforeImageChange, healthTimeoutSeconds: 1 })).catch((e) => e);
     expect(error.message).toMatch(
       new RegExp(`snapshot ${v2.snapshotBeforeImageChange} was restored, but container ${CONTAINER} is not healthy after starting it again: running, health unhealthy`),
     );

@@ -43,12 +43,14 @@ describe("IdentityServiceHealthGate", () => {
     const { outs } = await provider.create(inputs());
     docker.add("is", { image: V2, healthCheckPasses: false, checkAfterMs: 50 }); // the replacement, with the new image
     const started = Date.now();
-    const error = await provider.update!("id", outs as IdentityServiceHealthGateOutputs, inputs({ containerId: "c2", image: V2, previousImage: V1, snapshot: SNAPSHOT })).catch(
-      (e) => e,
-    );
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2500); // it waited out the timeout, as @pulumi/docker's wait does
+    const error = await provider.update!(
+      "id",
+      outs as IdentityServiceHealthGateOutputs,
+      inputs({ containerId: "c2", image: V2, previousImage: V1, snapshot: SNAPSHOT, timeoutSeconds: 1 }),
+    ).catch((e) => e);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900); // it waited out the timeout, as @pulumi/docker's wait does
     expect(error.message).toBe(
-      `The Identity Service container "is" did not become healthy within 3 s: running, health unhealthy (last health check: curl: (7) Failed to connect to 127.0.0.1 port 80: Connection refused). ` +
+      `The Identity Service container "is" did not become healthy within 1 s: running, health unhealthy (last health check: curl: (7) Failed to connect to 127.0.0.1 port 80: Connection refused). ` +
         "Its logs: `docker logs is`.\n" +
         `It runs the new image ${V2}; before, the service ran ${V1}, and snapshot ${SNAPSHOT} of its database was taken before the change. ` +
         `To roll back: pulumi config set image ${V1} && pulumi config set restoreDatabaseSnapshot ${SNAPSHOT} && pulumi up (then \`pulumi config rm restoreDatabaseSnapshot\`).`,
