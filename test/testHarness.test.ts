@@ -52,3 +52,28 @@ describe("the script cache of node_modules", () => {
     expect(require("semver/functions/parse")).toBe(first);
   });
 });
+
+describe("stack traces (test/support/setupStackTraces.ts)", () => {
+  const leakDebug = process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+  afterEach(() => {
+    if (leakDebug === undefined) delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+    else process.env.PULUMI_DEBUG_PROMISE_LEAKS = leakDebug;
+  });
+  const { debuggablePromise } = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: string) => Promise<T> };
+  const recordedTrace = async () => {
+    const recorded = Promise.resolve(1);
+    await debuggablePromise(recorded, "probe");
+    return (recorded as unknown as { _debugStackTrace: string })._debugStackTrace;
+  };
+
+  it("leave out the trace @pulumi/pulumi records for each promise, and keep every other error's, mapped to TypeScript", async () => {
+    delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+    expect(await recordedTrace()).toBe("Error (stack left out: set PULUMI_DEBUG_PROMISE_LEAKS to keep it)");
+    expect(new Error("own").stack).toMatch(/^Error: own\n\s+at .*testHarness\.test\.ts:\d+:\d+/);
+  });
+
+  it("keep the promise traces for the SDK's leak report when PULUMI_DEBUG_PROMISE_LEAKS is set", async () => {
+    process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
+    expect(await recordedTrace()).toMatch(/^Error\n\s+at debuggablePromise \(.*\/@pulumi\/pulumi\/runtime\/debuggable\.js:\d+:\d+\)/);
+  });
+});
