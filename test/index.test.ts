@@ -1,0 +1,100 @@
+/**
+ * index.ts, the program the Pulumi CLI runs: it reads the stack's config, fails on bad config with
+ * one RunError before any resource, and exports the documented outputs. (What the program builds is
+ * in stack.test.ts.)
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, settle, valueOf, OutputFaker } from "./support/mocks";
+import { PFX_BUNDLE_TYPE } from "../components/pfxBundle";
+import { testCertificate, testPfx } from "./support/pfxFixtures";
+
+// Config and outputs only: the providers' serialization is tested elsewhere (see the stub).
+jest.mock("@pulumi/pulumi/runtime/closure/serializeClosure", () => require("./support/unserializedProviders"));
+
+/** The PFX bundle's outputs (the other dynamic resources echo their inputs). */
+const dynamicFaker: OutputFaker = (a) => ({ pfxBase64: "UEZY", notAfter: "2027-11-23T00:00:00.000Z", certificatePem: "cert", ...a.inputs });
+
+const PFX_PASSWORD = "Supplied-pfx-pw;42";
+const pfx = testPfx(testCertificate("identity.example.com", new Date(Date.now() - 86400000), new Date(Date.now() + 300 * 86400000)), PFX_PASSWORD).toString("base64");
+
+describe("index.ts", () => {
+  it("fails on bad config before any resource is registered", async () => {
+    const resources = installMocks({ config: { httpPort: "not-a-port" } });
+    let error: unknown;
+    jest.isolateModules(() => {
+      try {
+        require("../index");
+      } catch (e) {
+        error = e;
+      }
+    });
+    await settle();
+    expect(String(error)).toMatch(/creatio-identity:httpPort: must be a whole number/);
+    // Pulumi's RunError: the engine prints the message alone, without a stack trace.
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
+    expect(resources).toHaveLength(0);
+  });
+
+  it("exports the documented outputs", async () => {
+    installMocks({ fakers: { [PFX_BUNDLE_TYPE]: dynamicFaker }, config: { image: "is:8.1" } });
+    let mod: Record<string, unknown> = {};
+    jest.isolateModules(() => {
+      mod = require("../index");
+    });
+    expect(Object.keys(mod).sort()).toEqual(
+      [
+        "certificateExpiresAt",
+        "clientId",
+        "clientSecret",
+        "connectionString",
+        "creatioIntegration",
+        "creatioOAuthApplications",
+        "creatioSettings",
+        "dbProvider",
+        "discoveryUrl",
+        "identityServiceUrl",
+        "image",
+        "previousImage",
+        "databaseSnapshots",
+      ].sort(),
+    );
+    expect(await valueOf(mod.identityServiceUrl as pulumi.Output<string>)).toBe("https://localhost:8443");
+    expect(await valueOf(mod.image as pulumi.Output<string>)).toBe("is:8.1");
+    // Every output resolved means every registration is done (the isolated module has its own RPC queue).
+    await Promise.all(
+      Object.values(mod)
+        .filter((v) => pulumi.Output.isInstance(v))
+        .map((v) => valueOf(v)),
+    );
+  });
+
+  it("with a wrong password, fails with one RunError naming certificatePassword, before any resource and with no unhandled rejection", async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (e: unknown) => rejections.push(e);
+    process.on("unhandledRejection", onRejection);
+    try {
+      const resources = installMocks({
+        config: { certificatePfxBase64: pfx, certificatePassword: "wrong-password", image: "is:8.1" },
+        secretKeys: ["certificatePfxBase64", "certificatePassword"],
+      });
+      let error: unknown;
+      jest.isolateModules(() => {
+        try {
+          require("../index");
+        } catch (e) {
+          error = e;
+        }
+      });
+      await settle();
+      expect(pulumi.RunError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toMatch(
+        /^Invalid configuration for stack \(1 problem\):\n {2}- creatio-identity:certificatePassword: does not open the certificatePfxBase64 value: the password is wrong/,
+      );
+      expect((error as Error).message).not.toContain("wrong-password");
+      expect(resources).toHaveLength(0);
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onRejection);
+    }
+  });
+});
