@@ -214,3 +214,14 @@ describe("before the integration", () => {
     expect(await storedApps(h)).toEqual([]);
   });
 });
+
+describe("serialization", () => {
+  it("serializes with Pulumi's closure serializer into module text without a database driver or a secret", async () => {
+    const { serializeFunction } = await import("@pulumi/pulumi/runtime/closure/serializeClosure");
+    const serialized = await serializeFunction(() => provider, { allowSecrets: true });
+    expect(serialized.text).toMatch(/^exports\.handler = __f\d+;$/m);
+    expect(serialized.text).toMatch(/^function __f\d+\(/m);
+    expect(serialized.text).not.toMatch(/require\("pg"\)/);
+    expectNoSecrets(h, serialized.text);
+  });
+});

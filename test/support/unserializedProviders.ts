@@ -7,10 +7,10 @@
  * A dynamic resource serializes its provider (every function and module it reaches) when it is
  * constructed, which cost each such file one to three seconds for the six providers, and nothing
  * these files check depends on that text. The serialization itself is tested where it matters:
- * - the provider's own test file serializes it and runs the copy in a separate Node process (all
- *   but CreatioOAuthApplication's);
- * - stack.test.ts and stack.applications.test.ts keep the real serializer and check that every
- *   dynamic resource of the whole program got its provider's text (expectSerializedProviders);
+ * - each provider's own test file serializes it (all but CreatioOAuthApplication's also run the
+ *   copy in a separate Node process);
+ * - stack.test.ts keeps the real serializer and checks that every dynamic resource of the whole
+ *   program got its provider's text (expectSerializedProviders);
  * - the e2e suite deploys them with the engine.
  */
 export const UNSERIALIZED_PROVIDER = "exports.handler = undefined; // provider not serialized in this test file";
