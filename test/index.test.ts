@@ -17,17 +17,23 @@ const dynamicFaker: OutputFaker = (a) => ({ pfxBase64: "UEZY", notAfter: "2027-1
 const PFX_PASSWORD = "Supplied-pfx-pw;42";
 const pfx = testPfx(testCertificate("identity.example.com", new Date(Date.now() - 86400000), new Date(Date.now() + 300 * 86400000)), PFX_PASSWORD).toString("base64");
 
+/** Loads index.ts afresh, as the CLI runs it: its exports, or what it threw. */
+function runIndex(): { exports?: Record<string, unknown>; error?: unknown } {
+  let result: { exports?: Record<string, unknown>; error?: unknown } = {};
+  jest.isolateModules(() => {
+    try {
+      result = { exports: require("../index") as Record<string, unknown> };
+    } catch (error) {
+      result = { error };
+    }
+  });
+  return result;
+}
+
 describe("index.ts", () => {
   it("fails on bad config before any resource is registered", async () => {
     const resources = installMocks({ config: { httpPort: "not-a-port" } });
-    let error: unknown;
-    jest.isolateModules(() => {
-      try {
-        require("../index");
-      } catch (e) {
-        error = e;
-      }
-    });
+    const { error } = runIndex();
     await settle();
     expect(String(error)).toMatch(/creatio-identity:httpPort: must be a whole number/);
     // Pulumi's RunError: the engine prints the message alone, without a stack trace.
@@ -37,10 +43,8 @@ describe("index.ts", () => {
 
   it("exports the documented outputs", async () => {
     installMocks({ fakers: { [PFX_BUNDLE_TYPE]: dynamicFaker }, config: { image: "is:8.1" } });
-    let mod: Record<string, unknown> = {};
-    jest.isolateModules(() => {
-      mod = require("../index");
-    });
+    const { exports: mod = {}, error } = runIndex();
+    expect(error).toBeUndefined();
     expect(Object.keys(mod).sort()).toEqual(
       [
         "certificateExpiresAt",
@@ -77,14 +81,7 @@ describe("index.ts", () => {
         config: { certificatePfxBase64: pfx, certificatePassword: "wrong-password", image: "is:8.1" },
         secretKeys: ["certificatePfxBase64", "certificatePassword"],
       });
-      let error: unknown;
-      jest.isolateModules(() => {
-        try {
-          require("../index");
-        } catch (e) {
-          error = e;
-        }
-      });
+      const { error } = runIndex();
       await settle();
       expect(pulumi.RunError.isInstance(error)).toBe(true);
       expect((error as Error).message).toMatch(
