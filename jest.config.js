@@ -15,9 +15,9 @@ module.exports = {
   },
   runtime: "<rootDir>/test/support/scriptCacheRuntime.js",
   setupFilesAfterEnv: ["<rootDir>/test/support/setupStackTraces.ts"],
-  // Jest's default on 2 cores is one worker. The tests wait on PostgreSQL, HTTP stand-ins and child
-  // processes often enough that more workers than cores keep the cores busy: on 2 cores, three
-  // workers took 67-78 s (69 s median of three runs) where two took 74-80 s.
-  maxWorkers: "150%",
+  // Jest's default on 2 cores is one worker, which runs every file in its own process in band: the
+  // tests wait on PostgreSQL, HTTP stand-ins and child processes often enough that two workers
+  // use both cores.
+  maxWorkers: "100%",
   testTimeout: 60000,
 };
