@@ -107,6 +107,19 @@ const noSecretIn = (vs: Violation[]) => {
   for (const m of messages(vs)) for (const s of [DB_PASSWORD, CLIENT_SECRET, KESTREL_PASSWORD, "dbpw", "creatio-pw"]) expect(m).not.toContain(s);
 };
 
+// The policy pack takes seconds to start (the CLI's runner type-checks it with ts-node first), so it
+// starts before the first test and gets ready while the others run; its own tests, last in this
+// file, wait for it.
+let packStarting: Promise<PolicyPackProcess> | undefined;
+beforeAll(() => {
+  packStarting = PolicyPackProcess.start("prod");
+  // Awaited, and so reported, by the pack's describe below.
+  packStarting.catch(() => undefined);
+});
+afterAll(async () => {
+  await (await packStarting?.catch(() => undefined))?.stop();
+});
+
 describe("the rules' resource types", () => {
   it("are the type tokens the components register", () => {
     expect(RESOURCE_TYPES.pfxBundle).toBe(PFX_BUNDLE_TYPE);
@@ -694,11 +707,8 @@ describe("the policy pack's project files", () => {
 describe("the policy pack, run as the Pulumi CLI runs it", () => {
   let pack: PolicyPackProcess;
   beforeAll(async () => {
-    pack = await PolicyPackProcess.start("prod");
+    pack = await packStarting!;
   }, 120000);
-  afterAll(async () => {
-    await pack?.stop();
-  });
 
   it("loads policy/index.ts and registers every policy with its enforcement level and config", async () => {
     const info = await pack.call<Empty, analyzer.AnalyzerInfo>("getAnalyzerInfo", new Empty());
