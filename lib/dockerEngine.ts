@@ -10,6 +10,8 @@
  * /containers/{name}/start` (204, 304 already running, 404); errors carry `{"message": ...}`.
  */
 
+import { Clock, systemClock } from "./clock";
+
 /** Where the Docker CLI and @pulumi/docker look when DOCKER_HOST is unset. */
 export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
 
@@ -146,14 +148,14 @@ export function isHealthy(state: ContainerState): boolean {
  * container that is healthy a moment after it starts is seen at once, and a slow one costs the engine
  * one request per interval.
  */
-export async function waitUntilHealthy(endpoint: DockerEndpoint, name: string, timeoutMs: number, intervalMs = 1000): Promise<ContainerState> {
-  const deadline = Date.now() + timeoutMs;
+export async function waitUntilHealthy(endpoint: DockerEndpoint, name: string, timeoutMs: number, intervalMs = 1000, clock: Clock = systemClock): Promise<ContainerState> {
+  const deadline = clock.now() + timeoutMs;
   let wait = Math.min(100, intervalMs);
   for (;;) {
     const state = await inspectContainer(endpoint, name);
-    const remaining = deadline - Date.now();
+    const remaining = deadline - clock.now();
     if (isHealthy(state) || !state.exists || remaining <= 0) return state;
-    await new Promise((r) => setTimeout(r, Math.min(wait, remaining)));
+    await clock.sleep(Math.min(wait, remaining));
     wait = Math.min(wait * 2, intervalMs);
   }
 }

@@ -1,22 +1,12 @@
 /**
  * The readiness gate both Creatio providers use before pointing Creatio at the Identity Service:
  * its discovery document answers AND it issues a real `client_credentials` token for the client.
- * Polls with backoff; the clock is injectable so tests need not wait in real time.
+ * Polls with backoff on lib/clock.ts's clock, which tests may replace to skip the waiting.
  *
  * Runs inside dynamic providers after closure serialization: no module state.
  */
+import { Clock, systemClock } from "./clock";
 import { describeError, httpRequest, HttpResponse, safeUrl } from "./http";
-
-/** Time as the wait sees it; tests pass a fake one. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-/** The real clock. */
-export function systemClock(): Clock {
-  return { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
-}
 
 export interface IdentityServiceProbe {
   /** The Identity Service's base URL as this process reaches it. */
@@ -28,7 +18,7 @@ export interface IdentityServiceProbe {
   readonly timeoutMs: number;
   /** Called before each retry with a line that says what is awaited (no secrets in it). */
   readonly onWait?: (message: string) => void;
-  /** Default: the system clock. */
+  /** Default: lib/clock.ts's systemClock. */
   readonly clock?: Clock;
 }
 
@@ -88,7 +78,7 @@ async function probeIdentityService(probe: IdentityServiceProbe, attemptTimeoutM
  * with the URL and the last failure. Returns the number of attempts made.
  */
 export async function waitForIdentityService(probe: IdentityServiceProbe): Promise<number> {
-  const clock = probe.clock ?? systemClock();
+  const clock = probe.clock ?? systemClock;
   const started = clock.now();
   const deadline = started + probe.timeoutMs;
   const where = safeUrl(probe.url);

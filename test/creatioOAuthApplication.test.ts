@@ -10,6 +10,7 @@ import { UNKNOWN_VALUE } from "../lib/creatio/constants";
 import { applicationInputs, checked, createApplication, integrate, storedApps, tokenStatus } from "./support/creatioApplications";
 import { CREATIO_PASSWORD, expectNoSecrets, failureOf, INTEGRATION_USER_ID, logged, SUPERVISOR_ID, useCreatioWorld } from "./support/creatioHarness";
 import { query } from "./support/pg";
+import { withSkippedWaits } from "./support/skippedWaits";
 
 const h = useCreatioWorld();
 
@@ -142,7 +143,8 @@ describe("create", () => {
   });
 
   it("deletes the new client again when the Identity Service does not issue it a token", async () => {
-    const e = await failureOf(h, provider.create(await checked(h, { identityServerCheckUrl: "http://127.0.0.1:1", readinessTimeoutSeconds: 1 })));
+    const checkedInputs = await checked(h, { identityServerCheckUrl: "http://127.0.0.1:1", readinessTimeoutSeconds: 1 });
+    const { result: e } = await withSkippedWaits(() => failureOf(h, provider.create(checkedInputs)));
     expect(e.message).toContain("was not ready after 1 s");
     expect(e.message).toContain("The new client was deleted again: nothing stays changed in Creatio.");
     expect(e.properties).toBeUndefined();
@@ -152,7 +154,8 @@ describe("create", () => {
 
   it("returns Pulumi's partial state when the new client cannot be deleted again, and a later update finishes it", async () => {
     h.creatio.options.refuse = (r) => (r.operation === "DeleteClient" ? "Creatio is shutting down" : undefined);
-    const e = await failureOf(h, provider.create(await checked(h, { identityServerCheckUrl: "http://127.0.0.1:1", readinessTimeoutSeconds: 1 })));
+    const checkedInputs = await checked(h, { identityServerCheckUrl: "http://127.0.0.1:1", readinessTimeoutSeconds: 1 });
+    const { result: e } = await withSkippedWaits(() => failureOf(h, provider.create(checkedInputs)));
     expect(e.message).toContain("Deleting the new client");
     expect(e.message).toContain("Creatio is shutting down");
     const [app] = await storedApps(h);

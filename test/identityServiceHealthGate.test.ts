@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { undefinedIn } from "./support/wire";
-import { DockerEngineStandIn, startDockerEngineStandIn } from "./support/dockerEngineStandIn";
+import { DockerEngineStandIn, StandInContainer, startDockerEngineStandIn } from "./support/dockerEngineStandIn";
+import { withSkippedWaits } from "./support/skippedWaits";
 import { identityServiceHealthGateProvider as provider, IdentityServiceHealthGateInputs, IdentityServiceHealthGateOutputs } from "../components/identityServiceHealthGate";
 
 const V1 = "creatio-identity-service:src-111111111111";
@@ -21,6 +22,18 @@ const inputs = (over: Partial<IdentityServiceHealthGateInputs> = {}): IdentitySe
   timeoutSeconds: 3,
   ...over,
 });
+
+/** Resolves once the stand-in's health check has failed (the gate's wait then skips ahead: withSkippedWaits). */
+function reportedUnhealthy(container: StandInContainer): Promise<void> {
+  return new Promise((resolve) => {
+    const poll = setInterval(() => {
+      if (container.health?.Status === "unhealthy") {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 10);
+  });
+}
 
 beforeEach(async () => {
   docker = await startDockerEngineStandIn();
@@ -41,14 +54,14 @@ describe("IdentityServiceHealthGate", () => {
   it("fails after an image change naming the snapshot, the previous image and the two commands that roll back", async () => {
     docker.add("is", { healthCheckPasses: true, checkAfterMs: 50 });
     const { outs } = await provider.create(inputs());
-    docker.add("is", { image: V2, healthCheckPasses: false, checkAfterMs: 50 }); // the replacement, with the new image
+    await reportedUnhealthy(docker.add("is", { image: V2, healthCheckPasses: false, checkAfterMs: 50 })); // the replacement, with the new image
     const started = Date.now();
-    const error = await provider.update!(
-      "id",
-      outs as IdentityServiceHealthGateOutputs,
-      inputs({ containerId: "c2", image: V2, previousImage: V1, snapshot: SNAPSHOT, timeoutSeconds: 1 }),
-    ).catch((e) => e);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900); // it waited out the timeout, as @pulumi/docker's wait does
+    const { result: error, skippedMs } = await withSkippedWaits(() =>
+      provider.update!("id", outs as IdentityServiceHealthGateOutputs, inputs({ containerId: "c2", image: V2, previousImage: V1, snapshot: SNAPSHOT, timeoutSeconds: 1 })).catch(
+        (e) => e,
+      ),
+    );
+    expect(Date.now() - started + skippedMs).toBeGreaterThanOrEqual(1000); // it waited out the timeout, as @pulumi/docker's wait does
     expect(error.message).toBe(
       `The Identity Service container "is" did not become healthy within 1 s: running, health unhealthy (last health check: curl: (7) Failed to connect to 127.0.0.1 port 80: Connection refused). ` +
         "Its logs: `docker logs is`.\n" +
@@ -58,11 +71,15 @@ describe("IdentityServiceHealthGate", () => {
   }, 15000);
 
   it("names only the image to go back to when no snapshot was taken, and no rollback when the image did not change", async () => {
-    docker.add("is", { healthCheckPasses: false, checkAfterMs: 50 });
+    await reportedUnhealthy(docker.add("is", { healthCheckPasses: false, checkAfterMs: 50 }));
     const olds = { ...inputs({ image: V1, previousImage: "is:v0" }), healthyAt: "t" };
-    const noSnapshot = await provider.update!("id", olds, inputs({ containerId: "c2", image: V2, previousImage: V1, timeoutSeconds: 1 })).catch((e) => e);
+    const { result: noSnapshot } = await withSkippedWaits(() =>
+      provider.update!("id", olds, inputs({ containerId: "c2", image: V2, previousImage: V1, timeoutSeconds: 1 })).catch((e) => e),
+    );
     expect(noSnapshot.message).toMatch(new RegExp(`no database snapshot was taken before the change\\. To roll back: pulumi config set image ${V1} && pulumi up\\.$`));
-    const sameImage = await provider.update!("id", olds, inputs({ containerId: "c2", image: V1, previousImage: "is:v0", timeoutSeconds: 1 })).catch((e) => e);
+    const { result: sameImage } = await withSkippedWaits(() =>
+      provider.update!("id", olds, inputs({ containerId: "c2", image: V1, previousImage: "is:v0", timeoutSeconds: 1 })).catch((e) => e),
+    );
     expect(sameImage.message).toMatch(/^The Identity Service container "is" did not become healthy within 1 s: running, health unhealthy .*`docker logs is`\.$/);
   }, 15000);
 

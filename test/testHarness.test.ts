@@ -77,3 +77,21 @@ describe("stack traces (test/support/setupStackTraces.ts)", () => {
     expect(await recordedTrace()).toMatch(/^Error\n\s+at debuggablePromise \(.*\/@pulumi\/pulumi\/runtime\/debuggable\.js:\d+:\d+\)/);
   });
 });
+
+describe("withSkippedWaits (test/support/skippedWaits.ts)", () => {
+  it("lets a wait run to its deadline without sleeping, for that step only", async () => {
+    const clock = require("../lib/clock") as typeof import("../lib/clock");
+    const { waitForIdentityService } = require("../lib/identityServiceProbe") as typeof import("../lib/identityServiceProbe");
+    const { withSkippedWaits } = require("./support/skippedWaits") as typeof import("./support/skippedWaits");
+    const real = clock.systemClock;
+    const started = Date.now();
+    // Port 1 refuses at once: every attempt fails quickly, and only the sleeps between them remain.
+    const { result, skippedMs } = await withSkippedWaits(() =>
+      waitForIdentityService({ url: "http://127.0.0.1:1", clientId: "c", clientSecret: "s", timeoutMs: 60_000 }).catch((e: Error) => e),
+    );
+    expect(String(result)).toContain("The Identity Service at http://127.0.0.1:1 was not ready after 60 s");
+    expect(skippedMs).toBeGreaterThanOrEqual(55_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(clock.systemClock).toBe(real);
+  });
+});
