@@ -117,7 +117,9 @@ describe("check", () => {
 describe("create", () => {
   it("waits for the Identity Service, then enables the feature, clears the cache, writes the settings and creates the default resource", async () => {
     h.identity.options.unavailableForRequests = 2;
-    const { id, outs } = await create();
+    const { result: created, skippedMs } = await withSkippedWaits(() => create());
+    const { id, outs } = created;
+    expect(skippedMs).toBe(250 + 500); // two retries, backing off
 
     const waits = logged(h.infoLog).filter((l) => l.startsWith("waiting for the Identity Service"));
     expect(waits[0]).toContain(h.identity.url);
