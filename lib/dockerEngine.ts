@@ -146,7 +146,7 @@ export function isHealthy(state: ContainerState): boolean {
  * Polls until the container is healthy or `timeoutMs` has passed; returns the last state seen (check
  * it with isHealthy). The first looks come quickly (100 ms, doubling) and then every `intervalMs`: a
  * container that is healthy a moment after it starts is seen at once, and a slow one costs the engine
- * one request per interval.
+ * one request per interval. Time is read from `clock` (lib/clock.ts's systemClock unless given).
  */
 export async function waitUntilHealthy(endpoint: DockerEndpoint, name: string, timeoutMs: number, intervalMs = 1000, clock: Clock = systemClock): Promise<ContainerState> {
   const deadline = clock.now() + timeoutMs;
