@@ -4,15 +4,12 @@
  * in stack.test.ts.)
  */
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, settle, valueOf, OutputFaker } from "./support/mocks";
+import { installMocks, pfxBundleFaker, settle, valueOf } from "./support/mocks";
 import { PFX_BUNDLE_TYPE } from "../components/pfxBundle";
 import { testCertificate, testPfx } from "./support/pfxFixtures";
 
 // Config and outputs only: the providers' serialization is tested elsewhere (see the stub).
 jest.mock("@pulumi/pulumi/runtime/closure/serializeClosure", () => require("./support/unserializedProviders"));
-
-/** The PFX bundle's outputs (the other dynamic resources echo their inputs). */
-const dynamicFaker: OutputFaker = (a) => ({ pfxBase64: "UEZY", notAfter: "2027-11-23T00:00:00.000Z", certificatePem: "cert", ...a.inputs });
 
 const PFX_PASSWORD = "Supplied-pfx-pw;42";
 const pfx = testPfx(testCertificate("identity.example.com", new Date(Date.now() - 86400000), new Date(Date.now() + 300 * 86400000)), PFX_PASSWORD).toString("base64");
@@ -42,7 +39,7 @@ describe("index.ts", () => {
   });
 
   it("exports the documented outputs", async () => {
-    installMocks({ fakers: { [PFX_BUNDLE_TYPE]: dynamicFaker }, config: { image: "is:8.1" } });
+    installMocks({ fakers: { [PFX_BUNDLE_TYPE]: pfxBundleFaker }, config: { image: "is:8.1" } });
     const { exports: mod = {}, error } = runIndex();
     expect(error).toBeUndefined();
     expect(Object.keys(mod).sort()).toEqual(

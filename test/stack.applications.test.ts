@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, only, secretValueOf, settle, OutputFaker } from "./support/mocks";
+import { installMocks, only, pfxBundleFaker, secretValueOf, settle, OutputFaker } from "./support/mocks";
 import { parseStackConfig, PROJECT } from "../config";
 import { createIdentityStack } from "../stack";
 import { CREATIO_OAUTH_INTEGRATION_TYPE } from "../components/creatioOAuthIntegration";
@@ -20,7 +20,6 @@ const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-apps-"));
 fs.mkdirSync(path.join(projectDir, "IdentityService"));
 fs.writeFileSync(path.join(projectDir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
 
-const dynamicFaker: OutputFaker = (a) => ({ pfxBase64: "UEZY", notAfter: "2027-11-23T00:00:00.000Z", certificatePem: "cert", ...a.inputs });
 const applicationFaker: OutputFaker = (a) => ({
   ...a.inputs,
   clientId: `id-${a.inputs.name}`,
@@ -43,7 +42,7 @@ const APPS = [
 
 async function run(values: Record<string, string>, events?: string[]) {
   const resources = installMocks({
-    fakers: { "pulumi-nodejs:dynamic:Resource": dynamicFaker, [CREATIO_OAUTH_APPLICATION_TYPE]: applicationFaker },
+    fakers: { "pulumi-nodejs:dynamic:Resource": pfxBundleFaker, [CREATIO_OAUTH_APPLICATION_TYPE]: applicationFaker },
     delays: { "creatio-identity-creatio-oauth": 200 },
     events,
   });

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, only, secretValueOf, valueOf, settle, OutputFaker } from "./support/mocks";
+import { installMocks, only, pfxBundleFaker, secretValueOf, valueOf, settle } from "./support/mocks";
 import { parseStackConfig, PROJECT } from "../config";
 import { createIdentityStack } from "../stack";
 import { IDENTITY_CLIENT_SYNC_TYPE } from "../components/identityClientSync";
@@ -18,11 +18,8 @@ afterAll(() => fs.rmSync(projectDir, { recursive: true, force: true }));
 fs.mkdirSync(path.join(projectDir, "IdentityService"));
 fs.writeFileSync(path.join(projectDir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
 
-/** The PFX bundle's outputs (the sync and the Creatio integration echo their inputs unless a test fakes them). */
-const dynamicFaker: OutputFaker = (a) => ({ pfxBase64: "UEZY", notAfter: "2027-11-23T00:00:00.000Z", certificatePem: "cert", ...a.inputs });
-
 async function runStack(values: Record<string, string> = {}, secretKeys: string[] = []) {
-  const resources = installMocks({ fakers: { [PFX_BUNDLE_TYPE]: dynamicFaker } });
+  const resources = installMocks({ fakers: { [PFX_BUNDLE_TYPE]: pfxBundleFaker } });
   const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
   const config = parseStackConfig({ values: full, secretKeys: new Set(secretKeys.map((k) => `${PROJECT}:${k}`)), projectDir });
   const outputs = createIdentityStack(config);
@@ -105,7 +102,7 @@ describe("ordering of the client sync and the container", () => {
     const events: string[] = [];
     const resources = installMocks({
       fakers: {
-        [PFX_BUNDLE_TYPE]: dynamicFaker,
+        [PFX_BUNDLE_TYPE]: pfxBundleFaker,
         [IDENTITY_CLIENT_SYNC_TYPE]: (a) => ({ ...a.inputs, clientsJson: `SYNCED:${a.inputs.clientsJson}`, removedClientIds: [] }),
       },
       delays: { "creatio-identity-client-sync": 300 },
@@ -130,7 +127,7 @@ describe("ordering of the client sync and the container", () => {
     const run = async (token: string | undefined, values: Record<string, string> = {}) => {
       const resources = installMocks({
         fakers: {
-          [PFX_BUNDLE_TYPE]: dynamicFaker,
+          [PFX_BUNDLE_TYPE]: pfxBundleFaker,
           [IDENTITY_CLIENT_SYNC_TYPE]: (a) => ({ ...a.inputs, removedClientIds: [], ...(token ? { reseedToken: token } : {}) }),
         },
       });
@@ -197,7 +194,7 @@ describe("the Creatio integration", () => {
     const events: string[] = [];
     const resources = installMocks({
       fakers: {
-        [PFX_BUNDLE_TYPE]: dynamicFaker,
+        [PFX_BUNDLE_TYPE]: pfxBundleFaker,
         [CREATIO_OAUTH_INTEGRATION_TYPE]: (a) => ({
           ...a.inputs,
           featureId: "f836e885-8e51-44dd-879c-37c901210874",

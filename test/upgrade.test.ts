@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, only, secretValueOf, settle, valueOf, OutputFaker } from "./support/mocks";
+import { installMocks, only, pfxBundleFaker, secretValueOf, settle, valueOf, OutputFaker } from "./support/mocks";
 import { parseStackConfig, PROJECT } from "../config";
 import { createIdentityStack } from "../stack";
 import { IDENTITY_DATABASE_SNAPSHOT_TYPE } from "../components/identityDatabaseSnapshot";
@@ -33,7 +33,7 @@ const SNAPSHOTS = [
 ];
 
 const fakers: Record<string, OutputFaker> = {
-  "pulumi-nodejs:dynamic:Resource": (a) => ({ pfxBase64: "UEZY", notAfter: "2027-11-23T00:00:00.000Z", certificatePem: "cert", ...a.inputs }),
+  "pulumi-nodejs:dynamic:Resource": pfxBundleFaker,
   [IDENTITY_DATABASE_SNAPSHOT_TYPE]: (a) => ({
     ...a.inputs,
     previousImage: "creatio-identity-service:src-0123456789ab",

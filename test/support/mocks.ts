@@ -63,6 +63,9 @@ export const defaultFakers: Record<string, OutputFaker> = {
   "docker:index/container:Container": (a) => ({ name: a.inputs.name ?? a.name }),
 };
 
+/** A PfxBundle's outputs for program tests that build no real PFX (its inputs echoed, as the other dynamic resources' are). */
+export const pfxBundleFaker: OutputFaker = (a) => ({ pfxBase64: "UEZY", notAfter: "2027-11-23T00:00:00.000Z", certificatePem: "cert", ...a.inputs });
+
 export interface MockOptions {
   readonly project?: string;
   readonly stack?: string;
