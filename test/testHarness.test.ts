@@ -1,6 +1,8 @@
 /**
- * The two speed-ups of jest.config.js keep what a test sees: the lazy stand-ins load the real module
- * when it is used, and the script cache still gives each module registry its own module instances.
+ * What makes `npm test` quicker keeps what a test sees: the lazy stand-ins load the real module when
+ * it is used, the script cache still gives each module registry its own module instances, Pulumi's
+ * promise traces come back with PULUMI_DEBUG_PROMISE_LEAKS, and skipped waits still reach their
+ * deadline and give the real clock back.
  */
 import * as os from "node:os";
 import * as fs from "node:fs";
