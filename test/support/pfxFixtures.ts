@@ -31,8 +31,8 @@ export function testCertificate(commonName: string, notBefore: Date, notAfter: D
 
 /**
  * The key-derivation iterations of test PFX files: low, so that building and opening one costs
- * milliseconds. Only test/pfx.test.ts builds with the real count (PFX_ITERATIONS) and checks that
- * OpenSSL reads it as .NET would.
+ * milliseconds. Only test/pfx.test.ts and PfxBundle's registered provider (test/pfxBundle.test.ts)
+ * build with the real count (PFX_ITERATIONS), and both check it with OpenSSL.
  */
 export const TEST_PFX_ITERATIONS = 1_000;
 
