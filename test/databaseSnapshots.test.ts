@@ -11,7 +11,6 @@ import { insertClient } from "./support/identityServerClients";
 import { describeSchema, isSnapshotNotFound, listSnapshots, pruneSnapshots, Query, restoreSnapshot, takeSnapshot } from "../lib/databaseSnapshots";
 import { SNAPSHOT_NAME_PATTERN } from "../lib/databaseSnapshotSql";
 
-const FIXTURE = readFileSync(join(__dirname, "fixtures", "identityserver4.sql"), "utf8");
 const IMAGE = "creatio-identity-service:src-0123456789ab";
 
 let db: TestDatabase;
@@ -70,10 +69,9 @@ async function migrate(): Promise<void> {
 }
 
 beforeEach(async () => {
-  db = await createTestDatabase("snapshots");
+  db = await createTestDatabase("snapshots", { fixture: "identityserver4" });
   client = new Client({ connectionString: db.url });
   await client.connect();
-  await q(FIXTURE);
 });
 
 afterEach(async () => {

@@ -57,8 +57,7 @@ async function migrate(): Promise<void> {
 }
 
 beforeEach(async () => {
-  db = await createTestDatabase("snapshot_provider");
-  await query(db.url, FIXTURE);
+  db = await createTestDatabase("snapshot_provider", { fixture: "identityserver4" });
   const c = new Client({ connectionString: db.url });
   await c.connect();
   for (const id of ["clientA000000001", "clientB000000002"]) await insertClient((sql, p) => c.query(sql, p).then((r) => r.rows), { ClientId: id, Secrets: ["x".repeat(32)] });

@@ -4,7 +4,7 @@
  * and the checks that no secret leaks into a message or a log line.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CreatioStandIn, loadCreatioFixture, startCreatioStandIn } from "./creatioStandIn";
+import { CreatioStandIn, startCreatioStandIn } from "./creatioStandIn";
 import { IdentityServiceStandIn, startIdentityServiceStandIn } from "./identityServiceStandIn";
 import { createTestDatabase, query, TestDatabase } from "./pg";
 
@@ -34,8 +34,7 @@ export interface Harness {
 export function useCreatioWorld(): Harness {
   const h = { extraSecrets: [] } as unknown as Harness;
   beforeEach(async () => {
-    h.db = await createTestDatabase("creatio");
-    await loadCreatioFixture(h.db.url);
+    h.db = await createTestDatabase("creatio", { fixture: "creatio" });
     h.creatio = await startCreatioStandIn({ databaseUrl: h.db.url, password: CREATIO_PASSWORD });
     h.identity = await startIdentityServiceStandIn({ clients: [{ clientId: CLIENT_ID, secret: CLIENT_SECRET }] });
     h.infoLog = jest.spyOn(pulumi.log, "info").mockImplementation(() => Promise.resolve());

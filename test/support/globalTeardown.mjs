@@ -1,6 +1,18 @@
 import { rmSync } from "node:fs";
+import pg from "pg";
 
 export default async function globalTeardown() {
+  // The fixture templates (globalSetup.mjs), which matter on a server of the developer's own (TEST_PG_URL).
+  const templates = globalThis.__PG_TEMPLATES__;
+  if (templates) {
+    const client = new pg.Client({ connectionString: templates.adminUrl });
+    await client.connect();
+    try {
+      for (const name of templates.names) await client.query(`DROP DATABASE IF EXISTS "${name}"`);
+    } finally {
+      await client.end();
+    }
+  }
   const started = globalThis.__EMBEDDED_PG__;
   if (!started) return;
   await started.server.stop();
