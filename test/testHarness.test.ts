@@ -1,8 +1,8 @@
 /**
  * What makes `npm test` quicker keeps what a test sees: the lazy stand-ins load the real module when
  * it is used, the script cache still gives each module registry its own module instances, Pulumi's
- * promise traces come back with PULUMI_DEBUG_PROMISE_LEAKS, and skipped waits still reach their
- * deadline and give the real clock back.
+ * promise traces come back with PULUMI_DEBUG_PROMISE_LEAKS, a resource's trace of its callers is
+ * still read, and skipped waits still reach their deadline and give the real clock back.
  */
 import * as os from "node:os";
 import * as fs from "node:fs";
@@ -77,6 +77,17 @@ describe("stack traces (test/support/setupStackTraces.ts)", () => {
   it("keep the promise traces for the SDK's leak report when PULUMI_DEBUG_PROMISE_LEAKS is set", async () => {
     process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
     expect(await recordedTrace()).toMatch(/^Error\n\s+at debuggablePromise \(.*\/@pulumi\/pulumi\/runtime\/debuggable\.js:\d+:\d+\)/);
+  });
+
+  it("give a resource's constructor its callers unmapped: the frames of the code jest runs, which the SDK still reads", () => {
+    const { Resource } = require("@pulumi/pulumi") as { Resource: { callsites(): { file?: string; line?: number }[] } };
+    const here = (frames: { file?: string; line?: number }[]) => frames.find((f) => f.file === __filename)?.line;
+    // Both on one line of this file: a mapped trace gives that line for both.
+    const [sdkLine, ownLine] = [here(Resource.callsites()), Number(/testHarness\.test\.ts:(\d+):/.exec(new Error().stack ?? "")?.[1])];
+    expect(ownLine).toBeGreaterThan(0);
+    expect(sdkLine).toBeGreaterThan(0);
+    // ts-jest's output has the imports' require lines at the top, so its line numbers differ from the source's.
+    expect(sdkLine).not.toBe(ownLine);
   });
 });
 
