@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Certificate, CertificateArgs, PFX_PASSWORD_LENGTH, SELF_SIGNED_RSA_BITS } from "../components/certificate";
 import { PFX_BUNDLE_TYPE } from "../components/pfxBundle";
 import { installMocks, only, RecordedResource, secretValueOf, settle, valueOf } from "./support/mocks";
+import { testKeyPem } from "./support/testKeys";
 import { twoRuns } from "./support/determinism";
 
 const FAKE_PFX = Buffer.from("fake pfx bytes").toString("base64");
@@ -163,7 +164,8 @@ describe("supplied PFX", () => {
       const r = spawnSync("openssl", args, { cwd: dir, env: { ...process.env, PFX_PASS: PASSWORD }, encoding: "utf8" });
       if (r.status !== 0) throw new Error(r.stderr);
     };
-    sh(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out", "c.pem", "-subj", "/CN=identity.example.com", "-days", "200"]);
+    fs.writeFileSync(path.join(dir, "k.pem"), testKeyPem(0));
+    sh(["req", "-x509", "-key", "k.pem", "-out", "c.pem", "-subj", "/CN=identity.example.com", "-days", "200"]);
     sh(["pkcs12", "-export", "-inkey", "k.pem", "-in", "c.pem", "-out", "ca.pfx", "-passout", "env:PFX_PASS"]);
     pfxFile = path.join(dir, "ca.pfx");
     pfxBytes = fs.readFileSync(pfxFile);

@@ -11,6 +11,7 @@ import * as path from "path";
 import * as tls from "tls";
 import { buildPfx, PFX_ITERATIONS, pfxInputProblems, readPfx } from "../lib/pfx";
 import { TEST_PFX_ITERATIONS } from "./support/pfxFixtures";
+import { TestKey, testKeyPem } from "./support/testKeys";
 
 const PASSWORD = "Correct-Horse-42 battery;staple";
 const WRONG = "Correct-Horse-43 battery;staple";
@@ -33,23 +34,11 @@ function file(name: string): string {
 }
 
 /** A key and self-signed certificate made by OpenSSL. */
-function selfSigned(prefix: string, keyOpts: string[], subject: string): { key: string; cert: string } {
-  mustOpenssl([
-    "req",
-    "-x509",
-    ...keyOpts,
-    "-nodes",
-    "-keyout",
-    `${prefix}.key`,
-    "-out",
-    `${prefix}.crt`,
-    "-subj",
-    subject,
-    "-days",
-    "30",
-    "-addext",
-    "subjectAltName=DNS:identity.test",
-  ]);
+/** A self-signed certificate made by `openssl req`, on one of the run's RSA keys or on a new P-256 key. */
+function selfSigned(prefix: string, key: TestKey | "ec", subject: string): { key: string; cert: string } {
+  if (key !== "ec") fs.writeFileSync(path.join(dir, `${prefix}.key`), testKeyPem(key));
+  const keyOpts = key === "ec" ? ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${prefix}.key`] : ["-key", `${prefix}.key`];
+  mustOpenssl(["req", "-x509", ...keyOpts, "-out", `${prefix}.crt`, "-subj", subject, "-days", "30", "-addext", "subjectAltName=DNS:identity.test"]);
   return { key: file(`${prefix}.key`), cert: file(`${prefix}.crt`) };
 }
 
@@ -77,8 +66,8 @@ let quick: Buffer;
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "pfx-test-"));
-  rsa = selfSigned("rsa", ["-newkey", "rsa:2048"], "/CN=identity.test/O=Creatio Test");
-  ec = selfSigned("ec", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"], "/CN=ec.identity.test");
+  rsa = selfSigned("rsa", 0, "/CN=identity.test/O=Creatio Test");
+  ec = selfSigned("ec", "ec", "/CN=ec.identity.test");
   built = buildPfx({ privateKeyPem: rsa.key, certificatePem: rsa.cert, password: PASSWORD, friendlyName: "creatio-identity" });
   writePfx("built.pfx", built);
   quick = buildPfx({ privateKeyPem: rsa.key, certificatePem: rsa.cert, password: PASSWORD, friendlyName: "creatio-identity", iterations: TEST_PFX_ITERATIONS });
@@ -128,8 +117,10 @@ describe("buildPfx read by openssl pkcs12", () => {
   });
 
   it("puts a CA chain after the leaf", () => {
-    mustOpenssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=Test CA", "-days", "60"]);
-    mustOpenssl(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=leaf.identity.test"]);
+    fs.writeFileSync(path.join(dir, "ca.key"), testKeyPem(1));
+    fs.writeFileSync(path.join(dir, "leaf.key"), testKeyPem(0));
+    mustOpenssl(["req", "-x509", "-key", "ca.key", "-out", "ca.crt", "-subj", "/CN=Test CA", "-days", "60"]);
+    mustOpenssl(["req", "-new", "-key", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=leaf.identity.test"]);
     mustOpenssl(["x509", "-req", "-in", "leaf.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "leaf.crt", "-days", "20"]);
     const pfx = buildPfx({ privateKeyPem: file("leaf.key"), certificatePem: file("leaf.crt"), chainPems: [file("ca.crt")], password: PASSWORD, iterations: TEST_PFX_ITERATIONS });
     writePfx("chain.pfx", pfx);
@@ -257,7 +248,7 @@ describe("buildPfx input errors", () => {
   });
 
   it("rejects a key that does not belong to the certificate", () => {
-    const other = selfSigned("other", ["-newkey", "rsa:2048"], "/CN=other.test");
+    const other = selfSigned("other", 1, "/CN=other.test");
     expect(build({ privateKeyPem: other.key })).toThrow(/privateKeyPem does not belong to certificatePem/);
   });
 

@@ -14,6 +14,7 @@ import { UNKNOWN_VALUE } from "../lib/unknownValues";
 import { PFX_ITERATIONS, readPfx } from "../lib/pfx";
 import { PFX_BUNDLE_TYPE, PfxBundle, PfxBundleInputs, PfxBundleOutputs, pfxBundleProvider, pfxBundleProviderWith } from "../components/pfxBundle";
 import { TEST_PFX_ITERATIONS } from "./support/pfxFixtures";
+import { testKeyPem } from "./support/testKeys";
 import { installMocks, only, settle, valueOf } from "./support/mocks";
 
 const UNKNOWN = UNKNOWN_VALUE;
@@ -50,7 +51,8 @@ function news(overrides: Partial<Record<keyof PfxBundleInputs, string>> = {}): P
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "pfxbundle-test-"));
-  openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out", "c.pem", "-subj", "/CN=identity.test", "-days", "30"]);
+  fs.writeFileSync(path.join(dir, "k.pem"), testKeyPem(0));
+  openssl(["req", "-x509", "-key", "k.pem", "-out", "c.pem", "-subj", "/CN=identity.test", "-days", "30"]);
   // The same key re-certified with a later expiry: what an early renewal of tls.SelfSignedCert gives.
   openssl(["req", "-x509", "-key", "k.pem", "-out", "c2.pem", "-subj", "/CN=identity.test", "-days", "90"]);
   openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ec.pem"]);
@@ -175,7 +177,8 @@ describe("check", () => {
     const ecdsa = await pfxBundleProvider.check!({} as PfxBundleInputs, news({ privateKeyPem: ecKey }));
     expect(ecdsa.failures).toEqual([{ property: "privateKeyPem", reason: expect.stringMatching(/ECDSA key; only RSA keys/) }]);
 
-    openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "k3.pem", "-out", "c3.pem", "-subj", "/CN=other.test", "-days", "1"]);
+    fs.writeFileSync(path.join(dir, "k3.pem"), testKeyPem(1));
+    openssl(["req", "-x509", "-key", "k3.pem", "-out", "c3.pem", "-subj", "/CN=other.test", "-days", "1"]);
     const mismatch = await pfxBundleProvider.check!({} as PfxBundleInputs, news({ certificatePem: read("c3.pem") }));
     expect(mismatch.failures).toEqual([{ property: "privateKeyPem", reason: expect.stringMatching(/does not belong to certificatePem/) }]);
   });

@@ -11,9 +11,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as crypto from "node:crypto";
 import { spawn, ChildProcess } from "node:child_process";
-import forge from "node-forge";
 import * as grpc from "@grpc/grpc-js";
 import * as pulumi from "@pulumi/pulumi";
 import { UNKNOWN_VALUE } from "../lib/unknownValues";
@@ -48,6 +46,7 @@ import { PFX_BUNDLE_LEGACY_TYPE, PFX_BUNDLE_TYPE } from "../components/pfxBundle
 import { IDENTITY_CLIENT_SYNC_TYPE } from "../components/identityClientSync";
 import { CREATIO_OAUTH_INTEGRATION_TYPE } from "../components/creatioOAuthIntegration";
 import { installMocks, settle, OutputFaker, RecordedResource } from "./support/mocks";
+import { testCertificate } from "./support/pfxFixtures";
 import { parseStackConfig, PROJECT } from "../config";
 import { createIdentityStack } from "../stack";
 
@@ -194,30 +193,11 @@ describe("identity-service-https", () => {
   });
 });
 
-/** A certificate (PEM): self-signed, or issued by a throwaway CA. */
+/** A certificate (PEM): self-signed, or issued by a throwaway CA (on another key). */
 function certificatePem(selfSigned: boolean): string {
-  const keyPair = () => {
-    const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
-    return {
-      privateKey: forge.pki.privateKeyFromPem(privateKey.export({ type: "pkcs1", format: "pem" }).toString()),
-      publicKey: forge.pki.publicKeyFromPem(publicKey.export({ type: "spki", format: "pem" }).toString()),
-    };
-  };
-  const make = (subject: string, issuer: string, keys: ReturnType<typeof keyPair>, signer: forge.pki.rsa.PrivateKey) => {
-    const cert = forge.pki.createCertificate();
-    cert.publicKey = keys.publicKey;
-    cert.serialNumber = "01";
-    cert.validity.notBefore = new Date(NOW.getTime() - 24 * 3600 * 1000);
-    cert.validity.notAfter = new Date(NOW.getTime() + 365 * 24 * 3600 * 1000);
-    cert.setSubject([{ name: "commonName", value: subject }]);
-    cert.setIssuer([{ name: "commonName", value: issuer }]);
-    cert.sign(signer, forge.md.sha256.create());
-    return forge.pki.certificateToPem(cert);
-  };
-  const leaf = keyPair();
-  if (selfSigned) return make("identity.example.com", "identity.example.com", leaf, leaf.privateKey);
-  const ca = keyPair();
-  return make("identity.example.com", "Example CA", leaf, ca.privateKey);
+  const day = 24 * 3600 * 1000;
+  const issuer = selfSigned ? undefined : { commonName: "Example CA", key: 1 as const };
+  return testCertificate("identity.example.com", new Date(NOW.getTime() - day), new Date(NOW.getTime() + 365 * day), { issuer }).certPem;
 }
 
 describe("no-self-signed-certificate-in-production", () => {

@@ -2,7 +2,8 @@
  * What makes `npm test` quicker keeps what a test sees: the lazy stand-ins load the real module when
  * it is used, the script cache still gives each module registry its own module instances, Pulumi's
  * promise traces come back with PULUMI_DEBUG_PROMISE_LEAKS, a resource's trace of its callers is
- * still read, and skipped waits still reach their deadline and give the real clock back.
+ * still read, skipped waits still reach their deadline and give the real clock back, and the test
+ * keys come from the global set-up.
  */
 import * as os from "node:os";
 import * as fs from "node:fs";
@@ -106,5 +107,20 @@ describe("withSkippedWaits (test/support/skippedWaits.ts)", () => {
     expect(skippedMs).toBeGreaterThanOrEqual(55_000);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(clock.systemClock).toBe(real);
+  });
+});
+
+describe("the run's test keys (test/support/testKeys.ts)", () => {
+  it("are two different RSA 2048 keys that globalSetup made for this run, readable by this user only", () => {
+    const crypto = require("node:crypto") as typeof import("node:crypto");
+    const { testKeyPem } = require("./support/testKeys") as typeof import("./support/testKeys");
+    const dir = process.env.TEST_KEYS_DIR as string;
+    expect(dir).toBeTruthy();
+    for (const key of [0, 1] as const) {
+      expect(testKeyPem(key)).toBe(fs.readFileSync(path.join(dir, `rsa-${key}.pem`), "utf8"));
+      expect(fs.statSync(path.join(dir, `rsa-${key}.pem`)).mode & 0o077).toBe(0);
+      expect(crypto.createPrivateKey(testKeyPem(key)).asymmetricKeyDetails).toMatchObject({ modulusLength: 2048 });
+    }
+    expect(testKeyPem(0)).not.toBe(testKeyPem(1));
   });
 });

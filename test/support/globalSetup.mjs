@@ -4,15 +4,18 @@
 //
 // On either server it then loads each fixture of test/fixtures/ once into a template database and
 // names them in TEST_PG_TEMPLATES; createTestDatabase (test/support/pg.ts) copies one for a test
-// that asks for it. globalTeardown.mjs drops them.
-import { randomBytes } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+// that asks for it. Meanwhile it makes the run's test keys (test/support/testKeys.ts).
+// globalTeardown.mjs drops and removes both.
+import { generateKeyPair, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import pg from "pg";
 import { startEmbeddedPostgres } from "./embeddedPostgres.mjs";
+import globalTeardown from "./globalTeardown.mjs";
 
 /** The fixtures a test database can start from (pg.ts's TestFixture) and their SQL files. */
 const FIXTURES = { creatio: "creatio.sql", identityserver4: "identityserver4.sql" };
@@ -78,9 +81,37 @@ async function loadFixtureTemplates(adminUrl) {
   process.env.TEST_PG_TEMPLATES = JSON.stringify(templates);
 }
 
+/**
+ * The two RSA keys of test/support/testKeys.ts, made on libuv's threads while PostgreSQL starts,
+ * in a folder only this user can read.
+ */
+async function makeTestKeys() {
+  const dir = mkdtempSync(join(tmpdir(), "creatio-identity-keys-"));
+  globalThis.__TEST_KEYS_DIR__ = dir;
+  const make = promisify(generateKeyPair);
+  await Promise.all(
+    [0, 1].map(async (key) => {
+      const { privateKey } = await make("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+      writeFileSync(join(dir, `rsa-${key}.pem`), privateKey, { mode: 0o600 });
+    }),
+  );
+  process.env.TEST_KEYS_DIR = dir;
+}
+
 export default async function globalSetup() {
-  if (!process.env.TEST_PG_URL) await startServer();
-  await loadFixtureTemplates(process.env.TEST_PG_URL);
+  const keys = makeTestKeys();
+  // Awaited below; a failure meanwhile must not be reported as unhandled.
+  keys.catch(() => undefined);
+  try {
+    if (!process.env.TEST_PG_URL) await startServer();
+    await loadFixtureTemplates(process.env.TEST_PG_URL);
+    await keys;
+  } catch (e) {
+    // Jest runs no teardown after a failed set-up: stop and remove what was started here.
+    await keys.catch(() => undefined);
+    await globalTeardown().catch(() => undefined);
+    throw e;
+  }
 }
 
 async function startServer() {

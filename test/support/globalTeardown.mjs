@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import pg from "pg";
 
 export default async function globalTeardown() {
+  if (globalThis.__TEST_KEYS_DIR__) rmSync(globalThis.__TEST_KEYS_DIR__, { recursive: true, force: true });
   // The fixture templates (globalSetup.mjs), which matter on a server of the developer's own (TEST_PG_URL).
   const templates = globalThis.__PG_TEMPLATES__;
   if (templates) {

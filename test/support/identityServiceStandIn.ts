@@ -23,11 +23,11 @@
  * service that accepts connections but never answers, HTTPS with a self-signed certificate (its PEM
  * is `caPem`, to test trusting one CA for one client only). Reusable outside jest.
  */
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import { AddressInfo, Socket } from "node:net";
-import forge from "node-forge";
+import { testCertificate } from "./pfxFixtures";
 
 export interface IdentityServiceStandInOptions {
   /** Clients that get tokens (mutable). Ignored when `isValidClient` is given. */
@@ -80,30 +80,20 @@ export interface IdentityServiceStandIn {
 
 /** A self-signed certificate (CA:true, so it can be trusted as its own CA) for 127.0.0.1 and localhost. */
 export function selfSignedCertificate(commonName = "identity-service-stand-in"): { certPem: string; keyPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const keyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: "spki", format: "pem" }).toString());
-  cert.serialNumber = `01${randomBytes(8).toString("hex")}`;
-  cert.validity.notBefore = new Date(Date.now() - 60000);
-  cert.validity.notAfter = new Date(Date.now() + 24 * 3600 * 1000);
-  const attrs = [{ name: "commonName", value: commonName }];
-  cert.setSubject(attrs);
-  cert.setIssuer(attrs);
-  cert.setExtensions([
-    { name: "basicConstraints", cA: true },
-    { name: "keyUsage", keyCertSign: true, digitalSignature: true, keyEncipherment: true },
-    { name: "extKeyUsage", serverAuth: true },
-    {
-      name: "subjectAltName",
-      altNames: [
-        { type: 7, ip: "127.0.0.1" },
-        { type: 2, value: "localhost" },
-      ],
-    },
-  ]);
-  cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+  return testCertificate(commonName, new Date(Date.now() - 60000), new Date(Date.now() + 24 * 3600 * 1000), {
+    extensions: [
+      { name: "basicConstraints", cA: true },
+      { name: "keyUsage", keyCertSign: true, digitalSignature: true, keyEncipherment: true },
+      { name: "extKeyUsage", serverAuth: true },
+      {
+        name: "subjectAltName",
+        altNames: [
+          { type: 7, ip: "127.0.0.1" },
+          { type: 2, value: "localhost" },
+        ],
+      },
+    ],
+  });
 }
 
 export async function startIdentityServiceStandIn(options: IdentityServiceStandInOptions = {}): Promise<IdentityServiceStandIn> {

@@ -3,29 +3,38 @@
  * validity a test asks for (node-forge), packed by lib/pfx.ts's buildPfx (AES-256, as .NET reads
  * it), or without the key. Made in memory; write them where the test needs a file.
  */
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { createPublicKey, randomBytes } from "node:crypto";
 import forge from "node-forge";
 import { buildPfx } from "../../lib/pfx";
+import { TestKey, testKeyPem } from "./testKeys";
 
 export interface TestCertificate {
   readonly keyPem: string;
   readonly certPem: string;
 }
 
-/** A self-signed RSA 2048 certificate for `commonName`, valid from `notBefore` to `notAfter`. */
-export function testCertificate(commonName: string, notBefore: Date, notAfter: Date): TestCertificate {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const keyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+/** What a test certificate says, beyond its subject and validity. */
+export interface TestCertificateOptions {
+  /** Which of the run's keys it certifies. Default 0. */
+  readonly key?: TestKey;
+  /** X.509 extensions, as node-forge takes them. Default: the common name as its DNS name. */
+  readonly extensions?: unknown[];
+  /** The CA that signs it (a name and another key); by default it signs itself. */
+  readonly issuer?: { readonly commonName: string; readonly key: TestKey };
+}
+
+/** A new certificate for `commonName`, valid from `notBefore` to `notAfter`, on one of the run's RSA 2048 keys. */
+export function testCertificate(commonName: string, notBefore: Date, notAfter: Date, options: TestCertificateOptions = {}): TestCertificate {
+  const keyPem = testKeyPem(options.key ?? 0);
   const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: "spki", format: "pem" }).toString());
+  cert.publicKey = forge.pki.publicKeyFromPem(createPublicKey(keyPem).export({ type: "spki", format: "pem" }).toString());
   cert.serialNumber = `01${randomBytes(8).toString("hex")}`;
   cert.validity.notBefore = notBefore;
   cert.validity.notAfter = notAfter;
-  const attrs = [{ name: "commonName", value: commonName }];
-  cert.setSubject(attrs);
-  cert.setIssuer(attrs);
-  cert.setExtensions([{ name: "subjectAltName", altNames: [{ type: 2, value: commonName }] }]);
-  cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
+  cert.setSubject([{ name: "commonName", value: commonName }]);
+  cert.setIssuer([{ name: "commonName", value: options.issuer?.commonName ?? commonName }]);
+  cert.setExtensions(options.extensions ?? [{ name: "subjectAltName", altNames: [{ type: 2, value: commonName }] }]);
+  cert.sign(forge.pki.privateKeyFromPem(testKeyPem(options.issuer?.key ?? options.key ?? 0)), forge.md.sha256.create());
   return { keyPem, certPem: forge.pki.certificateToPem(cert) };
 }
 

@@ -16,9 +16,9 @@
  */
 Error.stackTraceLimit = 10;
 
-/** A trace as Node formats it without source maps. */
+/** A trace as Node formats it without source maps (V8's CallSite#toString, which @types/node leaves out). */
 function unmapped(error: Error, frames: NodeJS.CallSite[]): string {
-  return `${String(error)}${frames.map((frame) => `\n    at ${frame}`).join("")}`;
+  return `${String(error)}${frames.map((frame) => `\n    at ${(frame as { toString(): string }).toString()}`).join("")}`;
 }
 
 const mapped = Error.prepareStackTrace?.bind(Error);
