@@ -1,4 +1,5 @@
 /**
+ * The gates CI runs. `npm test` (scripts/test.mjs) fails when the type check or a test fails.
  * The lint gate: .ci/run calls `npm run lint`, and ESLint with this package's eslint.config.mjs exits
  * non-zero on a finding. The real ESLint CLI runs the project's config on files in a temporary folder,
  * whose own small tsconfig gives the type-aware rules their types (the package's program would take
@@ -75,5 +76,39 @@ describe("the lint gate", () => {
     fs.writeFileSync(path.join(dir, "formatted.ts"), "export const a = { b: 1, c: 2 };\n");
     expect(check("unformatted.ts").status).toBe(1);
     expect(check("formatted.ts").status).toBe(0);
+  });
+});
+
+describe("npm test (scripts/test.mjs)", () => {
+  let dir: string;
+  beforeAll(() => {
+    // A project tsc checks in a blink: no standard library, only the global types the checker needs.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "test-command-"));
+    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, noLib: true, types: [] }, include: ["*.ts"] }));
+    const globals = ["Array<T>", "Boolean", "CallableFunction", "Function", "IArguments", "NewableFunction", "Number", "Object", "RegExp", "String"];
+    fs.writeFileSync(path.join(dir, "globals.d.ts"), globals.map((g) => `interface ${g} {}`).join("\n"));
+  });
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** `npm test` in that project with `port` typed as written and `jestArgs` handed to jest. */
+  const npmTest = (port: string, jestArgs: string[]) => {
+    fs.writeFileSync(path.join(dir, "port.ts"), `export const port: number = ${port};\n`);
+    return spawnSync(process.execPath, [path.join(root, "scripts", "test.mjs"), ...jestArgs], { cwd: dir, encoding: "utf8" });
+  };
+
+  it("passes jest's arguments on and fails on a type error when the tests pass, printing it after jest's output", () => {
+    const run = npmTest('"8443"', ["--version"]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toMatch(
+      /^\d+\.\d+\.\d+\nport\.ts\(1,14\): error TS2322: Type 'string' is not assignable to type 'number'\.\nType check \(tsc --noEmit -p \.\) FAILED \(exit code 2\)\n$/,
+    );
+  });
+
+  it("fails with jest's exit code when the tests fail and the types are right", () => {
+    const run = npmTest("8443", ["--no-such-option"]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/Type check \(tsc --noEmit -p \.\): no errors, [\d.]+ s\n$/);
   });
 });
