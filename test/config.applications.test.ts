@@ -10,6 +10,7 @@ import { ConfigError, parseStackConfig, PROJECT, StackConfig } from "../config";
 import { parseCreatioApplications } from "../lib/creatioApplicationsConfig";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfg-apps-"));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 fs.mkdirSync(path.join(dir, "IdentityService"));
 fs.writeFileSync(path.join(dir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
 const KEY = `${PROJECT}:creatioOAuthApplications`;

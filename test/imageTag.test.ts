@@ -4,9 +4,16 @@ import * as path from "node:path";
 import { builtImageReference, contentTag, parseImageReference, shortImageLabel, sourceContentTag } from "../lib/imageTag";
 import { quoteLiteral, snapshotName } from "../lib/databaseSnapshotSql";
 
+/** Every folder sourceFolder made, removed after the file's tests. */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 /** An unpacked IdentityService.zip in miniature. */
 function sourceFolder(files: Record<string, string> = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "is-src-"));
+  made.push(dir);
   const all = {
     "Dockerfile-OAuth": "FROM mcr.microsoft.com/dotnet/aspnet:6.0\nCOPY . /app\n",
     "appsettings.json": '{"DbProvider":"Postgres"}',

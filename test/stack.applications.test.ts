@@ -17,6 +17,7 @@ import { CREATIO_OAUTH_APPLICATION_TYPE } from "../components/creatioOAuthApplic
 jest.mock("@pulumi/pulumi/runtime/closure/serializeClosure", () => require("./support/unserializedProviders"));
 
 const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-apps-"));
+afterAll(() => fs.rmSync(projectDir, { recursive: true, force: true }));
 fs.mkdirSync(path.join(projectDir, "IdentityService"));
 fs.writeFileSync(path.join(projectDir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
 

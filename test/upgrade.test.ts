@@ -17,6 +17,7 @@ import { sourceContentTag } from "../lib/imageTag";
 jest.mock("@pulumi/pulumi/runtime/closure/serializeClosure", () => require("./support/unserializedProviders"));
 
 const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "upgrade-"));
+afterAll(() => fs.rmSync(projectDir, { recursive: true, force: true }));
 fs.mkdirSync(path.join(projectDir, "IdentityService"));
 fs.writeFileSync(path.join(projectDir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
 const TAG = `creatio-identity-service:${sourceContentTag(path.join(projectDir, "IdentityService"))}`;
