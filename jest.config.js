@@ -12,6 +12,7 @@ module.exports = {
   moduleNameMapper: {
     "^@npmcli/arborist$": "<rootDir>/test/support/lazy/arborist.js",
     "^normalize-package-data$": "<rootDir>/test/support/lazy/normalizePackageData.js",
+    "^typescript$": "<rootDir>/test/support/lazy/typescript.js",
   },
   runtime: "<rootDir>/test/support/scriptCacheRuntime.js",
   setupFilesAfterEnv: ["<rootDir>/test/support/setupStackTraces.ts"],

@@ -11,7 +11,7 @@ import * as path from "node:path";
 
 const loaded = () => Object.keys(require.cache);
 
-describe("the lazy stand-ins for what @pulumi/pulumi loads and never uses here", () => {
+describe("the lazy stand-ins for what @pulumi/pulumi loads and most files never use", () => {
   it("leave @npmcli/arborist unloaded until it is used, then give the real module", async () => {
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     expect(loaded().filter((f) => f.includes("/node_modules/@npmcli/arborist/"))).toEqual([]);
@@ -40,6 +40,17 @@ describe("the lazy stand-ins for what @pulumi/pulumi loads and never uses here",
     expect(loaded().some((f) => f.includes("/node_modules/normalize-package-data/"))).toBe(true);
     const { Arborist } = require("@npmcli/arborist") as { Arborist: unknown };
     expect(typeof Arborist).toBe("function");
+  });
+
+  it("leave typescript unloaded until Pulumi's closure serializer parses a function", async () => {
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    const typescriptLoaded = () => loaded().some((f) => f.endsWith("/node_modules/typescript/lib/typescript.js"));
+    expect(loaded().some((f) => f.includes("/@pulumi/pulumi/runtime/closure/parseFunction.js"))).toBe(true);
+    expect(typescriptLoaded()).toBe(false);
+    const factor = 6;
+    const serialized = await pulumi.runtime.serializeFunction(() => (x: number) => x * factor);
+    expect(serialized.text).toContain("factor");
+    expect(typescriptLoaded()).toBe(true);
   });
 });
 
