@@ -99,6 +99,8 @@ async function makeTestKeys() {
 }
 
 export default async function globalSetup() {
+  // Where a test that starts a server of its own (embeddedPostgres.test.ts) puts its data.
+  process.env.TEST_PG_DATA_PARENT = dataParent();
   const keys = makeTestKeys();
   // Awaited below; a failure meanwhile must not be reported as unhandled.
   keys.catch(() => undefined);
