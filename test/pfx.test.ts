@@ -33,7 +33,6 @@ function file(name: string): string {
   return fs.readFileSync(path.join(dir, name), "utf8");
 }
 
-/** A key and self-signed certificate made by OpenSSL. */
 /** A self-signed certificate made by `openssl req`, on one of the run's RSA keys or on a new P-256 key. */
 function selfSigned(prefix: string, key: TestKey | "ec", subject: string): { key: string; cert: string } {
   if (key !== "ec") fs.writeFileSync(path.join(dir, `${prefix}.key`), testKeyPem(key));

@@ -91,7 +91,7 @@ async function makeTestKeys() {
   const make = promisify(generateKeyPair);
   await Promise.all(
     [0, 1].map(async (key) => {
-      const { privateKey } = await make("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+      const { privateKey } = await make("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
       writeFileSync(join(dir, `rsa-${key}.pem`), privateKey, { mode: 0o600 });
     }),
   );

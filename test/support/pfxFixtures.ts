@@ -25,7 +25,8 @@ export interface TestCertificateOptions {
 
 /** A new certificate for `commonName`, valid from `notBefore` to `notAfter`, on one of the run's RSA 2048 keys. */
 export function testCertificate(commonName: string, notBefore: Date, notAfter: Date, options: TestCertificateOptions = {}): TestCertificate {
-  const keyPem = testKeyPem(options.key ?? 0);
+  const key = options.key ?? 0;
+  const keyPem = testKeyPem(key);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(createPublicKey(keyPem).export({ type: "spki", format: "pem" }).toString());
   cert.serialNumber = `01${randomBytes(8).toString("hex")}`;
@@ -34,7 +35,7 @@ export function testCertificate(commonName: string, notBefore: Date, notAfter: D
   cert.setSubject([{ name: "commonName", value: commonName }]);
   cert.setIssuer([{ name: "commonName", value: options.issuer?.commonName ?? commonName }]);
   cert.setExtensions(options.extensions ?? [{ name: "subjectAltName", altNames: [{ type: 2, value: commonName }] }]);
-  cert.sign(forge.pki.privateKeyFromPem(testKeyPem(options.issuer?.key ?? options.key ?? 0)), forge.md.sha256.create());
+  cert.sign(forge.pki.privateKeyFromPem(testKeyPem(options.issuer?.key ?? key)), forge.md.sha256.create());
   return { keyPem, certPem: forge.pki.certificateToPem(cert) };
 }
 

@@ -1,6 +1,6 @@
 /**
- * A stand-in for a CommonJS module that @pulumi/pulumi requires as it loads but these tests never
- * use: the real module is required the first time one of its exports is read.
+ * A stand-in for a CommonJS module that @pulumi/pulumi requires as it loads but most test files
+ * never use: the real module is required the first time one of its exports is read.
  *
  * @pulumi/pulumi's runtime/closure/codePaths.js requires @npmcli/arborist (with pacote, sigstore,
  * cacache and the rest, about 400 modules) and normalize-package-data as it loads, for
