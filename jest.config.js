@@ -16,9 +16,10 @@ module.exports = {
   },
   runtime: "<rootDir>/test/support/scriptCacheRuntime.js",
   setupFilesAfterEnv: ["<rootDir>/test/support/setupStackTraces.ts"],
-  // Jest's default on 2 cores is one worker, which runs every file in its own process in band: the
-  // tests wait on PostgreSQL, HTTP stand-ins and child processes often enough that two workers
-  // use both cores.
-  maxWorkers: "100%",
+  // Jest's default on 2 cores is one worker. The tests wait on PostgreSQL, HTTP stand-ins and child
+  // processes (the policy pack, serialized providers) for about half of each worker's time, so one
+  // worker per core leaves the cores idle a fifth of the run: on 2 cores, 3 workers take 33-37 s
+  // where 2 take 36-43 s, and still win with another process competing for the CPU.
+  maxWorkers: "150%",
   testTimeout: 60000,
 };
