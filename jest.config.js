@@ -1,4 +1,6 @@
 /** Unit and integration tests: `npm test`. The real-engine e2e suite lives in e2e/ and has its own config. */
+const { availableParallelism } = require("node:os");
+
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
@@ -16,10 +18,11 @@ module.exports = {
   },
   runtime: "<rootDir>/test/support/scriptCacheRuntime.js",
   setupFilesAfterEnv: ["<rootDir>/test/support/setupStackTraces.ts"],
-  // Jest's default on 2 cores is one worker. The tests wait on PostgreSQL, HTTP stand-ins and child
-  // processes (the policy pack, serialized providers) for about half of each worker's time, so one
-  // worker per core leaves the cores idle a fifth of the run: on 2 cores, 3 workers take 33-37 s
-  // where 2 take 36-43 s, and still win with another process competing for the CPU.
-  maxWorkers: "150%",
+  // One and a half workers per core (3 on 2 cores; jest's default there is 1). The tests wait on
+  // PostgreSQL, HTTP stand-ins and child processes (the policy pack, serialized providers) for about
+  // half of each worker's time, so one worker per core leaves the cores idle: on 2 cores, 3 workers
+  // took 33-37 s where 2 took 36-43 s, and still won with another process competing for the CPU.
+  // A number, not "150%": jest reads a percentage over 100 as that many workers (150).
+  maxWorkers: Math.round(availableParallelism() * 1.5),
   testTimeout: 60000,
 };

@@ -2,8 +2,8 @@
  * What makes `npm test` quicker keeps what a test sees: the lazy stand-ins load the real module when
  * it is used, the script cache still gives each module registry its own module instances, Pulumi's
  * promise traces come back with PULUMI_DEBUG_PROMISE_LEAKS, a resource's trace of its callers is
- * still read, skipped waits still reach their deadline and give the real clock back, and the test
- * keys come from the global set-up.
+ * still read, skipped waits still reach their deadline and give the real clock back, the test keys
+ * come from the global set-up, and jest runs as many workers as jest.config.js means it to.
  */
 import * as os from "node:os";
 import * as fs from "node:fs";
@@ -133,5 +133,13 @@ describe("the run's test keys (test/support/testKeys.ts)", () => {
       expect(crypto.createPrivateKey(testKeyPem(key)).asymmetricKeyDetails).toMatchObject({ modulusLength: 2048 });
     }
     expect(testKeyPem(0)).not.toBe(testKeyPem(1));
+  });
+});
+
+describe("jest's worker count (jest.config.js)", () => {
+  it("is one and a half workers per core as jest reads the config", async () => {
+    const { readConfig } = require("jest-config") as typeof import("jest-config");
+    const { globalConfig } = await readConfig({ $0: "jest", _: [] }, path.resolve(__dirname, ".."));
+    expect(globalConfig.maxWorkers).toBe(Math.round(os.availableParallelism() * 1.5));
   });
 });
