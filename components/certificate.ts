@@ -5,7 +5,7 @@ import { DNS_NAME_PATTERN, earlyRenewalProblem } from "../lib/validators";
 import { COMPONENT_TYPES } from "../lib/typeTokens";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { PfxContents, readPfx } from "../lib/pfx";
+import { PfxContents, readPfx, readPfxTlsPair } from "../lib/pfx";
 import { decodePfxBase64 } from "../lib/suppliedPfx";
 import { PfxBundle } from "./pfxBundle";
 
@@ -70,6 +70,12 @@ export class Certificate extends pulumi.ComponentResource {
   public readonly certificatePem: pulumi.Output<string>;
   /** The certificate's expiry, ISO 8601 (UTC). */
   public readonly expiresAt: pulumi.Output<string>;
+  /**
+   * The key and the certificate chain as PEM, for TLS served by something else (a Kubernetes
+   * Ingress's `kubernetes.io/tls` Secret). The key is secret. Read from a supplied PFX only when
+   * asked for: opening it again costs a key derivation.
+   */
+  public readonly tlsPair: () => pulumi.Output<{ privateKeyPem: string; certificateChainPem: string }>;
   /** Whether the certificate is the generated self-signed one. */
   public readonly selfSigned: boolean;
 
@@ -110,6 +116,7 @@ export class Certificate extends pulumi.ComponentResource {
       this.password = pulumi.secret(password.result);
       this.certificatePem = cert.certPem;
       this.expiresAt = cert.validityEndTime.apply((t) => new Date(t).toISOString());
+      this.tlsPair = () => pulumi.secret(pulumi.all([key.privateKeyPem, cert.certPem]).apply(([privateKeyPem, certificateChainPem]) => ({ privateKeyPem, certificateChainPem })));
     } else {
       const p = args.pfx!;
       const base64 = suppliedBytes !== undefined ? pulumi.output(suppliedBytes.toString("base64")) : pulumi.output(p.base64!);
@@ -128,6 +135,9 @@ export class Certificate extends pulumi.ComponentResource {
       // Read from the PFX with the password, hence marked secret by Pulumi; the certificate is public.
       this.certificatePem = pulumi.unsecret(opened.certificatePem);
       this.expiresAt = pulumi.unsecret(opened.notAfter);
+      let pair: pulumi.Output<{ privateKeyPem: string; certificateChainPem: string }> | undefined;
+      this.tlsPair = () =>
+        (pair ??= pulumi.secret(pulumi.all([opened.base64, p.password]).apply(([b64, password]) => ({ ...readPfxTlsPair(Buffer.from(b64, "base64"), password) }))));
     }
 
     this.registerOutputs({

@@ -1,27 +1,16 @@
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES } from "../lib/typeTokens";
 import { DEFAULTS, defaultPublicUrl } from "../lib/defaults";
 import * as docker from "@pulumi/docker";
 import { DbProvider } from "../lib/connectionString";
 import { identityServiceEnvironment, KESTREL_CERTIFICATE_PATH, DISCOVERY_PATH, healthCheckCommand } from "../lib/identityServiceEnv";
-import { builtImageReference, parseImageReference } from "../lib/imageTag";
 import { dockerHostSupported } from "../lib/dockerEngine";
 import type { SnapshotInfo } from "../lib/databaseSnapshots";
 import { IdentityDatabaseSnapshot } from "./identityDatabaseSnapshot";
 import { IdentityServiceHealthGate } from "./identityServiceHealthGate";
+import { identityServiceImage, IdentityServiceImageArgs } from "./identityServiceImage";
 
-export interface IdentityServiceArgs {
-  /** A prebuilt Identity Service image to run. Mutually exclusive with `sourceDir`. */
-  readonly image?: pulumi.Input<string>;
-  /** Folder of the unpacked IdentityService.zip; the image is built from its `Dockerfile-OAuth`. */
-  readonly sourceDir?: string;
-  /**
-   * Repository of the image built from `sourceDir`, default "creatio-identity-service". The tag is
-   * the folder's content tag (`src-<12 hex>`, lib/imageTag.ts), so each version built stays
-   * addressable as `<repository>:src-...`. A name that already has a tag is used as it is.
-   */
-  readonly imageName?: string;
+export interface IdentityServiceArgs extends IdentityServiceImageArgs {
   /** Container name. Default "creatio-identity-service". */
   readonly containerName?: pulumi.Input<string>;
   /** `DbProvider`: Postgres or MsSqlServer. */
@@ -95,33 +84,9 @@ export class IdentityService extends pulumi.ComponentResource {
 
   constructor(name: string, args: IdentityServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.identityService, name, {}, opts);
-    if ((args.image === undefined) === (args.sourceDir === undefined)) {
-      throw new Error(`IdentityService ${name}: set exactly one of image (a prebuilt image) or sourceDir (the unpacked IdentityService.zip with Dockerfile-OAuth).`);
-    }
-
-    let imageTag: pulumi.Input<string>;
-    if (args.sourceDir !== undefined) {
-      const repository = args.imageName ?? DEFAULTS.imageRepository;
-      imageTag = parseImageReference(repository).tag !== undefined ? repository : builtImageReference(repository, args.sourceDir);
-      const built = new docker.Image(
-        `${name}-image`,
-        {
-          build: { context: args.sourceDir, dockerfile: path.join(args.sourceDir, "Dockerfile-OAuth") },
-          imageName: imageTag,
-          skipPush: true,
-        },
-        { parent: this },
-      );
-      // repoDigest changes with every rebuilt image, so the container follows it; older engines
-      // leave it empty for unpushed images, and then the tag is all there is.
-      this.imageRef = pulumi.all([built.repoDigest, built.imageName]).apply(([digest, tag]) => digest || tag);
-    } else {
-      imageTag = args.image!;
-      // An older image built by this package is still in the local engine: RemoteImage finds it there before pulling.
-      const pulled = new docker.RemoteImage(`${name}-image`, { name: args.image!, keepLocally: true }, { parent: this });
-      this.imageRef = pulled.imageId;
-    }
-    this.image = pulumi.output(imageTag);
+    const { image, imageRef } = identityServiceImage(name, args, { kind: "localEngine" }, this);
+    this.imageRef = imageRef;
+    this.image = image;
 
     const containerName = args.containerName ?? DEFAULTS.containerName;
     // The snapshot runs before the container changes image: the container's image comes through it.
@@ -133,7 +98,7 @@ export class IdentityService extends pulumi.ComponentResource {
         {
           dbProvider: args.dbProvider,
           connectionString: args.databaseSnapshots.connectionString,
-          image: imageTag,
+          image,
           keep: args.databaseSnapshots.keep,
           restore: args.databaseSnapshots.restore,
           containerName,
@@ -202,7 +167,7 @@ export class IdentityService extends pulumi.ComponentResource {
         {
           containerName: container.name,
           containerId: container.id,
-          image: imageTag,
+          image,
           previousImage: snapshot?.previousImage,
           snapshot: snapshot?.snapshotBeforeImageChange,
           dockerHost: args.dockerHost,

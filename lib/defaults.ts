@@ -33,6 +33,19 @@ export const DEFAULTS = {
   creatioUsername: "Supervisor",
   creatioFeatureAdminUnitIds: [ALL_EMPLOYEES_ID] as string[],
   readinessTimeoutSeconds: 300,
+  platform: "docker",
+  kubernetesNamespace: "creatio-identity",
+  kubernetesCreateNamespace: true,
+  /** Deployment and Service name on Kubernetes (the Docker container's default name, for one vocabulary). */
+  kubernetesName: "creatio-identity-service",
+  replicas: 2,
+  autoscaleCpuPercent: 70,
+  /** Container resources on Kubernetes: a starting point for one ASP.NET Core service; docs/kubernetes.md says how to size them. */
+  cpuRequest: "250m",
+  cpuLimit: "1",
+  memoryRequest: "256Mi",
+  memoryLimit: "512Mi",
+  kubernetesServiceType: "ClusterIP",
 } as const;
 
 /** The Identity Service URL Creatio and browsers use when `publicUrl` is not set. */

@@ -45,24 +45,43 @@ export interface IdentityServiceEnvInput {
  */
 export const RESEED_TOKEN_VARIABLE = "CREATIO_IDENTITY_RESEED_TOKEN";
 
-/** The `KEY=value` list for the container, in a stable order (so previews show no reordering). */
-export function identityServiceEnvironment(input: IdentityServiceEnvInput): string[] {
+/** One variable of the Identity Service's environment; `secret` ones carry a credential. */
+export interface IdentityServiceVariable {
+  readonly name: string;
+  readonly value: string;
+  readonly secret: boolean;
+}
+
+/**
+ * The variables of Creatio's Docker guide, in a stable order (so previews show no reordering), each
+ * marked when it carries a credential: the Docker container gets them all as values, a Kubernetes
+ * pod takes the secret ones from a Secret. Without the reseed token, which each platform carries its
+ * own way.
+ */
+export function identityServiceVariables(input: Omit<IdentityServiceEnvInput, "reseedToken">): IdentityServiceVariable[] {
   const E = IDENTITY_SERVICE_ENV;
-  const env: [string, string][] = [
-    [E.dbProvider, input.dbProvider],
-    [input.dbProvider === "MsSqlServer" ? E.msSqlConnection : E.postgresConnection, input.connectionString],
-    [E.clients, input.clientsJson],
-    [E.urls, "https://+;http://+"],
-    [E.httpsPort, "443"],
-    [E.kestrelCertificatePath, KESTREL_CERTIFICATE_PATH],
-    [E.kestrelCertificatePassword, input.certificatePassword],
-    [E.runningInContainer, "true"],
-    [E.logLevel, input.logLevel],
+  const v = (name: string, value: string, secret = false): IdentityServiceVariable => ({ name, value, secret });
+  const vars = [
+    v(E.dbProvider, input.dbProvider),
+    v(input.dbProvider === "MsSqlServer" ? E.msSqlConnection : E.postgresConnection, input.connectionString, true),
+    v(E.clients, input.clientsJson, true),
+    v(E.urls, "https://+;http://+"),
+    v(E.httpsPort, "443"),
+    v(E.kestrelCertificatePath, KESTREL_CERTIFICATE_PATH),
+    v(E.kestrelCertificatePassword, input.certificatePassword, true),
+    v(E.runningInContainer, "true"),
+    v(E.logLevel, input.logLevel),
   ];
   // Blank disables machineKey protection (the guide): leave the variable out rather than set it empty.
-  if (input.redisConnection) env.push([E.redisConnection, input.redisConnection]);
-  if (input.reseedToken) env.push([RESEED_TOKEN_VARIABLE, input.reseedToken]);
-  return env.map(([k, v]) => `${k}=${v}`);
+  if (input.redisConnection) vars.push(v(E.redisConnection, input.redisConnection, true));
+  return vars;
+}
+
+/** The `KEY=value` list for the Docker container, in a stable order (so previews show no reordering). */
+export function identityServiceEnvironment(input: IdentityServiceEnvInput): string[] {
+  const env = identityServiceVariables(input).map(({ name, value }) => `${name}=${value}`);
+  if (input.reseedToken) env.push(`${RESEED_TOKEN_VARIABLE}=${input.reseedToken}`);
+  return env;
 }
 
 /**

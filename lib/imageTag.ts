@@ -103,3 +103,15 @@ export function shortImageLabel(ref: string): string {
     .slice(0, 24);
   return label || "image";
 }
+
+/**
+ * The registry host of a repository, as Docker reads it: the first path part when it has a `.` or
+ * a `:` or is `localhost` (`registry.example.com/team/is`, `registry:5000/is`); otherwise none, and
+ * Docker means Docker Hub (`creatio-identity-service`, `team/is`).
+ */
+export function registryHost(repository: string): string | undefined {
+  const slash = repository.indexOf("/");
+  if (slash < 0) return undefined;
+  const first = repository.slice(0, slash);
+  return /[.:]/.test(first) || first === "localhost" ? first : undefined;
+}

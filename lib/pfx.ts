@@ -203,6 +203,24 @@ function withNativePbkdf2<T>(fn: () => T): T {
  * Errors are PfxErrors (the cause in `problem`) and never contain the password.
  */
 export function readPfx(pfx: Buffer | Uint8Array, password: string): PfxContents {
+  return openPfx(pfx, password).contents;
+}
+
+/** A PFX's key and certificates as PEM, for TLS terminated elsewhere (a Kubernetes `kubernetes.io/tls` Secret). */
+export interface PfxTlsPair {
+  /** The private key, PKCS#8 PEM. Secret. */
+  readonly privateKeyPem: string;
+  /** The key's certificate, then the PFX's other certificates (its chain), PEM. */
+  readonly certificateChainPem: string;
+}
+
+/** The key and certificate chain of a PFX (same checks and errors as readPfx). */
+export function readPfxTlsPair(pfx: Buffer | Uint8Array, password: string): PfxTlsPair {
+  const { contents, privateKeyPem, otherCertificatePems } = openPfx(pfx, password);
+  return { privateKeyPem, certificateChainPem: [contents.certificatePem, ...otherCertificatePems].join("") };
+}
+
+function openPfx(pfx: Buffer | Uint8Array, password: string): { contents: PfxContents; privateKeyPem: string; otherCertificatePems: string[] } {
   const forge: typeof Forge = require("node-forge");
   const crypto: typeof NodeCrypto = require("crypto");
   const prefix = "the PFX could not be opened with the given password";
@@ -264,18 +282,24 @@ export function readPfx(pfx: Buffer | Uint8Array, password: string): PfxContents
     throw new PfxError("unreadableKey", "the PFX's private key could not be read; export it again as RSA or ECDSA.");
   }
 
+  const certificates: NodeCrypto.X509Certificate[] = [];
   for (const bag of certBags) {
-    let certificate: NodeCrypto.X509Certificate;
     try {
-      certificate = new crypto.X509Certificate(derOf(bag.cert ? forge.pki.certificateToAsn1(bag.cert) : bag.asn1));
+      certificates.push(new crypto.X509Certificate(derOf(bag.cert ? forge.pki.certificateToAsn1(bag.cert) : bag.asn1)));
     } catch {
-      continue;
+      /* not a certificate Node reads: skipped */
     }
-    if (!certificate.checkPrivateKey(keyObject)) continue;
+  }
+  const certificate = certificates.find((c) => c.checkPrivateKey(keyObject));
+  if (certificate) {
     return {
-      certificatePem: certificate.toString(),
-      notAfter: new Date(certificate.validTo).toISOString(),
-      subject: certificate.subject.split("\n").join(", "),
+      contents: {
+        certificatePem: certificate.toString(),
+        notAfter: new Date(certificate.validTo).toISOString(),
+        subject: certificate.subject.split("\n").join(", "),
+      },
+      privateKeyPem: keyObject.export({ format: "pem", type: "pkcs8" }).toString(),
+      otherCertificatePems: certificates.filter((c) => c !== certificate).map((c) => c.toString()),
     };
   }
   throw new PfxError("keyMismatch", "the PFX's private key matches none of its certificates; export the certificate together with its own key.");

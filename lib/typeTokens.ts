@@ -9,6 +9,7 @@ export const COMPONENT_TYPES = {
   certificate: "creatio:identity:Certificate",
   identityDatabase: "creatio:identity:IdentityDatabase",
   identityService: "creatio:identity:IdentityService",
+  kubernetesIdentityService: "creatio:identity:KubernetesIdentityService",
 } as const;
 
 /** The module every dynamic resource of this package registers under (`pulumi.dynamic.Resource`'s module argument). */
@@ -46,4 +47,8 @@ export const GENERIC_DYNAMIC_TYPE = "pulumi-nodejs:dynamic:Resource";
 export const PROVIDER_TYPES = {
   container: "docker:index/container:Container",
   selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
+  deployment: "kubernetes:apps/v1:Deployment",
+  podDisruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget",
+  horizontalPodAutoscaler: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+  secret: "kubernetes:core/v1:Secret",
 } as const;

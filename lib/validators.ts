@@ -56,3 +56,20 @@ export function earlyRenewalProblem(validityDays: number, earlyRenewalDays: numb
   if (!Number.isInteger(earlyRenewalDays) || earlyRenewalDays < 0) return "must be a whole number of days, zero or more";
   return earlyRenewalDays < validityDays ? undefined : `must be less than the validity (${validityDays} days), or every \`pulumi up\` renews the certificate`;
 }
+
+/** A Kubernetes DNS label (RFC 1123): a namespace's or an IngressClass's name. */
+export const DNS_LABEL_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export function dnsLabelProblem(v: string): string | undefined {
+  return DNS_LABEL_PATTERN.test(v) ? undefined : "must be a DNS label: at most 63 lower-case letters, digits and -, starting and ending with a letter or digit";
+}
+
+/** A Kubernetes CPU quantity: cores (`1`, `0.5`) or millicores (`250m`). */
+export function cpuQuantityProblem(v: string): string | undefined {
+  return /^(\d+(\.\d+)?|\d+m)$/.test(v) && !/^0+(\.0+)?m?$/.test(v) ? undefined : "must be a CPU quantity above 0, in cores (1, 0.5) or millicores (250m)";
+}
+
+/** A Kubernetes memory quantity: bytes with a binary (Ki, Mi, Gi) or decimal (k, M, G) suffix. */
+export function memoryQuantityProblem(v: string): string | undefined {
+  return /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/.test(v) && !/^0+(\.0+)?[A-Za-z]*$/.test(v) ? undefined : "must be a memory quantity above 0, such as 256Mi or 1Gi";
+}
