@@ -292,7 +292,7 @@ describe("IdentityDatabaseSnapshot: MS SQL, bad input, refresh, serialization", 
       const asLimited = npgsqlConnectionString({ host: db.host, port: db.port, database: db.name, username: limited, password: "lim-pw" });
       const error = await update({ ...first, connectionString: asLimited }, inputs({ connectionString: asLimited, image: V2 })).catch((e) => e);
       expect(error.message).toMatch(
-        /^IdentityDatabaseSnapshot could not copy the Identity Service database before the image changes to creatio-identity-service:src-222222222222, so the container was left as it is: permission denied for database .*\[SQLSTATE 42501\]\. Fix the cause .*databaseSnapshotsToKeep 0/,
+        /^IdentityDatabaseSnapshot could not copy the Identity Service database before the image changes to creatio-identity-service:src-222222222222, so the service was left as it is: permission denied for database .*\[SQLSTATE 42501\]\. Fix the cause .*databaseSnapshotsToKeep 0/,
       );
     } finally {
       await query(db.url, `DROP OWNED BY "${limited}"`);
@@ -350,6 +350,6 @@ describe("IdentityDatabaseSnapshot: MS SQL, bad input, refresh, serialization", 
     const recorded = only(resources, IDENTITY_DATABASE_SNAPSHOT_TYPE, "snap");
     expect(recorded.inputs).toMatchObject({ dbProvider: "Postgres", image: V1, keep: 3, containerName: CONTAINER, healthTimeoutSeconds: 180 });
     expect(recorded.secretInputs.has("connectionString")).toBe(true);
-    expect(registered?.additionalSecretOutputs).toEqual(["connectionString"]);
+    expect(registered?.additionalSecretOutputs).toEqual(["connectionString", "kubernetes"]);
   });
 });

@@ -17,8 +17,10 @@ export type { IdentityDatabaseSnapshotInputs, IdentityDatabaseSnapshotOutputs, S
  * afterwards replaces the container. When the image changes (PostgreSQL), it copies every table of
  * the Identity Service's schema into a snapshot schema (lib/databaseSnapshots.ts) and keeps the
  * newest `keep`. When `restore` names a snapshot it has not restored yet, it stops the container
- * (Docker Engine API), puts the tables back in one transaction, and starts the container again,
- * unless the engine replaces it next (its image reference changes): the replacement starts it.
+ * (Docker Engine API) or scales its Deployment to 0 (Kubernetes API), puts the tables back in one
+ * transaction, and runs it again: the container is started unless the engine replaces it next (its
+ * image reference changes: the replacement starts it); the Deployment gets the next image first, then
+ * its pods back.
  * MS SQL: no snapshot; an image change prints a warning that the database is not backed up.
  * See docs/upgrade.md.
  */
@@ -35,13 +37,15 @@ export interface IdentityDatabaseSnapshotArgs {
   readonly keep?: pulumi.Input<number>;
   /** A snapshot to restore (once). */
   readonly restore?: pulumi.Input<string | undefined>;
-  /** The Identity Service container's name. */
+  /** The Identity Service container's name (Docker), or its Deployment's (Kubernetes). */
   readonly containerName: pulumi.Input<string>;
   /** The exact image reference the container is given (an id or digest); lets a restore tell whether the container is replaced next. */
   readonly containerImage?: pulumi.Input<string>;
   /** The Docker engine; default DOCKER_HOST, else unix:///var/run/docker.sock. */
   readonly dockerHost?: pulumi.Input<string | undefined>;
-  /** Seconds a container restarted after a restore may take to become healthy. Default 180. */
+  /** On Kubernetes: where the Deployment is; a restore scales it to 0 and back instead of stopping a container. */
+  readonly kubernetes?: pulumi.Input<{ kubeconfig?: pulumi.Input<string>; context?: pulumi.Input<string>; namespace: pulumi.Input<string> }>;
+  /** Seconds the service may take to stop, and to become healthy again, around a restore. Default 180. */
   readonly healthTimeoutSeconds?: pulumi.Input<number>;
 }
 
@@ -68,13 +72,14 @@ export class IdentityDatabaseSnapshot extends pulumi.dynamic.Resource {
         containerName: args.containerName,
         containerImage: args.containerImage,
         dockerHost: args.dockerHost,
+        kubernetes: args.kubernetes,
         healthTimeoutSeconds: args.healthTimeoutSeconds ?? DEFAULTS.healthTimeoutSeconds,
         previousImage: undefined,
         snapshotBeforeImageChange: undefined,
         snapshots: undefined,
         lastRestore: undefined,
       },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connectionString"] },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connectionString", "kubernetes"] },
       DYNAMIC_MODULE,
       DYNAMIC_TYPE_NAMES.databaseSnapshot,
     );

@@ -20,13 +20,26 @@ export interface IdentityDatabaseSnapshotInputs {
   readonly keep: number;
   /** A snapshot to restore; restored once, until it is changed. */
   readonly restore?: string;
-  /** The Identity Service container, stopped during a restore, and the exact image reference it is given (an id or digest). */
+  /**
+   * The Identity Service, stopped during a restore: its container's name (Docker) or its
+   * Deployment's (Kubernetes), and the exact image reference it is given (an id or digest).
+   */
   readonly containerName: string;
   readonly containerImage?: string;
   /** The Docker engine (unix:// or tcp://); default DOCKER_HOST, else /var/run/docker.sock. */
   readonly dockerHost?: string;
-  /** How long a restarted container may take to become healthy after a restore. */
+  /** On Kubernetes: the Deployment `containerName` names, scaled to 0 during a restore instead of a container stopped. Secret (the kubeconfig). */
+  readonly kubernetes?: KubernetesWorkloadInputs;
+  /** How long the service may take to stop, and to become healthy again, around a restore. */
   readonly healthTimeoutSeconds: number;
+}
+
+/** Where the Identity Service's Deployment is. */
+export interface KubernetesWorkloadInputs {
+  /** The kubeconfig (contents or a path); undefined: the ambient one. */
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly namespace: string;
 }
 
 export interface IdentityDatabaseSnapshotOutputs extends IdentityDatabaseSnapshotInputs {

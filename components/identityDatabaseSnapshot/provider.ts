@@ -14,9 +14,9 @@ import {
   snapshotNotFoundMessage,
   takeSnapshot,
 } from "../../lib/databaseSnapshots";
-import { dockerEndpoint, describeState, inspectContainer, isHealthy, startContainer, stopContainer, waitUntilHealthy } from "../../lib/dockerEngine";
 import { shortImageLabel } from "../../lib/imageTag";
 import { IdentityDatabaseSnapshotInputs, IdentityDatabaseSnapshotOutputs, inputFailures, restoreWanted, snapshotsSupported } from "./inputs";
+import { serviceWorkload } from "./workload";
 
 /** IdentityDatabaseSnapshot's dynamic provider: snapshot on an image change, the declared restore, pruning (index.ts says when). */
 
@@ -64,18 +64,18 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
   };
   // MS SQL: nothing to copy; diff (which runs in preview and before this update) has warned.
   if (!snapshotsSupported(news.dbProvider)) return { ...base, snapshots: [] };
-  // Resolved only when a restore needs it: snapshots work with any Docker host.
-  const docker = () => dockerEndpoint(news.dockerHost);
+  // Reached only when a restore needs it: snapshots work with any Docker host or cluster.
+  const workload = serviceWorkload(news);
   return withDatabase(news.connectionString, async (q) => {
     const restore = restoreWanted(olds, news) ? news.restore! : undefined;
     let stopped = false;
     if (restore) {
       const existing = await listSnapshots(q);
       if (!existing.some((s) => s.name === restore)) throw snapshotNotFound(restore, existing);
-      stopped = (await stopContainer(docker(), news.containerName)) === "stopped";
+      stopped = await workload.stop();
     }
     const undoStop = async () => {
-      if (stopped) await startContainer(docker(), news.containerName).catch(() => undefined);
+      if (stopped) await workload.startAgain().catch(() => undefined);
     };
     let outs = base;
     try {
@@ -85,7 +85,7 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
         const leaving = olds?.image ?? "unknown (not recorded before)";
         const taken = await takeSnapshot(q, leaving, olds ? shortImageLabel(olds.image) : "adopted").catch((e) => {
           throw new Error(
-            `IdentityDatabaseSnapshot could not copy the Identity Service database before the image changes to ${news.image}, so the container was left as it is: ${errorText(e)}. ` +
+            `IdentityDatabaseSnapshot could not copy the Identity Service database before the image changes to ${news.image}, so the service was left as it is: ${errorText(e)}. ` +
               "Fix the cause (the login needs CREATE on its database), or `pulumi config set databaseSnapshotsToKeep 0` to update without a snapshot.",
           );
         });
@@ -111,11 +111,6 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
       }
       outs = { ...outs, lastRestore: { snapshot: restore, restoredAt: new Date().toISOString(), image: news.image } };
     }
-    // A stopped container stays stopped when the engine replaces it next (its image reference
-    // changes): started on the image being left, it would migrate the restored tables again.
-    const leaveStopped =
-      !!restore && stopped && imageChanged && (news.containerImage === undefined || (await inspectContainer(docker(), news.containerName)).image !== news.containerImage);
-    if (restore) say(`Restored snapshot ${restore}.${leaveStopped ? ` The container stays stopped until it is replaced with ${news.image}.` : ""}`);
     const pruned = await pruneSnapshots(
       q,
       news.keep,
@@ -126,21 +121,20 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
     });
     if (pruned.length > 0) say(`Dropped snapshots beyond databaseSnapshotsToKeep (${news.keep}): ${pruned.join(", ")}.`);
     outs = { ...outs, snapshots: await listSnapshots(q) };
-    if (restore && stopped && !leaveStopped) {
-      // Not replaced next: this resource stopped the container, so it starts it and waits, like the health gate.
-      const started = await startContainer(docker(), news.containerName).then(
-        () => waitUntilHealthy(docker(), news.containerName, news.healthTimeoutSeconds * 1000),
-        (e: Error) => e,
-      );
-      if (started instanceof Error || !isHealthy(started)) {
-        const why = started instanceof Error ? started.message : describeState(started);
+    if (restore && stopped) {
+      // This resource stopped the service, so it runs it again and waits, like the health gate.
+      const resumed = await workload
+        .resume({ changes: imageChanged, reference: news.containerImage }, news.healthTimeoutSeconds * 1000)
+        .catch((e: Error) => ({ leftStopped: false, problem: e.message }));
+      say(`Restored snapshot ${restore}.${resumed.leftStopped ? ` The ${workload.label} stays stopped until it is replaced with ${news.image}.` : ""}`);
+      if (resumed.problem) {
         throw partialStateError(
-          `snapshot ${restore} was restored, but container ${news.containerName} is not healthy after starting it again: ${why}. See \`docker logs ${news.containerName}\`.`,
+          `snapshot ${restore} was restored, but ${workload.label} is not healthy after starting it again: ${resumed.problem}. See ${workload.logsHint}.`,
           id,
           publicState(outs),
         );
       }
-    }
+    } else if (restore) say(`Restored snapshot ${restore}.`);
     return outs;
   });
 }
@@ -164,7 +158,7 @@ export const identityDatabaseSnapshotProvider: pulumi.dynamic.ResourceProvider<I
 
   async diff(_id, olds, news) {
     const keys = ["dbProvider", "connectionString", "image", "keep", "restore", "containerName", "containerImage", "dockerHost", "healthTimeoutSeconds"] as const;
-    const changes = keys.some((k) => (olds[k] ?? null) !== (news[k] ?? null));
+    const changes = keys.some((k) => (olds[k] ?? null) !== (news[k] ?? null)) || JSON.stringify(olds.kubernetes ?? null) !== JSON.stringify(news.kubernetes ?? null);
     // Shown by `pulumi preview`, before anything happens: the time to take a backup by hand.
     if (!snapshotsSupported(news.dbProvider) && olds.image !== news.image && news.image !== UNKNOWN) say(msSqlWarning(olds.image, news.image));
     return { changes, replaces: [], deleteBeforeReplace: false };
