@@ -10,6 +10,8 @@ export interface RecordedResource {
   readonly secretInputs: ReadonlySet<string>;
   /** The aliases the resource registered with (as alias specs: type and/or name; a URN alias as `urn`). */
   readonly aliases: ReadonlyArray<{ readonly type?: string; readonly name?: string; readonly urn?: string }>;
+  /** The resource options the engine acts on that the mock engine's newResource does not receive. */
+  readonly options: { readonly ignoreChanges: readonly string[]; readonly deleteBeforeReplace: boolean };
 }
 
 /** The aliases of a RegisterResourceRequest, as plain data (the mock engine's newResource does not receive them). */
@@ -61,7 +63,20 @@ export const defaultFakers: Record<string, OutputFaker> = {
   "docker:index/image:Image": (a) => ({ imageName: `${a.inputs.imageName}`, repoDigest: `${a.inputs.imageName}@sha256:fake` }),
   "docker:index/network:Network": (a) => ({ name: a.inputs.name ?? a.name }),
   "docker:index/container:Container": (a) => ({ name: a.inputs.name ?? a.name }),
+  // Kubernetes objects: the provider names one without metadata.name after the resource (plus a suffix).
+  "kubernetes:core/v1:Namespace": kubernetesObject,
+  "kubernetes:core/v1:Secret": kubernetesObject,
+  "kubernetes:core/v1:Service": kubernetesObject,
+  "kubernetes:apps/v1:Deployment": (a) => ({ ...kubernetesObject(a), status: { readyReplicas: a.inputs.spec?.replicas } }),
+  "kubernetes:policy/v1:PodDisruptionBudget": kubernetesObject,
+  "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": kubernetesObject,
+  "kubernetes:networking.k8s.io/v1:Ingress": kubernetesObject,
 };
+
+/** A Kubernetes object as the provider returns it: metadata.name set (auto-named ones get a suffix). */
+function kubernetesObject(a: pulumi.runtime.MockResourceArgs): Record<string, any> {
+  return { metadata: { ...a.inputs.metadata, name: a.inputs.metadata?.name ?? `${a.name}-0a1b2c3d` } };
+}
 
 /** A PfxBundle's outputs for program tests that build no real PFX (its inputs echoed, as the other dynamic resources' are). */
 export const pfxBundleFaker: OutputFaker = (a) => ({ pfxBase64: "UEZY", notAfter: "2027-11-23T00:00:00.000Z", certificatePem: "cert", ...a.inputs });
@@ -96,6 +111,7 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
   const secretKeys = (options.secretKeys ?? []).map((k) => (k.includes(":") ? k : `${project}:${k}`));
   /** Aliases by resource name, read off each registration request before the mock sees it. */
   const aliasesByName = new Map<string, RecordedResource["aliases"]>();
+  const optionsByName = new Map<string, RecordedResource["options"]>();
   pulumi.runtime.setAllConfig(config, secretKeys);
   pulumi.runtime.setMocks(
     {
@@ -110,7 +126,14 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
           inputs[k] = unwrap(v, found);
           if (found.secret) secretInputs.add(k);
         }
-        resources.push({ type: args.type, name: args.name, inputs, secretInputs, aliases: aliasesByName.get(args.name) ?? [] });
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          secretInputs,
+          aliases: aliasesByName.get(args.name) ?? [],
+          options: optionsByName.get(args.name) ?? { ignoreChanges: [], deleteBeforeReplace: false },
+        });
         const faker = fakers[args.type];
         const state = { ...args.inputs, ...(faker ? faker({ ...args, inputs }) : {}) };
         options.events?.push(`done:${args.name}`);
@@ -128,6 +151,7 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: unknown) => {
     aliasesByName.set(req.getName(), aliasesOf(req));
+    optionsByName.set(req.getName(), { ignoreChanges: req.getIgnorechangesList(), deleteBeforeReplace: req.getDeletebeforereplace() });
     return register(req, callback);
   };
   return resources;
