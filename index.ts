@@ -24,3 +24,7 @@ export const creatioOAuthApplications = outputs.creatioOAuthApplications;
 export const image = outputs.image;
 export const previousImage = outputs.previousImage;
 export const databaseSnapshots = outputs.databaseSnapshots;
+/** platform kubernetes: where the Identity Service runs (undefined on Docker). */
+export const kubernetesNamespace = outputs.kubernetesNamespace;
+export const deploymentName = outputs.deploymentName;
+export const serviceName = outputs.serviceName;

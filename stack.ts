@@ -8,6 +8,7 @@ import { ClientCredentials } from "./components/clientCredentials";
 import { Certificate } from "./components/certificate";
 import { IdentityDatabase } from "./components/identityDatabase";
 import { IdentityService } from "./components/identityService";
+import { KubernetesIdentityService } from "./components/kubernetesIdentityService";
 import { IdentityClientSync } from "./components/identityClientSync";
 import { CreatioOAuthIntegration } from "./components/creatioOAuthIntegration";
 import { postgresDatabaseIdentity } from "./lib/connectionString";
@@ -46,6 +47,10 @@ export interface StackOutputs {
   readonly previousImage: pulumi.Output<string | null>;
   /** Snapshots of its database, newest first: name, time, image, size (docs/upgrade.md). */
   readonly databaseSnapshots: pulumi.Output<SnapshotInfo[]>;
+  /** platform kubernetes: the namespace, and the names of the Deployment and the Service. */
+  readonly kubernetesNamespace?: pulumi.Output<string>;
+  readonly deploymentName?: pulumi.Output<string>;
+  readonly serviceName?: pulumi.Output<string>;
 }
 
 /** What an application needs to get tokens: the stack output `creatioOAuthApplications[<name>]`. */
@@ -98,20 +103,9 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     pulumi.log.warn(`IdentityClientSync is not used: ${CLIENT_SYNC_UNSUPPORTED}. A changed client id or secret will NOT reach the Identity Service database by itself.`);
   }
 
-  const { urlForCreatio: _urlForCreatio, ...svc } = config.service;
-  const service = new IdentityService(`${name}-service`, {
-    ...svc,
-    ...(svc.image !== undefined ? { sourceDir: undefined, imageName: undefined } : { image: undefined }),
-    dbProvider: database.dbProvider,
-    connectionString: database.connectionString,
-    clientsJson,
-    certificate: { pfxBase64: certificate.pfxBase64, password: certificate.password },
-    networkName: database.networkName,
-    reseedToken,
-    // Upgrades: a snapshot of the database before the container changes image, and the declared
-    // restore (docs/upgrade.md). The database as this machine reaches it, like the client sync.
-    databaseSnapshots: { connectionString: database.connectionStringFromHost, ...config.databaseSnapshots },
-  });
+  const service = config.kubernetes
+    ? kubernetesService(name, config, certificate, { database, clientsJson, reseedToken })
+    : dockerService(name, config, certificate, { database, clientsJson, reseedToken });
 
   // The URL Creatio's server uses to reach the Identity Service (config decides it); it waits on
   // service.url, i.e. on the healthy container.
@@ -140,7 +134,78 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     // null, not undefined: an undefined stack output draws a warning on every `pulumi up`.
     previousImage: service.previousImage.apply((p) => p ?? null),
     databaseSnapshots: service.databaseSnapshots,
+    ...(service instanceof KubernetesIdentityService ? { kubernetesNamespace: service.namespace, deploymentName: service.deploymentName, serviceName: service.serviceName } : {}),
   };
+}
+
+/** What both platforms' services take from the rest of the stack. */
+interface ServiceInputs {
+  readonly database: IdentityDatabase;
+  /** `Clients`, through the client sync where there is one. */
+  readonly clientsJson: pulumi.Output<string>;
+  readonly reseedToken?: pulumi.Output<string | undefined>;
+}
+
+/** The image settings of config as the components take them: exactly one of image and sourceDir. */
+function imageArgs(svc: StackConfig["service"]) {
+  return svc.image !== undefined ? { image: svc.image } : { sourceDir: svc.sourceDir, imageName: svc.imageName };
+}
+
+/** Upgrades: a snapshot of the database before the service changes image, and the declared restore (docs/upgrade.md); the database as this machine reaches it, like the client sync. */
+function snapshotArgs(config: StackConfig, database: IdentityDatabase) {
+  return { connectionString: database.connectionStringFromHost, ...config.databaseSnapshots };
+}
+
+/** platform docker: one container on one Docker host. */
+function dockerService(name: string, config: StackConfig, certificate: Certificate, inputs: ServiceInputs): IdentityService {
+  const svc = config.service;
+  return new IdentityService(`${name}-service`, {
+    ...imageArgs(svc),
+    containerName: svc.containerName,
+    httpPort: svc.httpPort,
+    httpsPort: svc.httpsPort,
+    listenAddress: svc.listenAddress,
+    publicUrl: svc.publicUrl,
+    logLevel: svc.logLevel,
+    redisConnection: svc.redisConnection,
+    dockerHost: svc.dockerHost,
+    dbProvider: inputs.database.dbProvider,
+    connectionString: inputs.database.connectionString,
+    clientsJson: inputs.clientsJson,
+    certificate: { pfxBase64: certificate.pfxBase64, password: certificate.password },
+    networkName: inputs.database.networkName,
+    reseedToken: inputs.reseedToken,
+    databaseSnapshots: snapshotArgs(config, inputs.database),
+  });
+}
+
+/** platform kubernetes: a Deployment, its Service and what keeps it available. */
+function kubernetesService(name: string, config: StackConfig, certificate: Certificate, inputs: ServiceInputs): KubernetesIdentityService {
+  const svc = config.service;
+  const k = config.kubernetes!;
+  return new KubernetesIdentityService(`${name}-service`, {
+    ...imageArgs(svc),
+    publicUrl: svc.publicUrl,
+    logLevel: svc.logLevel,
+    redisConnection: svc.redisConnection,
+    dbProvider: inputs.database.dbProvider,
+    connectionString: inputs.database.connectionString,
+    clientsJson: inputs.clientsJson,
+    certificate: { pfxBase64: certificate.pfxBase64, password: certificate.password },
+    reseedToken: inputs.reseedToken,
+    databaseSnapshots: snapshotArgs(config, inputs.database),
+    kubeconfig: k.kubeconfig,
+    context: k.context,
+    namespace: k.namespace,
+    createNamespace: k.createNamespace,
+    replicas: k.replicas,
+    replicasMax: k.replicasMax,
+    autoscaleCpuPercent: k.autoscaleCpuPercent,
+    resources: k.resources,
+    serviceType: k.serviceType,
+    ingress: k.ingressClassName !== undefined ? { className: k.ingressClassName, tls: certificate.tlsPair() } : undefined,
+    registry: k.registry,
+  });
 }
 
 /**
@@ -151,7 +216,7 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
 function switchCreatioOver(
   name: string,
   c: NonNullable<StackConfig["creatio"]>,
-  deps: { client: ClientCredentials; certificate: Certificate; service: IdentityService; urlForCreatio: pulumi.Output<string> },
+  deps: { client: ClientCredentials; certificate: Certificate; service: IdentityService | KubernetesIdentityService; urlForCreatio: pulumi.Output<string> },
 ): { integration: pulumi.Output<CreatioIntegrationSummary>; applications: pulumi.Output<Record<string, ApplicationCredentials>> } {
   const identityService = {
     identityServerUrl: deps.urlForCreatio,

@@ -6,6 +6,6 @@
 export { CONFIG_KEYS, PROJECT, RETIRED_KEYS } from "./keys";
 export type { ConfigKey, ConfigKeySpec } from "./keys";
 export { ConfigError } from "./types";
-export type { CreatioConnectionConfig, RawConfig, Secret, StackConfig } from "./types";
+export type { CreatioConnectionConfig, KubernetesConfig, RawConfig, Secret, StackConfig } from "./types";
 export { parseStackConfig } from "./parse";
 export { loadStackConfig } from "./load";

@@ -7,6 +7,7 @@ import { certificateConfig } from "./rules/certificate";
 import { clientConfig } from "./rules/client";
 import { creatioConfig } from "./rules/creatio";
 import { databaseConfig } from "./rules/database";
+import { platformConfig } from "./rules/platform";
 import { serviceConfig } from "./rules/service";
 import { ConfigError, RawConfig, StackConfig } from "./types";
 import { readConfig } from "./values";
@@ -19,10 +20,11 @@ import { readConfig } from "./values";
 export function parseStackConfig(raw: RawConfig): StackConfig {
   const { ctx, problems } = readConfig(raw);
   const service = serviceConfig(ctx);
+  const kubernetes = platformConfig(ctx, service);
   const certificate = certificateConfig(ctx, service.publicUrl);
   const { database, dbProvider, databaseSnapshots } = databaseConfig(ctx, service);
   const client = clientConfig(ctx, dbProvider);
   const creatio = creatioConfig(ctx, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { creatioUrl: ctx.typed.creatioUrl, client, service, databaseSnapshots, certificate, database, dbProvider, creatio };
+  return { creatioUrl: ctx.typed.creatioUrl, platform: ctx.typed.platform, kubernetes, client, service, databaseSnapshots, certificate, database, dbProvider, creatio };
 }

@@ -8,6 +8,7 @@ import type { ClientCredentialsArgs } from "../components/clientCredentials";
 import type { IdentityDatabaseArgs } from "../components/identityDatabase";
 import type { CreatioApplicationConfig } from "../lib/creatioApplicationsConfig";
 import type { DbProvider } from "../lib/connectionString";
+import type { Platform } from "./keys";
 
 /** A secret config value: only ever handed on as a Pulumi secret. */
 export type Secret = pulumi.Output<string>;
@@ -20,8 +21,32 @@ export interface CreatioConnectionConfig {
   readonly netCore: boolean;
 }
 
+/** The Kubernetes platform's settings (platform kubernetes). */
+export interface KubernetesConfig {
+  /** The kubeconfig (contents or path); undefined: the ambient one. Secret. */
+  readonly kubeconfig?: Secret;
+  /** The kubeconfig context; undefined: its current one. */
+  readonly context?: string;
+  readonly namespace: string;
+  readonly createNamespace: boolean;
+  readonly replicas: number;
+  /** With it, a HorizontalPodAutoscaler scales between replicas and this. */
+  readonly replicasMax?: number;
+  readonly autoscaleCpuPercent: number;
+  readonly resources: { readonly requests: { readonly cpu: string; readonly memory: string }; readonly limits: { readonly cpu: string; readonly memory: string } };
+  readonly serviceType: string;
+  /** With it, an Ingress of this class for publicUrl's host. */
+  readonly ingressClassName?: string;
+  /** Credentials of the image's registry: for the push of a built image and the pods' pulls. */
+  readonly registry?: { readonly server: string; readonly username: string; readonly password: Secret };
+}
+
 export interface StackConfig {
   readonly creatioUrl: string;
+  /** Where the Identity Service runs. */
+  readonly platform: Platform;
+  /** The Kubernetes settings; undefined unless platform is kubernetes. */
+  readonly kubernetes?: KubernetesConfig;
   /** ClientCredentials' arguments. */
   readonly client: ClientCredentialsArgs;
   readonly service: {

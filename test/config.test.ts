@@ -1,43 +1,11 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, ConfigError, loadStackConfig, parseStackConfig, PROJECT, StackConfig } from "../config";
+import { CONFIG_KEYS, ConfigError, loadStackConfig, parseStackConfig, PROJECT } from "../config";
 import { installMocks } from "./support/mocks";
+import { parse, problems, projectDir } from "./support/stackConfig";
 import { testCertificate, testPfx, testPfxWithoutKey } from "./support/pfxFixtures";
-
-/** Every project folder a test made, removed after the file's tests. */
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** A project folder with the unpacked Identity Service in its default place. */
-function projectDir(withIdentityService = true): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfg-"));
-  made.push(dir);
-  if (withIdentityService) {
-    fs.mkdirSync(path.join(dir, "IdentityService"));
-    fs.writeFileSync(path.join(dir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
-  }
-  return dir;
-}
-
-function parse(values: Record<string, string>, secretKeys: string[] = [], dir = projectDir()): StackConfig {
-  const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-  return parseStackConfig({ values: full, secretKeys: new Set(secretKeys.map((k) => `${PROJECT}:${k}`)), projectDir: dir });
-}
-
-function problems(values: Record<string, string>, secretKeys: string[] = [], dir?: string): string[] {
-  try {
-    parse(values, secretKeys, dir);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 /** Pulumi.yaml's defaults as the CLI injects them into the stack's config (strings, lists as JSON). */
 function pulumiYamlDefaults(): Record<string, string> {

@@ -57,8 +57,13 @@ describe("index.ts", () => {
         "image",
         "previousImage",
         "databaseSnapshots",
+        "kubernetesNamespace",
+        "deploymentName",
+        "serviceName",
       ].sort(),
     );
+    // Docker: the Kubernetes outputs are left out (undefined), not exported as empty values.
+    expect([mod.kubernetesNamespace, mod.deploymentName, mod.serviceName]).toEqual([undefined, undefined, undefined]);
     expect(await valueOf(mod.identityServiceUrl as pulumi.Output<string>)).toBe("https://localhost:8443");
     expect(await valueOf(mod.image as pulumi.Output<string>)).toBe("is:8.1");
     // Every output resolved means every registration is done (the isolated module has its own RPC queue).

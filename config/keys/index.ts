@@ -9,14 +9,17 @@ import { SERVICE_KEYS } from "./service";
 import { CERTIFICATE_KEYS } from "./certificate";
 import { DATABASE_KEYS } from "./database";
 import { CREATIO_KEYS } from "./creatio";
+import { KUBERNETES_KEYS, PLATFORM_KEYS } from "./kubernetes";
 
 export type { ConfigKeySpec, KeyType } from "./spec";
+export { PLATFORMS, KUBERNETES_SERVICE_TYPES } from "./kubernetes";
+export type { Platform } from "./kubernetes";
 
 /** The project name: config keys are `creatio-identity:<key>`. */
 export const PROJECT = "creatio-identity";
 
 /** Every key the program reads (without the `creatio-identity:` prefix), one file per area, in the order the docs list them. */
-export const CONFIG_KEYS = { ...CLIENT_KEYS, ...SERVICE_KEYS, ...CERTIFICATE_KEYS, ...DATABASE_KEYS, ...CREATIO_KEYS };
+export const CONFIG_KEYS = { ...CLIENT_KEYS, ...PLATFORM_KEYS, ...SERVICE_KEYS, ...KUBERNETES_KEYS, ...CERTIFICATE_KEYS, ...DATABASE_KEYS, ...CREATIO_KEYS };
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
