@@ -9,6 +9,8 @@ import {
   creatioApiTlsInProduction,
   databaseTlsInProduction,
   identityServiceHttps,
+  kubernetesAvailabilityOutsideDev,
+  kubernetesCredentialsFromSecrets,
   noAdministratorAsApplicationUser,
   noSelfSignedCertificateInProduction,
   oneIdentityServicePerCreatio,
@@ -16,7 +18,7 @@ import {
 } from "./rules";
 
 export type { ProductionStacksConfig } from "./adapter";
-export type { CertificateDaysConfig, ApplicationUserConfig } from "./rules";
+export type { CertificateDaysConfig, ApplicationUserConfig, DevStacksConfig } from "./rules";
 
 /** The pack's name, as `pulumi preview` reports it. */
 export const POLICY_PACK_NAME = "creatio-identity";
@@ -30,4 +32,6 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   sensitiveValuesAreSecrets,
   oneIdentityServicePerCreatio,
   noAdministratorAsApplicationUser,
+  kubernetesCredentialsFromSecrets,
+  kubernetesAvailabilityOutsideDev,
 ];

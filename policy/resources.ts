@@ -14,6 +14,10 @@ export const RESOURCE_TYPES = {
   container: PROVIDER_TYPES.container,
   selfSignedCert: PROVIDER_TYPES.selfSignedCert,
   identityService: COMPONENT_TYPES.identityService,
+  kubernetesIdentityService: COMPONENT_TYPES.kubernetesIdentityService,
+  deployment: PROVIDER_TYPES.deployment,
+  podDisruptionBudget: PROVIDER_TYPES.podDisruptionBudget,
+  horizontalPodAutoscaler: PROVIDER_TYPES.horizontalPodAutoscaler,
   certificate: COMPONENT_TYPES.certificate,
   pfxBundle: DYNAMIC_TYPES.pfxBundle,
   /**

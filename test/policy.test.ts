@@ -705,6 +705,8 @@ describe("the policy pack, run as the Pulumi CLI runs it", () => {
       "sensitive-values-are-secrets",
       "one-identity-service-per-creatio",
       "no-administrator-as-application-user",
+      "kubernetes-credentials-from-secrets",
+      "kubernetes-availability-outside-dev",
     ]);
     for (const p of policies) expect(p.description.length).toBeGreaterThan(20);
     expect(Object.fromEntries(registered.map((p) => [p.name, p.level]))).toMatchObject({
@@ -713,6 +715,7 @@ describe("the policy pack, run as the Pulumi CLI runs it", () => {
     });
     expect(registered.find((p) => p.name === "certificate-days-left")!.config).toMatchObject({ minCertificateDaysLeft: { type: "integer", default: 30 } });
     expect(registered.find((p) => p.name === "database-tls-in-production")!.config).toMatchObject({ productionStacks: { default: ["prod", "production"] } });
+    expect(registered.find((p) => p.name === "kubernetes-availability-outside-dev")!.config).toMatchObject({ devStacks: { default: ["dev"] } });
   });
 
   it("reports violations of a resource, secrets arriving marked as the engine sends them", async () => {

@@ -13,3 +13,4 @@ export * from "./creatioApiTls";
 export * from "./sensitiveValues";
 export * from "./oneIdentityServicePerCreatio";
 export * from "./noAdministratorAsApplicationUser";
+export * from "./kubernetes";
