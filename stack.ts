@@ -86,7 +86,7 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
   // takes `Clients` and the reseed token from the sync's outputs: data dependencies that order
   // sync -> container, and restart the container whenever the sync deleted rows.
   let clientsJson: pulumi.Output<string> = client.clientsJson;
-  let reseedToken: pulumi.Output<string | undefined> | undefined;
+  let reseedToken: pulumi.Output<string | null | undefined> | undefined;
   if (DATABASE_SUPPORT[config.dbProvider].clientSync) {
     const sync = new IdentityClientSync(`${name}-client-sync`, {
       dbProvider: database.dbProvider,
@@ -143,7 +143,7 @@ interface ServiceInputs {
   readonly database: IdentityDatabase;
   /** `Clients`, through the client sync where there is one. */
   readonly clientsJson: pulumi.Output<string>;
-  readonly reseedToken?: pulumi.Output<string | undefined>;
+  readonly reseedToken?: pulumi.Output<string | null | undefined>;
 }
 
 /** The image settings of config as the components take them: exactly one of image and sourceDir. */

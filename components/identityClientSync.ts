@@ -46,9 +46,11 @@ export interface IdentityClientSyncOutputs extends IdentityClientSyncInputs {
   readonly removedClientIds: string[];
   /**
    * `<resource id>/<number of deletions>`: changes whenever this resource deletes client rows, and
-   * with every new resource that does (a replacement's create). Absent until the first deletion.
+   * with every new resource that does (a replacement's create). Null until the first deletion (not
+   * absent: an output missing from the state is unknown in every preview, and so would be whatever
+   * the service builds from it). Absent in state written before that.
    */
-  readonly reseedToken?: string;
+  readonly reseedToken?: string | null;
 }
 
 /** The Pulumi type token of the resource (what a mock engine records). */
@@ -151,23 +153,23 @@ async function deleteClientRows(connectionString: string, clientIds: readonly st
 }
 
 /**
- * `<resource id>/<deletions so far>`: the count goes up exactly when rows were deleted; undefined
+ * `<resource id>/<deletions so far>`: the count goes up exactly when rows were deleted; null
  * until the first deletion, so a resource that never deleted anything gives the container nothing
  * new (and state written by older versions, which has no token, plans no container change).
  */
-function nextReseedToken(id: string, previous: string | undefined, removed: readonly string[]): string | undefined {
+function nextReseedToken(id: string, previous: string | null | undefined, removed: readonly string[]): string | null {
   const count = Number(/\/(\d+)$/.exec(previous ?? "")?.[1] ?? 0) + (removed.length > 0 ? 1 : 0);
-  return count > 0 ? `${id}/${count}` : undefined;
+  return count > 0 ? `${id}/${count}` : null;
 }
 
-function stateOf(inputs: IdentityClientSyncInputs, removedClientIds: string[], reseedToken: string | undefined): IdentityClientSyncOutputs {
+function stateOf(inputs: IdentityClientSyncInputs, removedClientIds: string[], reseedToken: string | null): IdentityClientSyncOutputs {
   return {
     dbProvider: inputs.dbProvider,
     connectionString: inputs.connectionString,
     ...(inputs.database !== undefined ? { database: inputs.database } : {}),
     clientsJson: inputs.clientsJson,
     removedClientIds,
-    ...(reseedToken !== undefined ? { reseedToken } : {}),
+    reseedToken,
   };
 }
 
@@ -285,7 +287,7 @@ export class IdentityClientSync extends pulumi.dynamic.Resource {
   /** The database as the Identity Service reaches it, if given. */
   declare public readonly database: pulumi.Output<string | undefined>;
   /** Changes whenever this resource deleted client rows (`<id>/<count>`; undefined before the first deletion): feed it to the container so it restarts. */
-  declare public readonly reseedToken: pulumi.Output<string | undefined>;
+  declare public readonly reseedToken: pulumi.Output<string | null | undefined>;
 
   // `declare`: with ES2022 class fields a plain field declaration would overwrite, after super(),
   // the outputs pulumi.CustomResource has just set.

@@ -42,7 +42,7 @@ export interface IdentityServiceArgs extends IdentityServiceImageArgs {
    * the Identity Service seeds the clients the sync deleted. Passed as the environment variable
    * `CREATIO_IDENTITY_RESEED_TOKEN`, which the service ignores; undefined sets nothing.
    */
-  readonly reseedToken?: pulumi.Input<string | undefined>;
+  readonly reseedToken?: pulumi.Input<string | null | undefined>;
   /**
    * Snapshot the Identity Service database before the container changes image, and restore one on
    * request (IdentityDatabaseSnapshot). Without it, image changes are not backed up.

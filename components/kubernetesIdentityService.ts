@@ -36,7 +36,7 @@ export interface KubernetesIdentityServiceArgs extends IdentityServiceImageArgs 
   /** `Logging__LogLevel__Default`. Default "Information". */
   readonly logLevel?: pulumi.Input<string>;
   /** IdentityClientSync's `reseedToken`: a new value rolls the pods (a pod-template annotation), so they seed the clients it deleted. */
-  readonly reseedToken?: pulumi.Input<string | undefined>;
+  readonly reseedToken?: pulumi.Input<string | null | undefined>;
   /** Snapshot the database before every image change, and restore one on request (IdentityDatabaseSnapshot). */
   readonly databaseSnapshots?: {
     /** The database as the machine running Pulumi reaches it (Npgsql syntax for Postgres). Secret. */

@@ -32,7 +32,7 @@ export interface IdentityServiceEnvInput {
   readonly certificatePassword: string;
   readonly logLevel: string;
   /** IdentityClientSync's `reseedToken`: a new value restarts the container (see RESEED_TOKEN_VARIABLE). */
-  readonly reseedToken?: string;
+  readonly reseedToken?: string | null;
 }
 
 /**

@@ -21,8 +21,8 @@ export interface ContainerStandInInputs {
   readonly databaseUrl: string;
   /** The container's `Clients` (secret). */
   readonly clientsJson: string;
-  /** IdentityClientSync's reseedToken; absent until the sync first deleted rows. */
-  readonly reseedToken?: string;
+  /** IdentityClientSync's reseedToken; null until the sync first deleted rows. */
+  readonly reseedToken?: string | null;
 }
 
 export interface ContainerStandInOutputs extends ContainerStandInInputs {
@@ -56,12 +56,12 @@ const containerStandInProvider: pulumi.dynamic.ResourceProvider<ContainerStandIn
 export interface ContainerStandInArgs {
   readonly databaseUrl: pulumi.Input<string>;
   readonly clientsJson: pulumi.Input<string>;
-  readonly reseedToken?: pulumi.Input<string | undefined>;
+  readonly reseedToken?: pulumi.Input<string | null | undefined>;
 }
 
 export class ContainerStandIn extends pulumi.dynamic.Resource {
   declare public readonly seeded: pulumi.Output<string[]>;
-  declare public readonly reseedToken: pulumi.Output<string | undefined>;
+  declare public readonly reseedToken: pulumi.Output<string | null | undefined>;
 
   constructor(name: string, args: ContainerStandInArgs, opts?: pulumi.CustomResourceOptions) {
     super(
