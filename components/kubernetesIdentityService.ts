@@ -14,6 +14,7 @@ import {
   podEnvironment,
   podLabels,
   PORTS,
+  PATCH_FORCE_ANNOTATION,
   RESEED_TOKEN_ANNOTATION,
 } from "../lib/kubernetesManifests";
 import type { SnapshotInfo } from "../lib/databaseSnapshots";
@@ -201,7 +202,13 @@ export class KubernetesIdentityService extends pulumi.ComponentResource {
     const deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
-        metadata: meta({ name: deploymentName }),
+        metadata: meta({
+          name: deploymentName,
+          // The stack is the source of truth for what it sets: `pulumi up` takes back a field someone
+          // changed by hand (`kubectl scale`, `kubectl set image`) instead of failing on the
+          // server-side apply conflict. Fields the stack does not set stay theirs.
+          annotations: { [PATCH_FORCE_ANNOTATION]: "true" },
+        }),
         spec: {
           // With the autoscaler the pod count is its to set: the Deployment leaves the field alone,
           // or every update would fight it.

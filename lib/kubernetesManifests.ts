@@ -18,6 +18,9 @@ export const IDENTITY_SERVICE_CONTAINER = "identity-service";
  */
 export const RESEED_TOKEN_ANNOTATION = "creatio-identity.io/reseed-token";
 
+/** The Kubernetes provider's annotation that makes its server-side apply take over fields another manager changed. */
+export const PATCH_FORCE_ANNOTATION = "pulumi.com/patchForce";
+
 /** The Secret volume with the PFX: mounted where Kestrel's path points, holding the file under its name. */
 export const PFX_MOUNT = { volume: "https", directory: path.posix.dirname(KESTREL_CERTIFICATE_PATH), file: path.posix.basename(KESTREL_CERTIFICATE_PATH) } as const;
 

@@ -43,6 +43,8 @@ describe("KubernetesIdentityService: the Deployment", () => {
     const { deployment } = await build();
     const spec = deployment.inputs.spec;
     expect(deployment.inputs.metadata).toMatchObject({ name: "creatio-identity-service", namespace: "creatio-identity" });
+    // `pulumi up` puts back what someone changed by hand, instead of failing on the apply conflict.
+    expect(deployment.inputs.metadata.annotations).toEqual({ "pulumi.com/patchForce": "true" });
     // A fixed name: a replacement must delete the old Deployment first.
     expect(deployment.options.deleteBeforeReplace).toBe(true);
     expect(spec.replicas).toBe(2);
