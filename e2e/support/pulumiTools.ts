@@ -35,7 +35,15 @@ export function pulumiToolsProblem(root = pulumiToolsRoot()): string | undefined
  * CLI), which makes a missing CLI a failure instead.
  */
 export function describeWithPulumiTools(title: string, body: () => void): void {
-  const problem = pulumiToolsProblem();
+  describeWhenBuilt(title, pulumiToolsProblem(), body);
+}
+
+/**
+ * `describe` when `problem` (why the tools a suite needs are missing) is undefined; otherwise the
+ * suite is skipped with `problem` in its title and on stdout, or, under CREATIO_E2E_REQUIRE_ENGINE=1,
+ * describing it fails.
+ */
+export function describeWhenBuilt(title: string, problem: string | undefined, body: () => void): void {
   if (!problem) {
     describe(title, body);
     return;
