@@ -80,7 +80,8 @@ const secretNames = async (): Promise<string[]> => ((await cluster.get(`/api/v1/
 const snapshotSchemas = async () => (await query(db.url, `SELECT nspname AS n FROM pg_namespace WHERE nspname LIKE 'snapshot\\_%' ORDER BY 1`)).map((r) => r.n as string);
 
 /**
- * Samples the Deployment and its pods every 100 ms while `work` runs: the fewest ready pods seen,
+ * Samples the Deployment and its pods every 100 ms while `work` runs, and until the rollout it
+ * started is done: the fewest ready pods seen,
  * the fewest pods of any kind, and the images of the pods that existed after the first moment with
  * no pod at all.
  */
@@ -103,10 +104,30 @@ async function watched<T>(work: () => Promise<T>): Promise<{ result: T; minReady
     }
   })();
   try {
-    return { result: await work(), minReady, minPods, imagesAfterNoPods: [...imagesAfterNoPods], samples };
+    const result = await work();
+    await rolledOut();
+    return { result, minReady, minPods, imagesAfterNoPods: [...imagesAfterNoPods], samples };
   } finally {
     running = false;
     await sampler;
+  }
+}
+
+/**
+ * Waits until the Deployment has rolled out (every pod of its current version, none older, ready).
+ * The provider's own wait can return a moment early: it reads the Progressing condition, which the
+ * controller may not have moved on from the previous rollout yet (seen here about once in five
+ * runs, as `updatedReplicas` 2 of 3 right after `up`).
+ */
+async function rolledOut(timeoutMs = 30000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await deployment();
+    const s = d?.status ?? {};
+    const want = d?.spec?.replicas ?? 0;
+    if (d && (s.observedGeneration ?? 0) >= d.metadata.generation && s.updatedReplicas === want && s.readyReplicas === want && (s.replicas ?? 0) === want) return d;
+    if (Date.now() > deadline) throw new Error(`the Deployment did not roll out within ${timeoutMs} ms: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -192,7 +213,7 @@ describeWithPulumiTools("the Kubernetes platform under the Pulumi engine", () =>
     it("1. creates the Deployment, waits for its two pods to be ready, and keeps every credential out of the pod spec and the state", async () => {
       const { result, rec } = await up("1. up (create, 2 pods ready)");
       expect(result.summary.result).toBe("succeeded");
-      const d = await deployment();
+      const d = await rolledOut();
       expect(d.status.readyReplicas).toBe(2);
       expect(d.spec.template.spec.containers[0].image).toBe(V1);
       expect(result.outputs.kubernetesNamespace.value).toBe(NAMESPACE);
@@ -228,7 +249,7 @@ describeWithPulumiTools("the Kubernetes platform under the Pulumi engine", () =>
       const { result, rec } = await up("3. up (3 pods)");
       expect(changesOf(result.summary.resourceChanges)).toEqual({ update: 1 });
       expect(opsByName(rec.events, ["creatio-identity-service-deployment"])).toEqual({ "creatio-identity-service-deployment": "update" });
-      expect((await deployment()).status.readyReplicas).toBe(3);
+      expect((await rolledOut()).status.readyReplicas).toBe(3);
     });
 
     it("4. on an image change, snapshots the database first, then rolls the pods without ever fewer ready ones", async () => {
@@ -267,11 +288,11 @@ describeWithPulumiTools("the Kubernetes platform under the Pulumi engine", () =>
       const secretsBefore = await secretNames();
       desired.clientSecret = SECOND_SECRET;
       const { result, rec } = await up("5. up (client rotation)");
+      const after = await rolledOut();
       expect(result.summary.result).toBe("succeeded");
       expect(opsByName(rec.events, ["creatio-identity-client-sync"])).toEqual({ "creatio-identity-client-sync": "update" });
       // The sync deleted the client (its rows are gone until a new pod seeds it).
       expect((await storedClients(db.url)).has(CLIENT_ID)).toBe(false);
-      const after = await deployment();
       const annotation = (d: any) => d.spec.template.metadata.annotations?.["creatio-identity.io/reseed-token"];
       expect(annotation(after)).toBeDefined();
       expect(annotation(after)).not.toBe(annotation(before));
@@ -299,8 +320,9 @@ describeWithPulumiTools("the Kubernetes platform under the Pulumi engine", () =>
       expect(state.outputs.spec.replicas).toBe(1);
       const { result } = await up("7b. up (back to 3)");
       expect(result.summary.result).toBe("succeeded");
-      expect((await deployment()).spec.replicas).toBe(3);
-      expect((await deployment()).status.readyReplicas).toBe(3);
+      const d = await rolledOut();
+      expect(d.spec.replicas).toBe(3);
+      expect(d.status.readyReplicas).toBe(3);
     });
 
     it("8. rolls back: the previous image and the snapshot taken before the change, with no pod left while the tables go back and none of the new image after", async () => {
