@@ -1,6 +1,9 @@
 /**
  * The `creatioOAuthApplications` config key: a list of Creatio "OAuth 2.0 integrated applications",
- * each `{ name, applicationUrl, redirectUrl?, description?, systemUser, active?, rotation? }`.
+ * each `{ key?, name, applicationUrl, redirectUrl?, description?, systemUser, active?, rotation? }`.
+ * `key` names the application's resource and its entry in the `creatioOAuthApplications` output, so
+ * it must never change; without one, the name plays that part (as in earlier versions, whose stacks
+ * keep their resources), and then renaming the application re-creates its client.
  * Validated with zod before any resource is created; every problem names the entry (index and
  * name) and the `pulumi config set --path` command that fixes it. Pure: no Pulumi, no I/O.
  *
@@ -11,6 +14,9 @@ import { z } from "zod";
 
 /** One application as configured, defaults applied. */
 export interface CreatioApplicationConfig {
+  /** Names the resource and keys the output: stable for the application's life. The name when not given. */
+  readonly key: string;
+  /** The application's name in Creatio: display text once a key is given. */
   readonly name: string;
   readonly applicationUrl: string;
   readonly redirectUrl?: string;
@@ -26,8 +32,11 @@ export interface CreatioApplicationConfig {
 const MAX = 250;
 /** Letters, digits, spaces and . _ -, starting with a letter or digit: fit for Creatio, for resource names and as an output key. */
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u;
-const FIELDS = ["name", "applicationUrl", "redirectUrl", "description", "systemUser", "active", "rotation"];
+/** A key: ASCII letters, digits, - and _ (a resource name part and an output key that any tool can type). */
+const KEY = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+const FIELDS = ["key", "name", "applicationUrl", "redirectUrl", "description", "systemUser", "active", "rotation"];
 const EXAMPLES: Record<string, string> = {
+  key: "billing",
   name: "Billing",
   applicationUrl: "https://billing.example.com",
   redirectUrl: "https://billing.example.com/oauth/callback",
@@ -55,9 +64,13 @@ const url = (what: string) =>
     .refine((v) => v.length <= MAX, { error: `${what} is longer than ${MAX} characters` });
 
 const entrySchema = z.strictObject({
+  key: text("key")
+    .refine((v) => KEY.test(v), { error: "key may hold ASCII letters, digits, - and _ and must start with a letter or digit" })
+    .refine((v) => v.length <= 63, { error: "key is longer than 63 characters" })
+    .optional(),
+  // Free display text (Creatio allows any); the stricter rule of a key applies when it is one (below).
   name: text("name")
-    .refine((v) => v !== "", { error: "name is required" })
-    .refine((v) => NAME.test(v), { error: "name may hold letters, digits, spaces and . _ - and must start with a letter or digit" })
+    .refine((v) => v.trim() !== "" && v.trim() === v && !/\p{Cc}/u.test(v), { error: "name must be text without surrounding spaces or control characters" })
     .refine((v) => v.length <= MAX, { error: `name is longer than ${MAX} characters` }),
   applicationUrl: url("applicationUrl"),
   redirectUrl: url("redirectUrl").optional(),
@@ -90,28 +103,42 @@ export function parseCreatioApplications(value: unknown, fullKey: string): { app
   if (!Array.isArray(value)) {
     return {
       applications,
-      problems: [`${fullKey}: must be a list of { name, applicationUrl, systemUser, ... } objects. Fix: \`pulumi config set --path '${bareKey}[0].name' Billing\`.`],
+      problems: [`${fullKey}: must be a list of { key, name, applicationUrl, systemUser, ... } objects. Fix: \`pulumi config set --path '${bareKey}[0].name' Billing\`.`],
     };
   }
   const seen = new Map<string, number>();
   value.forEach((entry, index) => {
+    // The key is what must be unique (it names the resource); without one, the name is the key.
     const label = `${fullKey.slice(0, fullKey.indexOf(":") + 1)}${entryLabel(bareKey, index, entry)}`;
     if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
       problems.push(
-        `${label}: must be an object { name, applicationUrl, systemUser, redirectUrl?, description?, active?, rotation? }. Fix: \`pulumi config set --path '${bareKey}[${index}].name' Billing\`.`,
+        `${label}: must be an object { key?, name, applicationUrl, systemUser, redirectUrl?, description?, active?, rotation? }. Fix: \`pulumi config set --path '${bareKey}[${index}].name' Billing\`.`,
       );
       return;
     }
-    const rawName = (entry as { name?: unknown }).name;
-    if (typeof rawName === "string" || typeof rawName === "number") {
-      const key = String(rawName).toLowerCase();
-      if (seen.has(key)) {
+    const { key: rawKey, name: rawName } = entry as { key?: unknown; name?: unknown };
+    const keyGiven = rawKey !== undefined;
+    const identity = keyGiven ? rawKey : rawName;
+    if (typeof identity === "string" || typeof identity === "number") {
+      const id = String(identity).toLowerCase();
+      if (seen.has(id)) {
         problems.push(
-          `${label}: the name is already used by ${bareKey}[${seen.get(key)}]; application names must be unique (ignoring case). Fix: \`pulumi config set --path '${bareKey}[${index}].name' <another name>\`.`,
+          keyGiven
+            ? `${label}: the key is already used by ${bareKey}[${seen.get(id)}]; application keys must be unique (ignoring case). Fix: \`pulumi config set --path '${bareKey}[${index}].key' <another key>\`.`
+            : `${label}: the name is already used by ${bareKey}[${seen.get(id)}] (without a key, the name names the application's resource, so it must be unique, ignoring case). ` +
+                `Fix: give each a key (\`pulumi config set --path '${bareKey}[${index}].key' <key>\`), or another name.`,
         );
         return;
       }
-      seen.set(key, index);
+      seen.set(id, index);
+    }
+    // Without a key the name is one: it must fit a resource name and an output key.
+    if (!keyGiven && typeof rawName === "string" && rawName !== "" && !NAME.test(rawName)) {
+      problems.push(
+        `${label}: without a key, the name names the application's resource and its output entry, so it may hold only letters, digits, spaces and . _ - and must start with a letter or digit (got ${JSON.stringify(rawName)}). ` +
+          `Fix: give it a key (\`pulumi config set --path '${bareKey}[${index}].key' ${EXAMPLES.key}\`); the name may then be any text.`,
+      );
+      return;
     }
     const parsed = entrySchema.safeParse(entry);
     if (!parsed.success) {
@@ -133,7 +160,8 @@ export function parseCreatioApplications(value: unknown, fullKey: string): { app
       }
       return;
     }
-    applications.push(Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as unknown as CreatioApplicationConfig);
+    const fields = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined));
+    applications.push({ ...fields, key: parsed.data.key ?? parsed.data.name } as unknown as CreatioApplicationConfig);
   });
   return { applications, problems };
 }

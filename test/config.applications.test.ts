@@ -49,9 +49,11 @@ describe("creatioOAuthApplications", () => {
         },
       ]),
     });
+    // Without a key, the name is the key (as earlier versions named the resources).
     expect(cfg.creatio!.applications).toEqual([
-      { name: "Billing", applicationUrl: "https://billing.example.com", systemUser: "IntegrationUser", active: true },
+      { key: "Billing", name: "Billing", applicationUrl: "https://billing.example.com", systemUser: "IntegrationUser", active: true },
       {
+        key: "Reports 2",
         name: "Reports 2",
         applicationUrl: "https://reports.example.com",
         redirectUrl: "https://reports.example.com/cb/",
@@ -80,11 +82,11 @@ describe("creatioOAuthApplications", () => {
     expect(found).toEqual([
       `${KEY}[0] ("Billing"): applicationUrl must be an http:// or https:// URL without user name, password or #fragment (got "billing.example.com"). Fix: \`pulumi config set --path 'creatioOAuthApplications[0].applicationUrl' https://billing.example.com\`.`,
       `${KEY}[1] ("Reports"): systemUser is required. Fix: \`pulumi config set --path 'creatioOAuthApplications[1].systemUser' IntegrationUser\`.`,
-      `${KEY}[2] ("billing"): the name is already used by creatioOAuthApplications[0]; application names must be unique (ignoring case). Fix: \`pulumi config set --path 'creatioOAuthApplications[2].name' <another name>\`.`,
+      `${KEY}[2] ("billing"): the name is already used by creatioOAuthApplications[0] (without a key, the name names the application's resource, so it must be unique, ignoring case). Fix: give each a key (\`pulumi config set --path 'creatioOAuthApplications[2].key' <key>\`), or another name.`,
       `${KEY}[3] ("CRM"): active must be true or false (got "yes"). Fix: \`pulumi config set --path 'creatioOAuthApplications[3].active' true\`.`,
-      `${KEY}[3] ("CRM"): unknown field "redirectUri"; the fields are name, applicationUrl, redirectUrl, description, systemUser, active, rotation. Fix: \`pulumi config rm --path 'creatioOAuthApplications[3].redirectUri'\`.`,
-      `${KEY}[4]: must be an object { name, applicationUrl, systemUser, redirectUrl?, description?, active?, rotation? }. Fix: \`pulumi config set --path 'creatioOAuthApplications[4].name' Billing\`.`,
-      `${KEY}[5] ("bad::name"): name may hold letters, digits, spaces and . _ - and must start with a letter or digit (got "bad::name"). Fix: \`pulumi config set --path 'creatioOAuthApplications[5].name' Billing\`.`,
+      `${KEY}[3] ("CRM"): unknown field "redirectUri"; the fields are key, name, applicationUrl, redirectUrl, description, systemUser, active, rotation. Fix: \`pulumi config rm --path 'creatioOAuthApplications[3].redirectUri'\`.`,
+      `${KEY}[4]: must be an object { key?, name, applicationUrl, systemUser, redirectUrl?, description?, active?, rotation? }. Fix: \`pulumi config set --path 'creatioOAuthApplications[4].name' Billing\`.`,
+      `${KEY}[5] ("bad::name"): without a key, the name names the application's resource and its output entry, so it may hold only letters, digits, spaces and . _ - and must start with a letter or digit (got "bad::name"). Fix: give it a key (\`pulumi config set --path 'creatioOAuthApplications[5].key' billing\`); the name may then be any text.`,
     ]);
   });
 
@@ -104,7 +106,35 @@ describe("creatioOAuthApplications", () => {
     expect(problems("Billing")).toEqual([
       expect.stringContaining(`${KEY}: must be a list of objects (got "Billing"). Fix: set it in Pulumi.<stack>.yaml as a YAML list of objects`),
     ]);
-    expect(parseCreatioApplications({ name: "A" }, KEY).problems).toEqual([expect.stringContaining(`${KEY}: must be a list of { name, applicationUrl, systemUser, ... } objects`)]);
+    expect(parseCreatioApplications({ name: "A" }, KEY).problems).toEqual([
+      expect.stringContaining(`${KEY}: must be a list of { key, name, applicationUrl, systemUser, ... } objects`),
+    ]);
+  });
+
+  it("takes a stable key: the name is then free display text, and keys (not names) must be unique", () => {
+    const cfg = parse({
+      ...creatio,
+      creatioOAuthApplications: JSON.stringify([
+        { key: "erp-eu", name: "ERP connector (EU)", applicationUrl: "https://erp.example.com", systemUser: "ErpUser" },
+        { key: "erp_us", name: "ERP connector (EU)", applicationUrl: "https://erp-us.example.com", systemUser: "ErpUser" },
+      ]),
+    });
+    expect(cfg.creatio!.applications.map((a) => [a.key, a.name])).toEqual([
+      ["erp-eu", "ERP connector (EU)"],
+      ["erp_us", "ERP connector (EU)"],
+    ]);
+    expect(
+      problems([
+        { key: "erp", name: "A", applicationUrl: "https://a.example.com", systemUser: "u" },
+        { key: "ERP", name: "B", applicationUrl: "https://b.example.com", systemUser: "u" },
+        { key: "erp eu", name: "C", applicationUrl: "https://c.example.com", systemUser: "u" },
+        { key: "d", name: " padded", applicationUrl: "https://d.example.com", systemUser: "u" },
+      ]),
+    ).toEqual([
+      `${KEY}[1] ("B"): the key is already used by creatioOAuthApplications[0]; application keys must be unique (ignoring case). Fix: \`pulumi config set --path 'creatioOAuthApplications[1].key' <another key>\`.`,
+      `${KEY}[2] ("C"): key may hold ASCII letters, digits, - and _ and must start with a letter or digit (got "erp eu"). Fix: \`pulumi config set --path 'creatioOAuthApplications[2].key' billing\`.`,
+      `${KEY}[3] (" padded"): name must be text without surrounding spaces or control characters (got " padded"). Fix: \`pulumi config set --path 'creatioOAuthApplications[3].name' Billing\`.`,
+    ]);
   });
 
   it("limits text to Creatio's 250 characters", () => {

@@ -63,6 +63,6 @@ export const CREATIO_KEYS = {
     default: [],
     example: "Billing",
     description:
-      'creatioIntegration: OAuth 2.0 integrated applications to create in Creatio, a list of { name, applicationUrl, systemUser, redirectUrl?, description?, active?, rotation? }; their credentials are the creatioOAuthApplications output (README, "OAuth 2.0 integrated applications").',
+      'creatioIntegration: OAuth 2.0 integrated applications to create in Creatio, a list of { key, name, applicationUrl, systemUser, redirectUrl?, description?, active?, rotation? }; `key` (letters, digits, - and _; default: the name) names each for life, so a new name keeps its client; their credentials are the creatioOAuthApplications output, by key (README, "OAuth 2.0 integrated applications").',
   },
 } satisfies Record<string, ConfigKeySpec>;
