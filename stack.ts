@@ -39,7 +39,7 @@ export interface StackOutputs {
   readonly certificateExpiresAt: pulumi.Output<string>;
   /** What the Creatio integration changed in Creatio (only when `creatioIntegration` is on). */
   readonly creatioIntegration?: pulumi.Output<CreatioIntegrationSummary>;
-  /** Secret. Each OAuth 2.0 integrated application's credentials, by name (only when `creatioIntegration` is on). */
+  /** Secret. Each OAuth 2.0 integrated application's credentials, by its key (only when `creatioIntegration` is on). */
   readonly creatioOAuthApplications?: pulumi.Output<Record<string, ApplicationCredentials>>;
   /** The image the Identity Service runs (`pulumi config set image <this>` runs it again). */
   readonly image: pulumi.Output<string>;
@@ -53,7 +53,7 @@ export interface StackOutputs {
   readonly serviceName?: pulumi.Output<string>;
 }
 
-/** What an application needs to get tokens: the stack output `creatioOAuthApplications[<name>]`. */
+/** What an application needs to get tokens: the stack output `creatioOAuthApplications[<key>]`. */
 export interface ApplicationCredentials {
   readonly clientId: string;
   readonly clientSecret: string;
@@ -255,10 +255,13 @@ function switchCreatioOver(
       defaultResource,
       createdDefaultResource,
     }));
-  const applications = c.applications.map(
-    (app) =>
-      [app.name, new CreatioOAuthApplication(`${name}-creatio-app-${app.name}`, { creatio: c.connection, ...app, ...identityService }, { dependsOn: [integration] })] as const,
-  );
+  // Each application takes Creatio's connection from the integration's output: a property
+  // dependency, so a replaced integration (another Creatio) has the engine delete the applications
+  // before it switches OAuth off, and create them after it is back. `key` names each one for life.
+  const applications = c.applications.map(({ key, ...app }) => {
+    const application = new CreatioOAuthApplication(`${name}-creatio-app-${key}`, { ...app, ...identityService, creatio: integration.creatio }, { dependsOn: [integration] });
+    return [key, application] as const;
+  });
   const tokenUrl = pulumi.interpolate`${deps.service.url}/connect/token`;
   const credentials = pulumi.secret(
     pulumi

@@ -8,8 +8,8 @@
  * create-before-delete replacement, and destroy.
  *
  * Around the engine: a real PostgreSQL database holding test/fixtures/creatio.sql behind the Creatio
- * API stand-in, and the Identity Service stand-in, which registers the clients Creatio adds and
- * issues them tokens. Run: `npm run test:e2e` (skips, saying why, when the CLI has not been built).
+ * API stand-in (and a second one, for the step where Creatio moves to another URL), and the Identity
+ * Service stand-in, which registers the clients Creatio adds and issues them tokens. Run: `npm run test:e2e` (skips, saying why, when the CLI has not been built).
  */
 import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -38,6 +38,12 @@ const RESOURCES = [INTEGRATION, APP];
 let creatioDb: TestDatabase;
 let identity: IdentityServiceStandIn;
 let creatio: CreatioStandIn;
+/** Where Creatio moves in step 5: another instance on its own database. */
+let movedDb: TestDatabase;
+let moved: CreatioStandIn;
+let movedAsFound: unknown;
+/** The Creatio the program points at. */
+let current: () => CreatioStandIn = () => creatio;
 let engine: InlineStack;
 /** Creatio's rows as the fixture has them, before the first `up`. */
 let creatioAsFound: unknown;
@@ -53,7 +59,7 @@ async function program(): Promise<Record<string, unknown>> {
   configSeen.push(raw);
   const { applications, problems } = parseCreatioApplications(JSON.parse(raw), APPS_KEY);
   if (problems.length > 0) throw new Error(problems.join("\n"));
-  const login = { url: creatio.url, username: "Supervisor", password: pulumi.secret(CREATIO_PASSWORD) };
+  const login = { url: current().url, username: "Supervisor", password: pulumi.secret(CREATIO_PASSWORD) };
   const integration = new CreatioOAuthIntegration(INTEGRATION, {
     identityServerUrl: identity.url,
     clientId: CREATIO_CLIENT_ID,
@@ -61,13 +67,14 @@ async function program(): Promise<Record<string, unknown>> {
     creatio: login,
     readinessTimeoutSeconds: 60,
   });
+  // As stack.ts: named by key, Creatio's connection taken from the integration (a property dependency).
   const apps = applications.map(
-    (app) =>
+    ({ key, ...app }) =>
       [
-        app.name,
+        key,
         new CreatioOAuthApplication(
-          `apps-e2e-app-${app.name}`,
-          { creatio: login, ...app, identityServerUrl: identity.url, readinessTimeoutSeconds: 30 },
+          `apps-e2e-app-${key}`,
+          { ...app, creatio: integration.creatio, identityServerUrl: identity.url, readinessTimeoutSeconds: 30 },
           { dependsOn: [integration] },
         ),
       ] as const,
@@ -103,15 +110,15 @@ async function tokenStatus(clientId: string, clientSecret: string): Promise<numb
   return r.status;
 }
 
-async function storedApps(): Promise<any[]> {
-  return query(creatioDb.url, `SELECT "Id"::text AS id, "Name", "ClientId", "ClientSecret", "IsActive" FROM "OAuthClientApp" ORDER BY "CreatedOn"`);
+async function storedApps(db = creatioDb): Promise<any[]> {
+  return query(db.url, `SELECT "Id"::text AS id, "Name", "ClientId", "ClientSecret", "IsActive" FROM "OAuthClientApp" ORDER BY "CreatedOn"`);
 }
 
-async function creatioRows(): Promise<unknown> {
+async function creatioRows(db = creatioDb): Promise<unknown> {
   return {
-    states: await query(creatioDb.url, `SELECT "Id"::text, "SysAdminUnitId"::text, "FeatureState" FROM "AdminUnitFeatureState" ORDER BY "Id"`),
-    values: await query(creatioDb.url, `SELECT "Id"::text, "SysSettingsId"::text, "TextValue" FROM "SysSettingsValue" WHERE "TextValue" <> '' ORDER BY "Id"`),
-    apps: await query(creatioDb.url, `SELECT "Id" FROM "OAuthClientApp"`),
+    states: await query(db.url, `SELECT "Id"::text, "SysAdminUnitId"::text, "FeatureState" FROM "AdminUnitFeatureState" ORDER BY "Id"`),
+    values: await query(db.url, `SELECT "Id"::text, "SysSettingsId"::text, "TextValue" FROM "SysSettingsValue" WHERE "TextValue" <> '' ORDER BY "Id"`),
+    apps: await query(db.url, `SELECT "Id" FROM "OAuthClientApp"`),
   };
 }
 
@@ -123,15 +130,16 @@ async function expectStateHoldsNoPlaintextSecrets(): Promise<void> {
   expect(filesSearched).toBeGreaterThan(0);
   expect(findings).toEqual([]);
   const [app] = resourcesNamed(checkpoint, APP);
-  // Outputs: whole properties (additionalSecretOutputs); inputs: the password as the program gave it, a secret inside the object.
+  // Outputs: whole properties (additionalSecretOutputs); the input `creatio` is the integration's
+  // secret output, so it is encrypted as a whole.
   expect({
     clientSecret: isEncryptedSecret(app.outputs.clientSecret),
     creatio: isEncryptedSecret(app.outputs.creatio),
-    inputPassword: isEncryptedSecret(app.inputs.creatio?.password),
+    inputCreatio: isEncryptedSecret(app.inputs.creatio),
   }).toEqual({
     clientSecret: true,
     creatio: true,
-    inputPassword: true,
+    inputCreatio: true,
   });
   expect(typeof app.outputs.clientId).toBe("string");
 }
@@ -144,6 +152,9 @@ describeWithPulumiTools("an OAuth 2.0 integrated application under the Pulumi en
       creatioAsFound = await creatioRows();
       identity = await startIdentityServiceStandIn({ clients: [{ clientId: CREATIO_CLIENT_ID, secret: CREATIO_CLIENT_SECRET }] });
       creatio = await startCreatioStandIn({ databaseUrl: creatioDb.url, password: CREATIO_PASSWORD });
+      movedDb = await createTestDatabase("e2e_apps_creatio_moved");
+      await loadCreatioFixture(movedDb.url);
+      moved = await startCreatioStandIn({ databaseUrl: movedDb.url, password: CREATIO_PASSWORD });
       engine = await createInlineStack(PROJECT, program);
       // As the README tells users to: `pulumi config set --path 'creatioOAuthApplications[0].<field>' <value>`.
       for (const [field, value] of [
@@ -159,8 +170,8 @@ describeWithPulumiTools("an OAuth 2.0 integrated application under the Pulumi en
   });
 
   afterAll(async () => {
-    await Promise.allSettled([identity?.stop(), creatio?.stop()]);
-    await creatioDb?.drop().catch(() => undefined);
+    await Promise.allSettled([identity?.stop(), creatio?.stop(), moved?.stop()]);
+    await Promise.allSettled([creatioDb?.drop(), movedDb?.drop()]);
     engine?.cleanUp();
     timed.printAll();
   });
@@ -224,19 +235,49 @@ describeWithPulumiTools("an OAuth 2.0 integrated application under the Pulumi en
     for (const r of [preview, up]) expectNoSecretsIn(r.output, "engine output of rotation");
   });
 
-  it("5. destroy deletes the application, then puts Creatio back, and the stack is removed", async () => {
+  it("5. Creatio moves to another URL: the applications go before OAuth is switched off, and come back after it is on at the new one", async () => {
+    const before = (await engine.stack.outputs()).creatioOAuthApplications.value.Billing;
+    movedAsFound = await creatioRows(movedDb);
+    current = () => moved;
+    const rec = recorder();
+    const result = await timed("5. up (Creatio at a new URL)", () => engine.stack.up(rec.opts));
+    expect(result.summary.result).toBe("succeeded");
+    const ops = allOpsByName(rec.events, RESOURCES);
+    // Both are replaced, the application deleted first (a property dependency on the integration):
+    // Creatio refuses DeleteClient once the integration has put its settings back.
+    expect(ops[APP]).toEqual(["delete-replaced", "replace", "create-replacement"]);
+    expect(ops[INTEGRATION]).toEqual(["delete-replaced", "replace", "create-replacement"]);
+    const order = rec.events
+      .map((e) => e.resOutputsEvent?.metadata)
+      .filter((m) => m && m.op === "delete-replaced")
+      .map((m) => m!.urn.split("::").pop());
+    expect(order).toEqual([APP, INTEGRATION]);
+    // The old Creatio is as it was found, with no stale application; the new one has the application.
+    expect(await creatioRows()).toEqual(creatioAsFound);
+    const after = result.outputs.creatioOAuthApplications.value.Billing;
+    appSecrets.push(after.clientSecret);
+    expect((await storedApps(movedDb)).map((a) => a.ClientId)).toEqual([after.clientId]);
+    expect(await creatioRows(movedDb)).not.toEqual(movedAsFound);
+    expect(await tokenStatus(after.clientId, after.clientSecret)).toBe(200);
+    expect(await tokenStatus(before.clientId, before.clientSecret)).toBe(400);
+    expect([...identity.registeredClients.keys()]).toEqual([after.clientId]);
+    expectNoSecretsIn(rec.output, "engine output of the move");
+  });
+
+  it("6. destroy deletes the application, then puts Creatio back, and the stack is removed", async () => {
     const last = (await engine.stack.outputs()).creatioOAuthApplications.value.Billing;
     const rec = recorder();
-    const result = await timed("5a. destroy", () => engine.stack.destroy(rec.opts));
+    const result = await timed("6a. destroy", () => engine.stack.destroy(rec.opts));
     expect(result.summary.result).toBe("succeeded");
     expect(allOpsByName(rec.events, RESOURCES)).toEqual({ [INTEGRATION]: ["delete"], [APP]: ["delete"] });
-    expect(await storedApps()).toEqual([]);
+    expect(await storedApps(movedDb)).toEqual([]);
     expect(identity.registeredClients.size).toBe(0);
     expect(await tokenStatus(last.clientId, last.clientSecret)).toBe(400);
     expect(await creatioRows()).toEqual(creatioAsFound);
+    expect(await creatioRows(movedDb)).toEqual(movedAsFound);
     expectNoSecretsIn(rec.output, "engine output of destroy");
 
-    await timed("5b. stack rm", () => engine.stack.workspace.removeStack(engine.stackName));
+    await timed("6b. stack rm", () => engine.stack.workspace.removeStack(engine.stackName));
     expect(existsSync(join(engine.backendDir, ".pulumi", "stacks", PROJECT, `${engine.stackName}.json`))).toBe(false);
   });
 });

@@ -81,6 +81,21 @@ describe("creatioOAuthApplications in the stack", () => {
     expect(integrationDone).toBeGreaterThan(-1);
     for (const app of ["Billing", "Reports"]) expect(events.indexOf(`start:creatio-identity-creatio-app-${app}`)).toBeGreaterThan(integrationDone);
     expect(resources.filter((r) => r.type === CREATIO_OAUTH_INTEGRATION_TYPE)).toHaveLength(1);
+    // Creatio's connection comes from the integration's output: when the integration is replaced
+    // (another Creatio), the engine deletes the applications before it, while OAuth is still on.
+    for (const app of [billing, reports])
+      expect(app.options.propertyDependencies.creatio).toEqual([expect.stringMatching(/CreatioOAuthIntegration::creatio-identity-creatio-oauth$/)]);
+  });
+
+  it("names each application's resource and output entry by its key, so a new name is an update of the same client", async () => {
+    const keyed = (name: string) => [{ key: "billing", name, applicationUrl: "https://billing.example.com", systemUser: "IntegrationUser" }];
+    const first = await run({ ...creatio, creatioOAuthApplications: JSON.stringify(keyed("Billing")) });
+    const renamed = await run({ ...creatio, creatioOAuthApplications: JSON.stringify(keyed("Billing (EU)")) });
+    const before = only(first.resources, CREATIO_OAUTH_APPLICATION_TYPE, "creatio-identity-creatio-app-billing");
+    const after = only(renamed.resources, CREATIO_OAUTH_APPLICATION_TYPE, "creatio-identity-creatio-app-billing");
+    expect([before.inputs.name, after.inputs.name]).toEqual(["Billing", "Billing (EU)"]);
+    expect(after.inputs.key).toBeUndefined();
+    expect(Object.keys(renamed.apps!.value as object)).toEqual(["billing"]);
   });
 
   it("exports each application's client id, secret and token URL by name, secret as a whole", async () => {

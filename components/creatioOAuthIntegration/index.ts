@@ -49,6 +49,12 @@ export interface CreatioOAuthIntegrationArgs extends IdentityServiceReachArgs {
  * anyway, but not forever.
  */
 export class CreatioOAuthIntegration extends pulumi.dynamic.Resource {
+  /**
+   * How this resource reaches Creatio (secret). Give it to the integrated applications as their
+   * `creatio`: a property dependency, so that when this resource is replaced (another Creatio) the
+   * engine deletes the applications first, while Creatio still accepts OAuth calls.
+   */
+  declare public readonly creatio: pulumi.Output<CreatioConnectionArgs>;
   declare public readonly identityServerUrl: pulumi.Output<string>;
   declare public readonly clientId: pulumi.Output<string>;
   declare public readonly featureId: pulumi.Output<string>;

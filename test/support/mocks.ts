@@ -11,7 +11,12 @@ export interface RecordedResource {
   /** The aliases the resource registered with (as alias specs: type and/or name; a URN alias as `urn`). */
   readonly aliases: ReadonlyArray<{ readonly type?: string; readonly name?: string; readonly urn?: string }>;
   /** The resource options the engine acts on that the mock engine's newResource does not receive. */
-  readonly options: { readonly ignoreChanges: readonly string[]; readonly deleteBeforeReplace: boolean };
+  readonly options: {
+    readonly ignoreChanges: readonly string[];
+    readonly deleteBeforeReplace: boolean;
+    /** Input name → URNs of the resources its value came from (what orders replacements in the engine). */
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  };
 }
 
 /** The aliases of a RegisterResourceRequest, as plain data (the mock engine's newResource does not receive them). */
@@ -132,7 +137,7 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
           inputs,
           secretInputs,
           aliases: aliasesByName.get(args.name) ?? [],
-          options: optionsByName.get(args.name) ?? { ignoreChanges: [], deleteBeforeReplace: false },
+          options: optionsByName.get(args.name) ?? { ignoreChanges: [], deleteBeforeReplace: false, propertyDependencies: {} },
         });
         const faker = fakers[args.type];
         const state = { ...args.inputs, ...(faker ? faker({ ...args, inputs }) : {}) };
@@ -151,7 +156,9 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: unknown) => {
     aliasesByName.set(req.getName(), aliasesOf(req));
-    optionsByName.set(req.getName(), { ignoreChanges: req.getIgnorechangesList(), deleteBeforeReplace: req.getDeletebeforereplace() });
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps: any, key: string) => (propertyDependencies[key] = deps.getUrnsList()));
+    optionsByName.set(req.getName(), { ignoreChanges: req.getIgnorechangesList(), deleteBeforeReplace: req.getDeletebeforereplace(), propertyDependencies });
     return register(req, callback);
   };
   return resources;
