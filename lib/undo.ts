@@ -30,13 +30,23 @@ export async function runUndo(actions: readonly UndoAction[]): Promise<{ done: s
 }
 
 /**
+ * Where the dynamic-provider host keeps the serialized provider in a resource's inputs and state
+ * (@pulumi/pulumi's cmd/dynamic-provider `providerKey`). The engine needs it in the state to load
+ * the provider for `refresh` and `destroy`. The host adds it to the outputs of a create or update
+ * that succeeds, but sends an error's properties as they are.
+ */
+export const PROVIDER_KEY = "__provider";
+
+/**
  * Pulumi's partial-state error for a dynamic provider: a failure that carries the resource's id and
  * properties, which the provider host sends as `ErrorResourceInitFailed`, so the engine records the
- * resource with those properties instead of forgetting what was changed.
+ * resource with those properties instead of forgetting what was changed. `inputs` are the inputs
+ * the provider method received: their serialized provider goes into the properties, so the
+ * recorded resource can be refreshed and destroyed.
  */
-export function partialStateError(message: string, id: string, properties: Record<string, unknown>): Error {
+export function partialStateError(message: string, id: string, properties: object, inputs: object): Error {
   // A plain Error with properties: a serialized Error subclass loses its message.
-  return Object.assign(new Error(message), { id, properties: plain(properties), reasons: [message] });
+  return Object.assign(new Error(message), { id, properties: plain({ ...properties, [PROVIDER_KEY]: (inputs as Record<string, unknown>)[PROVIDER_KEY] }), reasons: [message] });
 }
 
 /** A state as the engine can take it: protobuf's Struct refuses `undefined` values, so they are left out. */

@@ -6,6 +6,7 @@
 import { creatioOAuthIntegrationProvider as provider, CreatioOAuthIntegrationOutputs } from "../components/creatioOAuthIntegration";
 import { ALL_EMPLOYEES_ID, SYSTEM_ADMINISTRATORS_ID, UNKNOWN_VALUE } from "../lib/creatio/constants";
 import { connectCreatio } from "../lib/creatio/session";
+import { partialStateError } from "../lib/undo";
 import { postSysSettingsValues } from "../lib/creatio/services";
 import {
   CLIENT_ID,
@@ -207,7 +208,7 @@ describe("Creatio going away halfway", () => {
     const e = await failureOf(h, provider.create(await check()));
     await h.creatio.revive();
     h.creatio.options.dieAfter = undefined;
-    h.warnLog.mockClear();
+    h.stderr.mockClear();
     const news = await check();
     expect(await provider.diff!(e.id!, e.properties, news)).toMatchObject({ changes: true, replaces: [] });
     const finished = (await provider.update!(e.id!, e.properties, news)).outs!;
@@ -217,6 +218,19 @@ describe("Creatio going away halfway", () => {
     expect(finished).toMatchObject({ complete: true, settingsWritten: [URL_CODE, ID_CODE, SECRET_CODE] });
     expect(finished.createdDefaultResource).toMatch(/^ApplicationAccess_/);
     expect(await h.creatio.settingValue(SECRET_CODE)).toBe(CLIENT_SECRET);
-    expect(logged(h.warnLog)).toEqual([]);
+    expect(logged(h, "warn")).toEqual([]);
+  });
+});
+
+describe("Pulumi's partial-state error", () => {
+  it("carries the serialized provider from the inputs the method received, whatever the properties hold", () => {
+    const e = partialStateError("halfway", "id-1", { featureId: "f", complete: false, dropped: undefined }, { __provider: "exports.handler = serialized;", other: 1 }) as Error & {
+      id: string;
+      properties: Record<string, unknown>;
+      reasons: string[];
+    };
+    expect(e).toMatchObject({ message: "halfway", id: "id-1", reasons: ["halfway"] });
+    // Exactly the properties given plus the provider: the engine records these, and needs the provider for refresh and destroy.
+    expect(e.properties).toEqual({ featureId: "f", complete: false, __provider: "exports.handler = serialized;" });
   });
 });

@@ -222,20 +222,19 @@ describe("IdentityDatabaseSnapshot: the declared restore", () => {
     expect(error.message).toMatch(
       /^restoring snapshot snapshot_\d{14}_src_111111111111 failed, nothing was changed \(the transaction was rolled back\): cannot drop .*view "?ClientNames"? depends on table "?Clients"?/,
     );
-    // Partial state: the snapshot taken before the restore is recorded; the connection string is not in it.
+    // Partial state: the snapshot taken before the restore is recorded, with the connection string
+    // (a secret output: the engine encrypts it in a partial state too), which `read` and the next
+    // `up` need to reach the database.
     expect(error.id).toBe("id");
     expect(error.properties.snapshots).toHaveLength(3);
-    expect(error.properties.connectionString).toBeUndefined();
+    expect(error.properties.connectionString).toBe(inputs().connectionString);
     expect(dockerCalls()).toEqual([`POST /containers/${CONTAINER}/stop`, `POST /containers/${CONTAINER}/start`]);
     expect(await clientIds()).toEqual(["clientA000000001"]);
     // ... and the restore is not recorded as done: the next `up` (the view dropped) tries it again.
     expect(error.properties.restore).toBeUndefined();
     expect(error.properties.image).toBe(V1);
     await query(db.url, `DROP VIEW "ClientNames"`);
-    const retried = await update(
-      { ...v2, ...error.properties, connectionString: inputs().connectionString },
-      inputs({ keep: 5, image: V1, restore: v2.snapshotBeforeImageChange }),
-    );
+    const retried = await update({ ...v2, ...error.properties }, inputs({ keep: 5, image: V1, restore: v2.snapshotBeforeImageChange }));
     expect(retried.lastRestore).toMatchObject({ snapshot: v2.snapshotBeforeImageChange });
     expect(await clientIds()).toEqual(["clientA000000001", "clientB000000002"]);
   });
@@ -243,12 +242,18 @@ describe("IdentityDatabaseSnapshot: the declared restore", () => {
   it("fails with the restore recorded when the restarted service does not become healthy", async () => {
     const v2 = await upgraded();
     docker.containers.get(CONTAINER)!.healthCheckPasses = false;
-    const error = await update(v2, inputs({ keep: 5, image: V2, restore: v2.snapshotBeforeImageChange, healthTimeoutSeconds: 1 })).catch((e) => e);
+    // As the dynamic-provider host hands them over: with the serialized provider.
+    const news = { ...inputs({ keep: 5, image: V2, restore: v2.snapshotBeforeImageChange, healthTimeoutSeconds: 1 }), __provider: "exports.handler = serialized;" };
+    const error = await update(v2, news).catch((e) => e);
     expect(error.message).toMatch(
       new RegExp(`snapshot ${v2.snapshotBeforeImageChange} was restored, but container ${CONTAINER} is not healthy after starting it again: running, health unhealthy`),
     );
     expect(error.properties.lastRestore).toMatchObject({ snapshot: v2.snapshotBeforeImageChange });
     expect(error.properties.restore).toBe(v2.snapshotBeforeImageChange);
+    // The partial state keeps what refresh and destroy need: the provider, and the database (the
+    // connection string is a secret output, which the engine encrypts in a partial state too).
+    expect(error.properties.__provider).toBe("exports.handler = serialized;");
+    expect(error.properties.connectionString).toBe(news.connectionString);
   });
 });
 

@@ -105,6 +105,7 @@ async function createApplication(raw: ApplicationInputs): Promise<pulumi.dynamic
           "run `pulumi up` to finish setting it up, or `pulumi destroy` to delete it.",
         record?.id || clientId,
         { ...state, complete: false },
+        raw,
       );
     }
     describeUser(i, user, secrets);
@@ -161,6 +162,7 @@ async function updateApplication(id: string, olds: ApplicationState, news: Appli
         `${message} Putting the earlier values back failed too (${outcome.failed.join("; ")}); the stack's state records what Creatio has now: run \`pulumi up\` again once Creatio answers.`,
         id,
         { ...now },
+        news,
       );
     }
     if (fields.includes("systemUser")) describeUser(i, user, secrets);

@@ -93,7 +93,7 @@ async function switchOver(client: CreatioClient, i: IntegrationInputs, plan: Swi
 }
 
 /** The failure of a create or update after its undo ran: a plain error, or the partial-state error. */
-function failure(op: string, error: Error, undo: Awaited<ReturnType<typeof runUndo>>, id: string, partial: Record<string, unknown>, secrets: string[]): Error {
+function failure(op: string, error: Error, undo: Awaited<ReturnType<typeof runUndo>>, id: string, partial: Record<string, unknown>, inputs: object, secrets: string[]): Error {
   for (const w of undo.warnings) log("warn", `While putting Creatio back: ${w}`, secrets);
   if (undo.failed.length === 0) {
     return new Error(`${error.message} Everything this ${op} had changed in Creatio was put back${undo.done.length > 0 ? ` (${undo.done.join("; ")})` : ""}.`);
@@ -103,6 +103,7 @@ function failure(op: string, error: Error, undo: Awaited<ReturnType<typeof runUn
       `The stack's state records what is still changed: run \`pulumi up\` again once Creatio answers (it finishes the switch-over), or \`pulumi destroy\` to put Creatio back.`,
     id,
     partial,
+    inputs,
   );
 }
 
@@ -143,7 +144,7 @@ async function createIntegration(raw: IntegrationInputs): Promise<pulumi.dynamic
     };
     if (error && undo) {
       if (before.lostSecret && done.written.includes(OAUTH_SETTING_CODES.clientSecret)) log("warn", LOST_SECRET_WARNING, secrets);
-      throw failure("create", error, undo, id, { ...state, featureStates: stateMap(found.rows), complete: false }, secrets);
+      throw failure("create", error, undo, id, { ...state, featureStates: stateMap(found.rows), complete: false }, raw, secrets);
     }
     log(
       "info",
@@ -204,7 +205,7 @@ async function updateIntegration(id: string, oldsRaw: IntegrationState, news: In
         featureStates: stateMap(current.rows),
         complete: false,
       };
-      throw failure("update", error, undo, id, partial, secrets);
+      throw failure("update", error, undo, id, partial, news, secrets);
     }
     log(
       "info",

@@ -17,6 +17,7 @@ import {
 import { shortImageLabel } from "../../lib/imageTag";
 import { IdentityDatabaseSnapshotInputs, IdentityDatabaseSnapshotOutputs, inputFailures, restoreWanted, snapshotsSupported } from "./inputs";
 import { serviceWorkload } from "./workload";
+import { providerLog } from "../../lib/providerLog";
 
 /** IdentityDatabaseSnapshot's dynamic provider: snapshot on an image change, the declared restore, pruning (index.ts says when). */
 
@@ -49,8 +50,9 @@ async function withDatabase<T>(connectionString: string, work: (q: Query) => Pro
   }
 }
 
-/** A line for the engine's output (the CLI shows a dynamic provider's stderr under the stack's diagnostics). */
-const say = (line: string) => console.error(line);
+/** A line for the engine's output (lib/providerLog.ts). */
+const say = (line: string) => providerLog("info", line);
+const warn = (line: string) => providerLog("warn", line);
 
 /** Create and update: snapshot on an image change, the declared restore, pruning. */
 async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefined, news: IdentityDatabaseSnapshotInputs): Promise<IdentityDatabaseSnapshotOutputs> {
@@ -106,7 +108,7 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
         await undoStop();
         const message = `restoring snapshot ${restore} failed, nothing was changed (the transaction was rolled back): ${errorText(e)}`;
         // The snapshot taken above is recorded; the restore is not (the old value), so the next `up` tries it again.
-        if (outs.snapshotBeforeImageChange) throw partialStateError(message, id, publicState({ ...outs, restore: olds?.restore, snapshots: await listSnapshots(q) }));
+        if (outs.snapshotBeforeImageChange) throw partialStateError(message, id, { ...outs, restore: olds?.restore, snapshots: await listSnapshots(q) }, news);
         throw new Error(message);
       }
       outs = { ...outs, lastRestore: { snapshot: restore, restoredAt: new Date().toISOString(), image: news.image } };
@@ -116,7 +118,7 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
       news.keep,
       [news.restore, outs.snapshotBeforeImageChange].filter((n): n is string => !!n),
     ).catch((e) => {
-      say(`warning: old snapshots could not be dropped (${(e as Error).message}); drop them by hand (docs/upgrade.md).`);
+      warn(`old snapshots could not be dropped (${(e as Error).message}); drop them by hand (docs/upgrade.md).`);
       return [];
     });
     if (pruned.length > 0) say(`Dropped snapshots beyond databaseSnapshotsToKeep (${news.keep}): ${pruned.join(", ")}.`);
@@ -131,18 +133,13 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
         throw partialStateError(
           `snapshot ${restore} was restored, but ${workload.label} is not healthy after starting it again: ${resumed.problem}. See ${workload.logsHint}.`,
           id,
-          publicState(outs),
+          outs,
+          news,
         );
       }
     } else if (restore) say(`Restored snapshot ${restore}.`);
     return outs;
   });
-}
-
-/** State without the connection string: partial states go through a path that may not apply additionalSecretOutputs. */
-function publicState(outs: IdentityDatabaseSnapshotOutputs): Record<string, unknown> {
-  const { connectionString: _omitted, ...rest } = outs;
-  return rest;
 }
 
 export const identityDatabaseSnapshotProvider: pulumi.dynamic.ResourceProvider<IdentityDatabaseSnapshotInputs, IdentityDatabaseSnapshotOutputs> = {
