@@ -38,7 +38,7 @@ import { ClientSecretsWatcher, hashClientSecret, seedMissingClients, storedClien
 import { createDatabaseOwner, DatabaseOwner } from "./support/databaseOwner";
 import { describeWithPulumiTools } from "./support/pulumiTools";
 import { isEncryptedSecret, labelsFoundIn, plaintextSecretsInFiles } from "./support/stateSecrets";
-import { changesOf, createInlineStack, exportWithoutSecrets, InlineStack, opsByName, recorder, resourcesNamed } from "./support/inlineStack";
+import { changesOf, createInlineStack, diagnosticsOf, exportWithoutSecrets, InlineStack, opsByName, recorder, resourcesNamed } from "./support/inlineStack";
 import { stepTimer } from "./support/timings";
 
 const REPO_ROOT = resolve(__dirname, "..");
@@ -270,6 +270,8 @@ describeWithPulumiTools("the package's dynamic resources under the Pulumi engine
     const result = await timed("1. up (create)", () => engine.stack.up(rec.opts));
     expect(result.summary.result).toBe("succeeded");
     expect(opsByName(rec.events, RESOURCES)).toEqual({ [NAMES.pfx]: "create", [NAMES.sync]: "create", [NAMES.integration]: "create" });
+    // What the providers say reaches the engine's output (their stderr; pulumi.log goes nowhere in their process).
+    expect(diagnosticsOf(rec.events)).toMatch(/Creatio now uses the Identity Service at .*No restart is needed\./);
 
     const outputs = result.outputs;
     const secretness = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret]));
@@ -447,6 +449,10 @@ describeWithPulumiTools("the package's dynamic resources under the Pulumi engine
     expect(await creatio.settingValue(SECRET_CODE)).toBe("");
     // The default resource it created stays: Creatio forbids deleting OAuth resources.
     expect(await query(creatioDbUrl, `SELECT "Name" FROM "OAuthResource"`)).toEqual([{ Name: createdDefaultResource }]);
+    // ... and destroy says so, and what it put back, in the engine's output.
+    const said = diagnosticsOf(rec.events);
+    expect(said).toContain(`Creatio's default OAuth resource ${createdDefaultResource}, created by this stack, stays`);
+    expect(said).toContain("Creatio put back as found:");
     // IdentityClientSync's delete leaves the Identity Service's client alone (Creatio must not be cut off).
     expect((await storedClients(identityDbUrl)).get(CLIENT_ID)?.secretHashes).toEqual([hashClientSecret(SECOND_SECRET)]);
     expectNoSecretsIn(rec.output, "engine output of destroy");

@@ -41,7 +41,7 @@ describe("drift made in Creatio's UI", () => {
     expect(h.identity.registeredClients.has(outs.clientId)).toBe(false);
 
     expect(await provider.read!(id, outs)).toEqual({ id: "" });
-    expect(logged(h.infoLog)).toContainEqual(expect.stringContaining(`"Billing" (client ${outs.clientId}) is no longer in Creatio`));
+    expect(logged(h, "info")).toContainEqual(expect.stringContaining(`"Billing" (client ${outs.clientId}) is no longer in Creatio`));
     // Without a refresh, an update says what to do.
     const e = await failureOf(h, provider.update!(id, outs, await checked(h, { name: "Billing 2" })));
     expect(e.message).toContain("is no longer in Creatio (deleted in its UI?). Run `pulumi refresh`");
@@ -190,7 +190,7 @@ describe("delete", () => {
     expect(h.identity.registeredClients.has(outs.clientId)).toBe(false);
     expect(await tokenStatus(h, outs.clientId, outs.clientSecret)).toBe(400);
     await provider.delete!(id, outs);
-    expect(logged(h.infoLog)).toContainEqual(expect.stringContaining("was already gone from Creatio"));
+    expect(logged(h, "info")).toContainEqual(expect.stringContaining("was already gone from Creatio"));
   });
 
   it("fails with the reason and deletes nothing when Creatio refuses, and says why when the integration is already off", async () => {

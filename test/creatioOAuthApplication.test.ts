@@ -91,7 +91,7 @@ describe("create", () => {
     });
     expect(registered.secret).toBe(outs.clientSecret);
     expect(await tokenStatus(h, outs.clientId, outs.clientSecret)).toBe(200);
-    expect(logged(h.infoLog).some((l) => l.includes(`issues a token for the new client ${outs.clientId}`))).toBe(true);
+    expect(logged(h, "info").some((l) => l.includes(`issues a token for the new client ${outs.clientId}`))).toBe(true);
     expectSecretsOnlyInSecretOutputs(outs);
   });
 
@@ -112,7 +112,7 @@ describe("create", () => {
   it("says when the system user is an administrator", async () => {
     const { outs } = await createApplication(h, { systemUser: "Supervisor" });
     expect(outs).toMatchObject({ systemUserId: SUPERVISOR_ID, systemUserIsAdministrator: true });
-    expect(logged(h.warnLog)).toEqual([expect.stringContaining(`"Billing" acts as "Supervisor", a member of System administrators`)]);
+    expect(logged(h, "warn")).toEqual([expect.stringContaining(`"Billing" acts as "Supervisor", a member of System administrators`)]);
   });
 
   it("refuses an unknown system user before anything is changed", async () => {

@@ -121,7 +121,7 @@ describe("create", () => {
     const { id, outs } = created;
     expect(skippedMs).toBe(250 + 500); // two retries, backing off
 
-    const waits = logged(h.infoLog).filter((l) => l.startsWith("waiting for the Identity Service"));
+    const waits = logged(h, "info").filter((l) => l.startsWith("waiting for the Identity Service"));
     expect(waits[0]).toContain(h.identity.url);
     expect(waits[0]).toContain("HTTP 503");
     // The feature: the shipped System administrators row on, a new All employees row with its own Id.
@@ -162,7 +162,7 @@ describe("create", () => {
     expect(outs.createdDefaultResource).toMatch(/^ApplicationAccess_[0-9a-f]{32}$/);
     expect(id).toBe(`OAuth20Integration@${h.creatio.url}`);
     expectSecretsOnlyInSecretOutputs(outs);
-    expect(logged(h.infoLog).some((l) => l.includes("No restart is needed"))).toBe(true);
+    expect(logged(h, "info").some((l) => l.includes("No restart is needed"))).toBe(true);
   });
 
   it("makes only the requests its steps need", async () => {
@@ -337,7 +337,7 @@ describe("delete", () => {
     expect(await creatioRows(h)).not.toEqual(before);
     await provider.delete!(id, outs);
     expect(await creatioRows(h)).toEqual(before);
-    expect(logged(h.warnLog)).toEqual([]);
+    expect(logged(h, "warn")).toEqual([]);
     expect(creatioCalls(h, "ClearFeaturesCacheForAllUsers")).toBe(2);
   });
 
@@ -358,14 +358,14 @@ describe("delete", () => {
     expect(after.states).toEqual(before.states);
     expect(await h.creatio.settingValue(URL_CODE)).toBe("http://old-identity:5000");
     expect(await h.creatio.settingValue(SECRET_CODE)).toBe("");
-    expect(logged(h.warnLog).some((l) => l.includes(SECRET_CODE) && l.includes("enter the earlier secret again"))).toBe(true);
+    expect(logged(h, "warn").some((l) => l.includes(SECRET_CODE) && l.includes("enter the earlier secret again"))).toBe(true);
   });
 
   it("leaves the default resource it created (Creatio forbids deleting it) and says so", async () => {
     const { id, outs } = await create();
     await provider.delete!(id, outs);
     expect((await creatioRows(h)).resources).toEqual([{ Name: outs.createdDefaultResource, IsDefault: true }]);
-    expect(logged(h.infoLog).some((l) => l.includes(`${outs.createdDefaultResource}, created by this stack, stays`))).toBe(true);
+    expect(logged(h, "info").some((l) => l.includes(`${outs.createdDefaultResource}, created by this stack, stays`))).toBe(true);
   });
 
   it("fails without changing anything when it cannot log in, and a later delete finishes", async () => {

@@ -3,7 +3,6 @@
  * Identity Service stand-in per test, the inputs, read-backs of everything the providers may touch,
  * and the checks that no secret leaks into a message or a log line.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { CreatioStandIn, startCreatioStandIn } from "./creatioStandIn";
 import { IdentityServiceStandIn, startIdentityServiceStandIn } from "./identityServiceStandIn";
 import { createTestDatabase, query, TestDatabase } from "./pg";
@@ -24,8 +23,8 @@ export interface Harness {
   db: TestDatabase;
   creatio: CreatioStandIn;
   identity: IdentityServiceStandIn;
-  infoLog: jest.SpyInstance;
-  warnLog: jest.SpyInstance;
+  /** The providers' lines (lib/providerLog.ts writes them to stderr, which the engine shows). */
+  stderr: jest.SpyInstance;
   /** Extra values that must never show (e.g. secrets a test generates). */
   extraSecrets: string[];
 }
@@ -37,14 +36,12 @@ export function useCreatioWorld(): Harness {
     h.db = await createTestDatabase("creatio", { fixture: "creatio" });
     h.creatio = await startCreatioStandIn({ databaseUrl: h.db.url, password: CREATIO_PASSWORD });
     h.identity = await startIdentityServiceStandIn({ clients: [{ clientId: CLIENT_ID, secret: CLIENT_SECRET }] });
-    h.infoLog = jest.spyOn(pulumi.log, "info").mockImplementation(() => Promise.resolve());
-    h.warnLog = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+    h.stderr = jest.spyOn(console, "error").mockImplementation(() => undefined);
     h.extraSecrets = [];
   });
   afterEach(async () => {
-    for (const line of [...logged(h.infoLog), ...logged(h.warnLog)]) expectNoSecrets(h, line);
-    h.infoLog.mockRestore();
-    h.warnLog.mockRestore();
+    for (const line of [...logged(h, "info"), ...logged(h, "warn")]) expectNoSecrets(h, line);
+    h.stderr.mockRestore();
     await h.identity.stop();
     await h.creatio.stop();
     await h.db.drop();
@@ -52,8 +49,10 @@ export function useCreatioWorld(): Harness {
   return h;
 }
 
-export function logged(spy: jest.SpyInstance): string[] {
-  return spy.mock.calls.map((c) => String(c[0]));
+/** The lines the providers wrote at one level: warnings are the lines that start with `warning: ` (without it). */
+export function logged(h: Harness, level: "info" | "warn"): string[] {
+  const lines = h.stderr.mock.calls.map((c) => String(c[0]));
+  return level === "warn" ? lines.filter((l) => l.startsWith("warning: ")).map((l) => l.slice("warning: ".length)) : lines.filter((l) => !l.startsWith("warning: "));
 }
 
 /** Every text that must never appear in an error or a log line. */
