@@ -169,8 +169,12 @@ export const identityDatabaseSnapshotProvider: pulumi.dynamic.ResourceProvider<I
 
   async read(id, props) {
     if (!props || props.dbProvider !== "Postgres") return { id, props };
-    // Snapshots dropped (or taken) by hand show as drift; an unreachable database leaves the state as it is.
-    const snapshots = await withDatabase(props.connectionString, listSnapshots).catch(() => props.snapshots);
+    // Snapshots dropped (or taken) by hand show as drift; an unreachable database leaves the state as
+    // it is, and says so (the refresh goes on: the snapshots are a record, not the service).
+    const snapshots = await withDatabase(props.connectionString, listSnapshots).catch((e: Error) => {
+      warn(`IdentityDatabaseSnapshot could not read the snapshots for refresh, so the recorded list stays as it was: ${e.message}`);
+      return props.snapshots;
+    });
     return { id, props: plain({ ...props, snapshots }) };
   },
 
