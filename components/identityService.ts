@@ -108,7 +108,7 @@ export class IdentityService extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      imageForContainer = pulumi.all([this.imageRef, snapshot.image]).apply(([ref]) => ref);
+      imageForContainer = snapshot.containerImage;
     }
     this.previousImage = snapshot ? snapshot.previousImage : pulumi.output<string | undefined>(undefined);
     this.databaseSnapshots = snapshot ? snapshot.snapshots.apply((list) => list ?? []) : pulumi.output<SnapshotInfo[]>([]);

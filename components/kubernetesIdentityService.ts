@@ -162,7 +162,7 @@ export class KubernetesIdentityService extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      imageForPods = pulumi.all([imageRef, snapshot.image]).apply(([ref]) => ref);
+      imageForPods = snapshot.containerImage;
     }
     this.previousImage = snapshot ? snapshot.previousImage : pulumi.output<string | undefined>(undefined);
     this.databaseSnapshots = snapshot ? snapshot.snapshots.apply((list) => list ?? []) : pulumi.output<SnapshotInfo[]>([]);

@@ -347,6 +347,20 @@ describeWithPulumiTools("the Kubernetes platform under the Pulumi engine", () =>
       expect(changesOf(again.changeSummary)).toEqual({ update: 1 });
     });
 
+    it("8c. `up --target` on the Deployment alone cannot change its image without the snapshot", async () => {
+      const snapshotsBefore = await snapshotSchemas();
+      const urn = resourcesNamed(await engine.stack.exportStack(), "creatio-identity-service-deployment")[0].urn;
+      desired.image = V2;
+      const rec = recorder();
+      const result = await timed("8c. up --target <Deployment> (image V2 asked)", () => engine.stack.up({ ...rec.opts, target: [urn] }));
+      expect(result.summary.result).toBe("succeeded");
+      // The Deployment takes its image from the snapshot resource's state, which --target left alone.
+      expect(changesOf(result.summary.resourceChanges)).toEqual({});
+      expect((await deployment()).spec.template.spec.containers[0].image).toBe(V1);
+      expect(await snapshotSchemas()).toEqual(snapshotsBefore);
+      desired.image = V1;
+    });
+
     it("9. destroys everything it made in the cluster", async () => {
       const destroyed = await timed("9. destroy", () => engine.stack.destroy(recorder().opts));
       expect(destroyed.summary.result).toBe("succeeded");

@@ -215,6 +215,8 @@ describe("KubernetesIdentityService: around the Deployment", () => {
     });
     expect(snapshot.secretInputs.has("kubernetes")).toBe(true);
     expect(container(deployment).image).toBe("registry.example.com/creatio/identity:8.1.4");
+    // From the snapshot resource's output: no image change without its update (`--target` included).
+    expect(deployment.options.propertyDependencies.spec).toEqual(expect.arrayContaining([expect.stringMatching(/::identity-db-snapshot$/)]));
     // An explicit cluster gets its own provider, with the kubeconfig as a secret.
     const provider = only(resources, "pulumi:providers:kubernetes");
     expect(provider.inputs).toMatchObject({ context: "prod" });

@@ -68,7 +68,11 @@ describe("upgrades in the stack program", () => {
     expect(snapshot.secretInputs.has("connectionString")).toBe(true);
     // The container gets its image through the snapshot: the engine cannot replace it before the snapshot is taken.
     expect(events.indexOf("done:creatio-identity-service-db-snapshot")).toBeLessThan(events.indexOf("start:creatio-identity-service-container"));
-    expect(only(resources, "docker:index/container:Container", "creatio-identity-service-container").inputs.image).toBe(`${TAG}@sha256:fake`);
+    const container = only(resources, "docker:index/container:Container", "creatio-identity-service-container");
+    expect(container.inputs.image).toBe(`${TAG}@sha256:fake`);
+    // ... as the snapshot resource's own output, not the image's: `pulumi up --target` on the
+    // container alone reads the image from the snapshot's state, so it cannot change image unseen.
+    expect(container.options.propertyDependencies.image).toEqual([expect.stringMatching(/::creatio-identity-service-db-snapshot$/)]);
   });
 
   it("gates on the container's health after it, with the previous image and the snapshot for the failure message", async () => {

@@ -51,8 +51,15 @@ export interface IdentityDatabaseSnapshotArgs {
 
 /** Snapshots the Identity Service database before its container changes image, and restores one on request. */
 export class IdentityDatabaseSnapshot extends pulumi.dynamic.Resource {
-  /** The image, once the snapshot (if any) is taken: give it to the container. */
+  /** The image, once the snapshot (if any) is taken. */
   declare public readonly image: pulumi.Output<string>;
+  /**
+   * The exact image reference (`containerImage`) as this resource last applied it: give it to the
+   * container (or the Deployment) as its image. Then no image change can happen without this
+   * resource's update, and so without the snapshot: `pulumi up --target` on the container alone
+   * gets the image recorded here, the old one.
+   */
+  declare public readonly containerImage: pulumi.Output<string>;
   declare public readonly previousImage: pulumi.Output<string | undefined>;
   declare public readonly snapshotBeforeImageChange: pulumi.Output<string | undefined>;
   declare public readonly snapshots: pulumi.Output<SnapshotInfo[]>;
