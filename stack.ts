@@ -153,7 +153,7 @@ function imageArgs(svc: StackConfig["service"]) {
 
 /** Upgrades: a snapshot of the database before the service changes image, and the declared restore (docs/upgrade.md); the database as this machine reaches it, like the client sync. */
 function snapshotArgs(config: StackConfig, database: IdentityDatabase) {
-  return { connectionString: database.connectionStringFromHost, ...config.databaseSnapshots };
+  return { connectionString: database.connectionStringFromHost, ...config.databaseSnapshots, keptOnDelete: database.keptOnDelete };
 }
 
 /** platform docker: one container on one Docker host. */

@@ -44,6 +44,12 @@ export interface IdentityDatabaseArgs {
   };
   /** A connection string the user supplies (PostgreSQL in Npgsql syntax or MS SQL in SqlClient syntax). */
   readonly connectionString?: { readonly provider: "Postgres" | "MsSqlServer"; readonly value: pulumi.Input<string> };
+  /**
+   * Server and container modes: keep the database when this component's resources are deleted
+   * (`pulumi destroy`, or a change that replaces them): the role and the database on the server,
+   * the data volume of the container. Default true: they hold the clients, keys and snapshots.
+   */
+  readonly retainOnDelete?: boolean;
 }
 
 const DEFAULT_IMAGE = DEFAULTS.databaseImage;
@@ -61,6 +67,23 @@ const PASSWORD = { length: 32, special: false } as const;
  * existing PostgreSQL server, or a connection string the user supplies. Outputs the `DbProvider`
  * value and the ADO.NET connection string exactly as the container gets it.
  */
+/** What `pulumi destroy` says it left on the server, and how to remove it. */
+export function keptServerDatabaseNotice(host: string, port: number, database: string, role: string): string {
+  return (
+    `pulumi destroy kept the Identity Service database "${database}" and its role "${role}" on ${host}:${port} (databaseRetainOnDelete), with its clients, keys and snapshots. ` +
+    `To remove them, as the admin role: DROP DATABASE "${database}"; DROP ROLE "${role}";. ` +
+    `A new stack with the same names stops at "role already exists" until they are removed, or it uses other names (databaseName, databaseUsername).`
+  );
+}
+
+/** What `pulumi destroy` says it left on the Docker host, and how to remove it. */
+export function keptVolumeNotice(volume: string): string {
+  return (
+    `pulumi destroy kept the Docker volume "${volume}" with the Identity Service database, its clients, keys and snapshots (databaseRetainOnDelete). ` +
+    `To remove it: docker volume rm ${volume}. A new stack would start the database on it with the old password, which went with this stack: remove the volume first.`
+  );
+}
+
 export class IdentityDatabase extends pulumi.ComponentResource {
   /** `DbProvider` for the Identity Service. */
   public readonly dbProvider: pulumi.Output<DbProvider>;
@@ -70,6 +93,11 @@ export class IdentityDatabase extends pulumi.ComponentResource {
   public readonly connectionStringFromHost: pulumi.Output<string>;
   /** Container mode: the Docker network the Identity Service container must join; otherwise undefined. */
   public readonly networkName: pulumi.Output<string | undefined>;
+  /**
+   * What `pulumi destroy` leaves behind and how to remove it, in words (retainOnDelete on); undefined
+   * when nothing is kept. No secret in it.
+   */
+  public readonly keptOnDelete: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: IdentityDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.identityDatabase, name, {}, opts);
@@ -87,24 +115,28 @@ export class IdentityDatabase extends pulumi.ComponentResource {
       connectionString: pulumi.Output<string>;
       connectionStringFromHost: pulumi.Output<string>;
       networkName: pulumi.Output<string | undefined>;
+      keptOnDelete: pulumi.Output<string | undefined>;
     };
-    if (args.container) result = this.createContainer(name, args.container);
-    else if (args.server) result = this.createOnServer(name, args.server);
+    const retain = args.retainOnDelete ?? DEFAULTS.databaseRetainOnDelete;
+    if (args.container) result = this.createContainer(name, args.container, retain);
+    else if (args.server) result = this.createOnServer(name, args.server, retain);
     else result = this.useSupplied(args.connectionString!);
 
     this.dbProvider = result.dbProvider;
     this.connectionString = pulumi.secret(result.connectionString);
     this.connectionStringFromHost = pulumi.secret(result.connectionStringFromHost);
     this.networkName = result.networkName;
+    this.keptOnDelete = result.keptOnDelete;
     this.registerOutputs({
       dbProvider: this.dbProvider,
       connectionString: this.connectionString,
       connectionStringFromHost: this.connectionStringFromHost,
       networkName: this.networkName,
+      keptOnDelete: this.keptOnDelete,
     });
   }
 
-  private createContainer(name: string, c: NonNullable<IdentityDatabaseArgs["container"]>) {
+  private createContainer(name: string, c: NonNullable<IdentityDatabaseArgs["container"]>, retain: boolean) {
     const containerName = checked(c.containerName ?? `${name}-postgres`, checkContainerName);
     const databaseName = checked(c.databaseName ?? DEFAULT_DATABASE, (v) => checkNonEmpty(v, "container.databaseName"));
     const username = checked(c.username ?? DEFAULT_USERNAME, (v) => checkNonEmpty(v, "container.username"));
@@ -113,8 +145,9 @@ export class IdentityDatabase extends pulumi.ComponentResource {
     const password = newPassword(name, this);
     const network = new docker.Network(`${name}-network`, { name: `${name}-network` }, { parent: this, deleteBeforeReplace: true });
     const image = new docker.RemoteImage(`${name}-postgres-image`, { name: c.image ?? DEFAULT_IMAGE, keepLocally: true }, { parent: this });
-    // A named volume keeps the Identity Service's clients and keys across container replacements.
-    const volume = new docker.Volume(`${name}-data`, { name: `${name}-data` }, { parent: this });
+    // A named volume keeps the Identity Service's clients and keys across container replacements
+    // (and, retained, across `pulumi destroy`).
+    const volume = new docker.Volume(`${name}-data`, { name: `${name}-data` }, { parent: this, retainOnDelete: retain });
     const container = new docker.Container(
       `${name}-postgres`,
       {
@@ -157,10 +190,11 @@ export class IdentityDatabase extends pulumi.ComponentResource {
       connectionString,
       connectionStringFromHost,
       networkName: network.name.apply((n): string | undefined => n),
+      keptOnDelete: retain ? volume.name.apply(keptVolumeNotice) : pulumi.output<string | undefined>(undefined),
     };
   }
 
-  private createOnServer(name: string, s: NonNullable<IdentityDatabaseArgs["server"]>) {
+  private createOnServer(name: string, s: NonNullable<IdentityDatabaseArgs["server"]>, retain: boolean) {
     const port = checked(s.port ?? POSTGRES_PORT, (v) => checkPort(v, "server.port"));
     const host = checked(s.host, (v) => checkNonEmpty(v, "server.host"));
     const ssl = s.sslMode === undefined ? undefined : checked(s.sslMode, checkSslMode);
@@ -181,10 +215,10 @@ export class IdentityDatabase extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const role = new postgresql.Role(`${name}-role`, { name: s.username ?? DEFAULT_USERNAME, login: true, password }, { parent: this, provider });
+    const role = new postgresql.Role(`${name}-role`, { name: s.username ?? DEFAULT_USERNAME, login: true, password }, { parent: this, provider, retainOnDelete: retain });
     // Owning the database lets the Identity Service create and migrate its tables (PostgreSQL 15+
     // gives the public schema to the database owner).
-    const database = new postgresql.Database(`${name}-db`, { name: s.databaseName ?? DEFAULT_DATABASE, owner: role.name }, { parent: this, provider });
+    const database = new postgresql.Database(`${name}-db`, { name: s.databaseName ?? DEFAULT_DATABASE, owner: role.name }, { parent: this, provider, retainOnDelete: retain });
 
     const connectionString = pulumi
       .all([host, port, database.name, role.name, password, ssl ?? pulumi.output(undefined)])
@@ -194,6 +228,9 @@ export class IdentityDatabase extends pulumi.ComponentResource {
       connectionString,
       connectionStringFromHost: connectionString,
       networkName: pulumi.output<string | undefined>(undefined),
+      keptOnDelete: retain
+        ? pulumi.all([host, port, database.name, role.name]).apply(([h, p, db, user]): string | undefined => keptServerDatabaseNotice(h, p, db, user))
+        : pulumi.output<string | undefined>(undefined),
     };
   }
 
@@ -203,7 +240,14 @@ export class IdentityDatabase extends pulumi.ComponentResource {
     }
     const provider = s.provider;
     const value = checked(s.value, (v) => checkSuppliedConnectionString(provider, v));
-    return { dbProvider: pulumi.output<DbProvider>(provider), connectionString: value, connectionStringFromHost: value, networkName: pulumi.output<string | undefined>(undefined) };
+    return {
+      dbProvider: pulumi.output<DbProvider>(provider),
+      connectionString: value,
+      connectionStringFromHost: value,
+      networkName: pulumi.output<string | undefined>(undefined),
+      // Not the stack's: nothing to keep or delete.
+      keptOnDelete: pulumi.output<string | undefined>(undefined),
+    };
   }
 }
 

@@ -54,6 +54,8 @@ export interface IdentityServiceArgs extends IdentityServiceImageArgs {
     readonly keep?: pulumi.Input<number>;
     /** A snapshot to restore (once). */
     readonly restore?: pulumi.Input<string | undefined>;
+    /** What `pulumi destroy` leaves of the database (IdentityDatabase keptOnDelete), said when it runs. */
+    readonly keptOnDelete?: pulumi.Input<string | undefined>;
   };
   /** The Docker engine for the snapshot restore and the health gate (`docker:host`); default DOCKER_HOST, else the local socket. */
   readonly dockerHost?: string;
@@ -101,6 +103,7 @@ export class IdentityService extends pulumi.ComponentResource {
           image,
           keep: args.databaseSnapshots.keep,
           restore: args.databaseSnapshots.restore,
+          keptOnDelete: args.databaseSnapshots.keptOnDelete,
           containerName,
           containerImage: this.imageRef,
           dockerHost: args.dockerHost,

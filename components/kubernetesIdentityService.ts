@@ -44,6 +44,8 @@ export interface KubernetesIdentityServiceArgs extends IdentityServiceImageArgs 
     readonly connectionString: pulumi.Input<string>;
     readonly keep?: pulumi.Input<number>;
     readonly restore?: pulumi.Input<string | undefined>;
+    /** What `pulumi destroy` leaves of the database (IdentityDatabase keptOnDelete), said when it runs. */
+    readonly keptOnDelete?: pulumi.Input<string | undefined>;
   };
   /** The cluster's kubeconfig (contents or path; secret). Unset: the stack's `kubernetes:*` config, else the ambient one. */
   readonly kubeconfig?: pulumi.Input<string>;
@@ -156,6 +158,7 @@ export class KubernetesIdentityService extends pulumi.ComponentResource {
           image,
           keep: args.databaseSnapshots.keep,
           restore: args.databaseSnapshots.restore,
+          keptOnDelete: args.databaseSnapshots.keptOnDelete,
           containerName: deploymentName,
           containerImage: imageRef,
           kubernetes: { kubeconfig: args.kubeconfig, context: args.context, namespace: namespaceName },

@@ -24,6 +24,7 @@ import { resolve } from "node:path";
 import { Client } from "pg";
 import * as pulumi from "@pulumi/pulumi";
 import { IdentityDatabaseSnapshot } from "../components/identityDatabaseSnapshot";
+import { keptServerDatabaseNotice } from "../components/identityDatabase";
 import { IdentityServiceHealthGate } from "../components/identityServiceHealthGate";
 import { query } from "../test/support/pg";
 import { insertClient } from "../test/support/identityServerClients";
@@ -128,6 +129,8 @@ async function program(): Promise<Record<string, unknown>> {
     containerImage: desired.image,
     dockerHost: docker.host,
     healthTimeoutSeconds: 30,
+    // As stack.ts passes IdentityDatabase's: what destroy keeps of the database (databaseRetainOnDelete).
+    keptOnDelete: keptServerDatabaseNotice(db.host, db.port, db.name, DB_ROLE),
   });
   const containerId = snapshot.image.apply(containerRuns);
   const gate = new IdentityServiceHealthGate("e2e-health", {
@@ -310,5 +313,8 @@ describeWithPulumiTools("upgrading the Identity Service under the Pulumi engine"
     });
     expect(await snapshotSchemas()).toEqual(schemas);
     expect(schemas).toHaveLength(2);
+    // destroy says what it kept and how to remove it (the engine runs no program on destroy: the provider says it).
+    expect(diagnosticsOf(rec.events)).toContain(`warning: pulumi destroy kept the Identity Service database "${db.name}" and its role "${DB_ROLE}"`);
+    expect(diagnosticsOf(rec.events)).toContain(`DROP DATABASE "${db.name}"; DROP ROLE "${DB_ROLE}";`);
   });
 });

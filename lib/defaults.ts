@@ -30,6 +30,8 @@ export const DEFAULTS = {
   databaseName: "identity_service",
   databaseUsername: "identity_service",
   databaseProvider: "Postgres",
+  /** pulumi destroy keeps the Identity Service database (its clients, keys and snapshots) unless told otherwise. */
+  databaseRetainOnDelete: true,
   creatioUsername: "Supervisor",
   creatioFeatureAdminUnitIds: [ALL_EMPLOYEES_ID] as string[],
   readinessTimeoutSeconds: 300,

@@ -33,6 +33,7 @@ describe("stack config", () => {
     expect(cfg.certificate).toEqual({ selfSigned: { dnsNames: ["localhost"], validityDays: 365, earlyRenewalDays: 30 } });
     expect(cfg.database).toEqual({
       container: { image: "postgres:16-alpine", hostPort: 55432, databaseName: "identity_service", username: "identity_service", containerName: "creatio-identity-service-db" },
+      retainOnDelete: true,
     });
     expect(cfg.dbProvider).toBe("Postgres");
     expect(cfg.creatio).toBeUndefined();
@@ -93,6 +94,16 @@ describe("stack config", () => {
       expect.stringMatching(/databaseAdminPassword: is required .* Fix: `pulumi config set --secret databaseAdminPassword/),
     ]);
     expect(problems({ databaseHost: "pg" })).toEqual([expect.stringMatching(/databaseHost: is only used with another databaseMode/)]);
+  });
+
+  it("keeps the database on destroy unless databaseRetainOnDelete is false; a supplied string has nothing to keep", () => {
+    expect(parse({}).database).toMatchObject({ container: {}, retainOnDelete: true });
+    expect(parse({ databaseRetainOnDelete: "false" }).database.retainOnDelete).toBe(false);
+    expect(
+      problems({ databaseMode: "connectionString", databaseConnectionString: "Host=h;Database=d;Username=u;Password=p", databaseRetainOnDelete: "false" }, [
+        "databaseConnectionString",
+      ]),
+    ).toEqual([expect.stringMatching(/^creatio-identity:databaseRetainOnDelete: is only used with another databaseMode/)]);
   });
 
   it("validates a supplied connection string without echoing it", () => {

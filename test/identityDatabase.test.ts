@@ -22,6 +22,7 @@ async function build(args: IdentityDatabaseArgs, name = "db") {
     connectionString: await secretValueOf(db.connectionString),
     connectionStringFromHost: await secretValueOf(db.connectionStringFromHost),
     networkName: await valueOf(db.networkName),
+    keptOnDelete: await secretValueOf(db.keptOnDelete),
   };
   await settle();
   const children = resources.filter((r) => r.type !== COMPONENT);
@@ -180,6 +181,37 @@ describe("server mode (an existing PostgreSQL server)", () => {
     );
     expect(messageOf(() => new IdentityDatabase("db", { server: { ...server, port: 0 } }))).toMatch(/server\.port must be a TCP port/);
     expect(messageOf(() => new IdentityDatabase("db", { server: { ...server, host: "" } }))).toMatch(/server\.host must be a non-empty string/);
+  });
+});
+
+describe("databaseRetainOnDelete: what pulumi destroy keeps, and says it keeps", () => {
+  const server = { host: "pg.example.com", adminUsername: "admin", adminPassword: pulumi.secret("admin-pw") };
+
+  test("server mode keeps the role and the database by default, and says how to remove them (no secret in the words)", async () => {
+    const { children, outputs } = await build({ server });
+    expect(only(children, "postgresql:index/role:Role").options.retainOnDelete).toBe(true);
+    expect(only(children, "postgresql:index/database:Database").options.retainOnDelete).toBe(true);
+    // The password and the provider are the stack's own: nothing to keep.
+    expect(only(children, "random:index/randomPassword:RandomPassword").options.retainOnDelete).toBe(false);
+    expect(outputs.keptOnDelete).toEqual({
+      secret: false,
+      value: expect.stringMatching(
+        /^pulumi destroy kept the Identity Service database "identity_service" and its role "identity_service" on pg\.example\.com:5432 .*DROP DATABASE "identity_service"; DROP ROLE "identity_service";/,
+      ),
+    });
+    expect(outputs.keptOnDelete.value).not.toContain("admin-pw");
+  });
+
+  test("container mode keeps the data volume by default; false deletes everything with the stack", async () => {
+    const kept = await build({ container: {} });
+    expect(only(kept.children, "docker:index/volume:Volume").options.retainOnDelete).toBe(true);
+    expect(only(kept.children, "docker:index/container:Container").options.retainOnDelete).toBe(false);
+    expect(kept.outputs.keptOnDelete.value).toMatch(/^pulumi destroy kept the Docker volume "db-data" .*docker volume rm db-data/);
+    const gone = await build({ container: {}, retainOnDelete: false });
+    expect(only(gone.children, "docker:index/volume:Volume").options.retainOnDelete).toBe(false);
+    expect(gone.outputs.keptOnDelete.value).toBeUndefined();
+    const serverGone = await build({ server, retainOnDelete: false });
+    expect(serverGone.children.filter((c) => c.options.retainOnDelete)).toEqual([]);
   });
 });
 

@@ -320,13 +320,26 @@ describe("IdentityDatabaseSnapshot: MS SQL, bad input, refresh, serialization", 
     expect(read.props!.snapshots.map((s: { name: string }) => s.name)).toEqual([outs.snapshots[1].name]);
   });
 
+  it("delete leaves the snapshots, and says what pulumi destroy kept of the database when it keeps it", async () => {
+    const outs = await update(await create(inputs()), inputs({ image: V2, keptOnDelete: 'pulumi destroy kept the Identity Service database "is" ...' }));
+    lines.length = 0;
+    await provider.delete!("id", outs);
+    expect(lines).toEqual(['warning: pulumi destroy kept the Identity Service database "is" ...']);
+    expect(await listSnapshotNames()).toHaveLength(2);
+    lines.length = 0;
+    await provider.delete!("id", { ...outs, keptOnDelete: undefined });
+    expect(lines).toEqual([]);
+  });
+
   it("refresh with the database out of reach keeps the recorded snapshots and says why, without the password", async () => {
     const outs = await update(await create(inputs()), inputs({ image: V2 }));
     const unreachable = npgsqlConnectionString({ host: "127.0.0.1", port: 1, database: db.name, username: db.user, password: db.password });
     lines.length = 0;
     const read = await provider.read!("id", { ...outs, connectionString: unreachable });
     expect(read.props!.snapshots).toEqual(outs.snapshots);
-    expect(lines).toEqual([expect.stringMatching(/^warning: IdentityDatabaseSnapshot could not read the snapshots for refresh, so the recorded list stays as it was: .*127\.0\.0\.1:1\//)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^warning: IdentityDatabaseSnapshot could not read the snapshots for refresh, so the recorded list stays as it was: .*127\.0\.0\.1:1\//),
+    ]);
     expect(lines.join("\n")).not.toContain(db.password);
   });
 

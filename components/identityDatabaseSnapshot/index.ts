@@ -45,6 +45,8 @@ export interface IdentityDatabaseSnapshotArgs {
   readonly dockerHost?: pulumi.Input<string | undefined>;
   /** On Kubernetes: where the Deployment is; a restore scales it to 0 and back instead of stopping a container. */
   readonly kubernetes?: pulumi.Input<{ kubeconfig?: pulumi.Input<string>; context?: pulumi.Input<string>; namespace: pulumi.Input<string> }>;
+  /** What `pulumi destroy` leaves of the database and how to remove it: said when this resource is deleted. */
+  readonly keptOnDelete?: pulumi.Input<string | undefined>;
   /** Seconds the service may take to stop, and to become healthy again, around a restore. Default 180. */
   readonly healthTimeoutSeconds?: pulumi.Input<number>;
 }
@@ -80,6 +82,7 @@ export class IdentityDatabaseSnapshot extends pulumi.dynamic.Resource {
         containerImage: args.containerImage,
         dockerHost: args.dockerHost,
         kubernetes: args.kubernetes,
+        keptOnDelete: args.keptOnDelete,
         healthTimeoutSeconds: args.healthTimeoutSeconds ?? DEFAULTS.healthTimeoutSeconds,
         previousImage: undefined,
         snapshotBeforeImageChange: undefined,

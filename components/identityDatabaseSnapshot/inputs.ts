@@ -32,6 +32,8 @@ export interface IdentityDatabaseSnapshotInputs {
   readonly kubernetes?: KubernetesWorkloadInputs;
   /** How long the service may take to stop, and to become healthy again, around a restore. */
   readonly healthTimeoutSeconds: number;
+  /** What `pulumi destroy` leaves of the database and how to remove it (IdentityDatabase keptOnDelete): said when this resource is deleted. */
+  readonly keptOnDelete?: string;
 }
 
 /** Where the Identity Service's Deployment is. */

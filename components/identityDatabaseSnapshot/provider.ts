@@ -154,7 +154,7 @@ export const identityDatabaseSnapshotProvider: pulumi.dynamic.ResourceProvider<I
   },
 
   async diff(_id, olds, news) {
-    const keys = ["dbProvider", "connectionString", "image", "keep", "restore", "containerName", "containerImage", "dockerHost", "healthTimeoutSeconds"] as const;
+    const keys = ["dbProvider", "connectionString", "image", "keep", "restore", "containerName", "containerImage", "dockerHost", "healthTimeoutSeconds", "keptOnDelete"] as const;
     const changes = keys.some((k) => (olds[k] ?? null) !== (news[k] ?? null)) || JSON.stringify(olds.kubernetes ?? null) !== JSON.stringify(news.kubernetes ?? null);
     // Shown by `pulumi preview`, before anything happens: the time to take a backup by hand.
     if (!snapshotsSupported(news.dbProvider) && olds.image !== news.image && news.image !== UNKNOWN) say(msSqlWarning(olds.image, news.image));
@@ -182,7 +182,10 @@ export const identityDatabaseSnapshotProvider: pulumi.dynamic.ResourceProvider<I
     return { outs: plain(await apply(id, olds, news)) };
   },
 
-  async delete() {
-    // Snapshots stay in the database: they are the user's backups (docs/upgrade.md says how to drop them).
+  async delete(_id, props) {
+    // Snapshots stay in the database: they are the user's backups (docs/upgrade.md says how to drop
+    // them). When the database stays too (databaseRetainOnDelete), this is where `pulumi destroy`
+    // says so: the engine runs no program then, only the providers.
+    if (props?.keptOnDelete) warn(props.keptOnDelete);
   },
 };

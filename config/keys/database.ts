@@ -61,6 +61,13 @@ export const DATABASE_KEYS = {
       "databaseMode server: libpq sslmode for Pulumi's PostgreSQL provider and the matching Npgsql SSL Mode for the Identity Service. Default require: always encrypted, certificate not checked (verify-full checks it); disable only for a server without TLS.",
     check: oneOf([...POSTGRESQL_PROVIDER_SSL_MODES]),
   },
+  databaseRetainOnDelete: {
+    type: "boolean",
+    default: DEFAULTS.databaseRetainOnDelete,
+    example: "false",
+    description:
+      "databaseMode server/container: `pulumi destroy` (or a change that would replace them) keeps the Identity Service database and its role (server) or its data volume (container), with the snapshots in it, and says how to remove them; false deletes them with the stack.",
+  },
   databaseName: {
     type: "string",
     default: DEFAULTS.databaseName,

@@ -31,11 +31,12 @@ export function databaseConfig(ctx: ConfigContext, service: StackConfig["service
           databaseName: typed.databaseName,
           username: typed.databaseUsername,
         },
+        retainOnDelete: typed.databaseRetainOnDelete,
       };
       break;
     case "connectionString":
       ctx.need("databaseConnectionString", "when databaseMode is connectionString");
-      ctx.onlyWith([...CONTAINER_KEYS, ...SERVER_KEYS, "databaseName", "databaseUsername"], "with another databaseMode");
+      ctx.onlyWith([...CONTAINER_KEYS, ...SERVER_KEYS, "databaseName", "databaseUsername", "databaseRetainOnDelete"], "with another databaseMode");
       dbProvider = typed.databaseProvider;
       if (typed.databaseConnectionString !== undefined) {
         try {
@@ -61,6 +62,7 @@ export function databaseConfig(ctx: ConfigContext, service: StackConfig["service
           username: typed.databaseUsername,
           containerName: `${service.containerName}-db`,
         },
+        retainOnDelete: typed.databaseRetainOnDelete,
       };
   }
   if (!DATABASE_SUPPORT[dbProvider].snapshots) {

@@ -14,6 +14,7 @@ export interface RecordedResource {
   readonly options: {
     readonly ignoreChanges: readonly string[];
     readonly deleteBeforeReplace: boolean;
+    readonly retainOnDelete: boolean;
     /** Input name → URNs of the resources its value came from (what orders replacements in the engine). */
     readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
   };
@@ -137,7 +138,7 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
           inputs,
           secretInputs,
           aliases: aliasesByName.get(args.name) ?? [],
-          options: optionsByName.get(args.name) ?? { ignoreChanges: [], deleteBeforeReplace: false, propertyDependencies: {} },
+          options: optionsByName.get(args.name) ?? { ignoreChanges: [], deleteBeforeReplace: false, retainOnDelete: false, propertyDependencies: {} },
         });
         const faker = fakers[args.type];
         const state = { ...args.inputs, ...(faker ? faker({ ...args, inputs }) : {}) };
@@ -158,7 +159,12 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
     aliasesByName.set(req.getName(), aliasesOf(req));
     const propertyDependencies: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((deps: any, key: string) => (propertyDependencies[key] = deps.getUrnsList()));
-    optionsByName.set(req.getName(), { ignoreChanges: req.getIgnorechangesList(), deleteBeforeReplace: req.getDeletebeforereplace(), propertyDependencies });
+    optionsByName.set(req.getName(), {
+      ignoreChanges: req.getIgnorechangesList(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      retainOnDelete: req.getRetainondelete?.() ?? false,
+      propertyDependencies,
+    });
     return register(req, callback);
   };
   return resources;
