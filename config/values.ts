@@ -118,6 +118,8 @@ export function readConfig(raw: RawConfig): { ctx: ConfigContext; problems: stri
     raw,
     problem: (key, text) => void problems.push(`${prefix}${key}: ${text}`),
     need(key, why) {
+      // A value that was given but refused (malformed, or a secret in plain text) is reported once, where it was refused.
+      if (raw.values[`${prefix}${key}`]) return;
       if (typed[key] === undefined || typed[key] === "") problems.push(`${prefix}${key}: is required ${why}. Fix: ${setCommand(key)}.`);
     },
     onlyWith(keys, why) {

@@ -108,7 +108,6 @@ export function parseCreatioApplications(value: unknown, fullKey: string): { app
   }
   const seen = new Map<string, number>();
   value.forEach((entry, index) => {
-    // The key is what must be unique (it names the resource); without one, the name is the key.
     const label = `${fullKey.slice(0, fullKey.indexOf(":") + 1)}${entryLabel(bareKey, index, entry)}`;
     if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
       problems.push(
@@ -116,50 +115,49 @@ export function parseCreatioApplications(value: unknown, fullKey: string): { app
       );
       return;
     }
+    // Every problem of the entry is reported in the same run: none hides the others.
+    const found: string[] = [];
+    // The key is what must be unique (it names the resource); without one, the name is the key.
     const { key: rawKey, name: rawName } = entry as { key?: unknown; name?: unknown };
     const keyGiven = rawKey !== undefined;
     const identity = keyGiven ? rawKey : rawName;
     if (typeof identity === "string" || typeof identity === "number") {
       const id = String(identity).toLowerCase();
       if (seen.has(id)) {
-        problems.push(
+        found.push(
           keyGiven
             ? `${label}: the key is already used by ${bareKey}[${seen.get(id)}]; application keys must be unique (ignoring case). Fix: \`pulumi config set --path '${bareKey}[${index}].key' <another key>\`.`
             : `${label}: the name is already used by ${bareKey}[${seen.get(id)}] (without a key, the name names the application's resource, so it must be unique, ignoring case). ` +
                 `Fix: give each a key (\`pulumi config set --path '${bareKey}[${index}].key' <key>\`), or another name.`,
         );
-        return;
-      }
-      seen.set(id, index);
+      } else seen.set(id, index);
     }
     // Without a key the name is one: it must fit a resource name and an output key.
     if (!keyGiven && typeof rawName === "string" && rawName !== "" && !NAME.test(rawName)) {
-      problems.push(
+      found.push(
         `${label}: without a key, the name names the application's resource and its output entry, so it may hold only letters, digits, spaces and . _ - and must start with a letter or digit (got ${JSON.stringify(rawName)}). ` +
           `Fix: give it a key (\`pulumi config set --path '${bareKey}[${index}].key' ${EXAMPLES.key}\`); the name may then be any text.`,
       );
-      return;
     }
     const parsed = entrySchema.safeParse(entry);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        if (issue.code === "unrecognized_keys") {
-          for (const k of issue.keys) {
-            const near = FIELDS.find((f) => f.toLowerCase() === k.toLowerCase());
-            problems.push(
-              `${label}: unknown field "${k}"${near ? ` (did you mean ${near}?)` : ""}; the fields are ${FIELDS.join(", ")}. Fix: \`pulumi config rm --path '${bareKey}[${index}].${k}'\`.`,
-            );
-          }
-          continue;
+    for (const issue of parsed.success ? [] : parsed.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const k of issue.keys) {
+          const near = FIELDS.find((f) => f.toLowerCase() === k.toLowerCase());
+          found.push(
+            `${label}: unknown field "${k}"${near ? ` (did you mean ${near}?)` : ""}; the fields are ${FIELDS.join(", ")}. Fix: \`pulumi config rm --path '${bareKey}[${index}].${k}'\`.`,
+          );
         }
-        const field = String(issue.path[0] ?? "");
-        const given = (entry as Record<string, unknown>)[field];
-        const message = given === undefined ? `${field} is required` : issue.message;
-        const shown = given === undefined ? "" : ` (got ${JSON.stringify(given)})`;
-        problems.push(`${label}: ${message}${shown}. ${fixFor(bareKey, index, field)}`);
+        continue;
       }
-      return;
+      const field = String(issue.path[0] ?? "");
+      const given = (entry as Record<string, unknown>)[field];
+      const message = given === undefined ? `${field} is required` : issue.message;
+      const shown = given === undefined ? "" : ` (got ${JSON.stringify(given)})`;
+      found.push(`${label}: ${message}${shown}. ${fixFor(bareKey, index, field)}`);
     }
+    problems.push(...found);
+    if (found.length > 0 || !parsed.success) return;
     const fields = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined));
     applications.push({ ...fields, key: parsed.data.key ?? parsed.data.name } as unknown as CreatioApplicationConfig);
   });

@@ -32,16 +32,34 @@ export function httpUrlProblem(v: string): string | undefined {
   }
 }
 
+/**
+ * Creatio's site root: an http(s) URL without the `/0` that .NET Framework Creatio shows in the
+ * browser (its application path). The package adds `/0` itself where Creatio needs it
+ * (`creatioNetCore false`), and the client's redirect URIs are the site root's.
+ */
+export function creatioUrlProblem(v: string): string | undefined {
+  const url = httpUrlProblem(v);
+  if (url) return url;
+  const path = new URL(v).pathname.replace(/\/+$/, "");
+  return /\/0$/.test(path) ? `must be Creatio's site root, without the /0 of the .NET Framework application path: give ${v.replace(/\/0\/*$/, "")}` : undefined;
+}
+
 export function containerNameProblem(v: string): string | undefined {
   return CONTAINER_NAME_PATTERN.test(v) ? undefined : "must be a Docker container name (a letter or digit, then letters, digits, _ . -)";
 }
 
+/** Why spaces are refused in a client id or secret, for the errors (Creatio's guide's own examples have them). */
+const NO_SPACES_WHY =
+  "(spaces are refused, as in the guide's examples: OAuth clients send the id and secret form-encoded, where a space becomes +, and in HTTP Basic headers, and hand-made requests get that wrong)";
+
 export function clientIdProblem(v: string): string | undefined {
-  return [...v].length === CLIENT_ID_LENGTH && NO_WHITE_SPACE.test(v) ? undefined : `must be exactly ${CLIENT_ID_LENGTH} characters without spaces`;
+  if (!NO_WHITE_SPACE.test(v)) return `must be exactly ${CLIENT_ID_LENGTH} characters without spaces ${NO_SPACES_WHY}`;
+  return [...v].length === CLIENT_ID_LENGTH ? undefined : `must be exactly ${CLIENT_ID_LENGTH} characters without spaces`;
 }
 
 export function clientSecretProblem(v: string): string | undefined {
-  return [...v].length >= CLIENT_SECRET_LENGTH && NO_WHITE_SPACE.test(v) ? undefined : `must be at least ${CLIENT_SECRET_LENGTH} characters without spaces`;
+  if (!NO_WHITE_SPACE.test(v)) return `must be at least ${CLIENT_SECRET_LENGTH} characters without spaces ${NO_SPACES_WHY}`;
+  return [...v].length >= CLIENT_SECRET_LENGTH ? undefined : `must be at least ${CLIENT_SECRET_LENGTH} characters without spaces`;
 }
 
 export function dnsNamesProblem(v: readonly string[]): string | undefined {

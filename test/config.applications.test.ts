@@ -99,6 +99,23 @@ describe("creatioOAuthApplications", () => {
     ]);
   });
 
+  it("reports every problem at once: the entries' own too when the integration is off, and a duplicate with its other faults", () => {
+    expect(problems([{ name: "A", applicationUrl: "https://a", systemUser: "u", colour: "red" }], {})).toEqual([
+      `${KEY}: is only used when creatioIntegration is true (\`pulumi config set creatioIntegration true\`); remove it (\`pulumi config rm creatioOAuthApplications\`) or change that setting.`,
+      expect.stringMatching(/^creatio-identity:creatioOAuthApplications\[0\] \("A"\): unknown field "colour"/),
+    ]);
+    expect(
+      problems([
+        { key: "a", name: "A", applicationUrl: "https://a", systemUser: "u" },
+        { key: "A", name: "B", applicationUrl: "b", systemUser: "u", colour: "red" },
+      ]),
+    ).toEqual([
+      expect.stringMatching(/\[1\] \("B"\): the key is already used by creatioOAuthApplications\[0\]/),
+      expect.stringMatching(/\[1\] \("B"\): applicationUrl must be an http/),
+      expect.stringMatching(/\[1\] \("B"\): unknown field "colour"/),
+    ]);
+  });
+
   it("is refused without the Creatio integration, and when it is not a list", () => {
     expect(problems([{ name: "A", applicationUrl: "https://a", systemUser: "u" }], {})).toEqual([
       `${KEY}: is only used when creatioIntegration is true (\`pulumi config set creatioIntegration true\`); remove it (\`pulumi config rm creatioOAuthApplications\`) or change that setting.`,

@@ -106,6 +106,44 @@ describe("stack config", () => {
     ).toEqual([expect.stringMatching(/^creatio-identity:databaseRetainOnDelete: is only used with another databaseMode/)]);
   });
 
+  it("takes creatioUrl as Creatio's site root, and refuses the .NET Framework /0 with the URL to give", () => {
+    expect(problems({ creatioUrl: "https://creatio.example.com/0" })).toEqual([
+      'creatio-identity:creatioUrl: must be Creatio\'s site root, without the /0 of the .NET Framework application path: give https://creatio.example.com (got "https://creatio.example.com/0"). Fix: `pulumi config set creatioUrl https://creatio.example.com`.',
+    ]);
+    expect(problems({ creatioUrl: "https://example.com/creatio/0/" })[0]).toMatch(/give https:\/\/example\.com\/creatio \(got/);
+    expect(parse({ creatioUrl: "https://example.com/creatio" }).creatioUrl).toBe("https://example.com/creatio");
+    expect(parse({ creatioUrl: "https://example.com/10" }).creatioUrl).toBe("https://example.com/10");
+  });
+
+  it("refuses the guide's own example client id and secret (spaces), saying why", () => {
+    const found = problems({ clientId: "Id Service User1", clientSecret: "It Is My Password For Identity Service." }, ["clientSecret"]);
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^creatio-identity:clientId: must be exactly 16 characters without spaces \(spaces are refused, as in the guide's examples: .*form-encoded, where a space becomes \+/,
+      ),
+      expect.stringMatching(/^creatio-identity:clientSecret: must be at least 32 characters without spaces \(spaces are refused/),
+    ]);
+    expect(found[1]).not.toContain("It Is My Password");
+  });
+
+  it("suggests fixes that pass: an early renewal shorter than a short validity", () => {
+    const [found] = problems({ certificateValidityDays: "20" });
+    expect(found).toMatch(/^creatio-identity:certificateEarlyRenewalDays: must be less than the validity \(20 days\).*Fix: `pulumi config set certificateEarlyRenewalDays 6`/);
+    const suggested = /certificateEarlyRenewalDays (\d+)`/.exec(found)![1];
+    expect(() => parse({ certificateValidityDays: "20", certificateEarlyRenewalDays: suggested })).not.toThrow();
+    expect(problems({ certificateValidityDays: "1" })[0]).toMatch(/certificateEarlyRenewalDays 0`/);
+    expect(() => parse({ certificateValidityDays: "1", certificateEarlyRenewalDays: "0" })).not.toThrow();
+  });
+
+  it("reports a required secret given in plain text once, as plain text, not also as missing", () => {
+    const found = problems({ databaseMode: "server", databaseHost: "pg", databaseAdminUsername: "pulumi_admin", databaseAdminPassword: "pw" });
+    expect(found).toEqual([expect.stringMatching(/^creatio-identity:databaseAdminPassword: is a secret but is stored in plain text/)]);
+    // The suggested admin is not a superuser, as the README says it need not be.
+    expect(problems({ databaseMode: "server", databaseHost: "pg", databaseAdminPassword: "pw" }, ["databaseAdminPassword"])).toEqual([
+      expect.stringContaining("databaseAdminUsername: is required when databaseMode is server. Fix: `pulumi config set databaseAdminUsername pulumi_admin`."),
+    ]);
+  });
+
   it("validates a supplied connection string without echoing it", () => {
     const value = "Host=pg;Password=hunter2;Database";
     const found = problems({ databaseMode: "connectionString", databaseConnectionString: value }, ["databaseConnectionString"]);

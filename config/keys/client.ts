@@ -1,6 +1,6 @@
 /** Config keys: Creatio's client: the OAuth client Creatio uses at the Identity Service. */
 import { DEFAULTS } from "../../lib/defaults";
-import { clientIdProblem, clientSecretProblem, httpUrlProblem } from "../../lib/validators";
+import { clientIdProblem, clientSecretProblem, creatioUrlProblem } from "../../lib/validators";
 import { ConfigKeySpec } from "./spec";
 
 export const CLIENT_KEYS = {
@@ -9,8 +9,9 @@ export const CLIENT_KEYS = {
     type: "string",
     default: DEFAULTS.creatioUrl,
     example: "https://creatio.example.com",
-    description: "Creatio's base URL as users' browsers see it; the client's redirect URIs are derived from it.",
-    check: httpUrlProblem,
+    description:
+      "Creatio's site root as users' browsers see it (https://creatio.example.com, not .../0, the .NET Framework application path); the client's redirect URIs are derived from it.",
+    check: creatioUrlProblem,
   },
   clientName: {
     type: "string",
@@ -22,14 +23,16 @@ export const CLIENT_KEYS = {
   clientId: {
     type: "string",
     example: "a1b2c3d4e5f6g7h8",
-    description: "Supply the client id (exactly 16 characters, no spaces). Generated (16 letters and digits) when unset.",
+    description:
+      "Supply the client id (exactly 16 characters, no spaces: Creatio's guide's example \"Id Service User\" is refused, because OAuth clients send the id form-encoded, where a space becomes +, and in HTTP Basic headers, and hand-made requests get that wrong). Generated (16 letters and digits) when unset.",
     check: clientIdProblem,
   },
   clientSecret: {
     type: "string",
     secret: true,
     example: "<32 or more characters>",
-    description: "Supply the client secret (at least 32 characters, no spaces). Generated (32 letters and digits) when unset.",
+    description:
+      "Supply the client secret (at least 32 characters, no spaces: the guide's example \"It Is My Password For Identity Service.\" is refused for the same reason as clientId's spaces). Generated (32 letters and digits) when unset.",
     check: clientSecretProblem,
   },
   rotation: {

@@ -42,8 +42,8 @@ export const DATABASE_KEYS = {
   },
   databaseAdminUsername: {
     type: "string",
-    example: "postgres",
-    description: "databaseMode server: a role that can create roles and databases.",
+    example: "pulumi_admin",
+    description: "databaseMode server: a role that can create roles and databases (CREATEROLE and CREATEDB; it need not be a superuser).",
   },
   databaseAdminPassword: {
     type: "string",

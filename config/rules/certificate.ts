@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { PfxContents } from "../../lib/pfx";
 import { checkSuppliedPfx, decodePfxBase64 } from "../../lib/suppliedPfx";
+import { DEFAULTS } from "../../lib/defaults";
 import { earlyRenewalProblem } from "../../lib/validators";
 import { StackConfig } from "../types";
 import { ConfigContext } from "../values";
@@ -32,7 +33,11 @@ export function certificateConfig(ctx: ConfigContext, publicUrl: string): StackC
   const dnsNames: string[] = [...typed.certificateDnsNames];
   if (host && !dnsNames.includes(host) && !/^[\d.]+$|:/.test(host)) dnsNames.push(host);
   const early = earlyRenewalProblem(typed.certificateValidityDays, typed.certificateEarlyRenewalDays);
-  if (early) ctx.problem("certificateEarlyRenewalDays", `${early}. Fix: \`pulumi config set certificateEarlyRenewalDays 30\`.`);
+  if (early) {
+    // A value that passes for this validity: the default when it fits, else a third of the validity.
+    const fits = Math.min(DEFAULTS.certificateEarlyRenewalDays, Math.max(0, Math.floor(typed.certificateValidityDays / 3)));
+    ctx.problem("certificateEarlyRenewalDays", `${early}. Fix: \`pulumi config set certificateEarlyRenewalDays ${fits}\`, or a longer certificateValidityDays.`);
+  }
   return { selfSigned: { dnsNames, validityDays: typed.certificateValidityDays, earlyRenewalDays: typed.certificateEarlyRenewalDays } };
 }
 

@@ -18,12 +18,14 @@ const CREATIO_KEYS: ConfigKey[] = [
 
 export function creatioConfig(ctx: ConfigContext, problems: string[]): StackConfig["creatio"] {
   const { typed } = ctx;
+  // The entries are checked either way, so turning the integration on brings no new problems with them.
+  const apps = parseCreatioApplications(typed.creatioOAuthApplications, `${PROJECT}:creatioOAuthApplications`);
   if (!typed.creatioIntegration) {
     ctx.onlyWith(CREATIO_KEYS, "when creatioIntegration is true (`pulumi config set creatioIntegration true`)");
+    problems.push(...apps.problems);
     return undefined;
   }
   ctx.need("creatioPassword", "when creatioIntegration is true");
-  const apps = parseCreatioApplications(typed.creatioOAuthApplications, `${PROJECT}:creatioOAuthApplications`);
   problems.push(...apps.problems);
   return {
     connection: { url: typed.creatioUrl, username: typed.creatioUsername, password: ctx.secret("creatioPassword") ?? pulumi.secret(""), netCore: typed.creatioNetCore },
