@@ -4,7 +4,7 @@
  * test/support/creatio names its source).
  */
 import http from "node:http";
-import { equals, select, selectQuery } from "../lib/creatio/dataService";
+import { deleteQuery, equals, select, selectQuery, updateQuery } from "../lib/creatio/dataService";
 import { callOAuthConfigService, clearFeatureCache, postSysSettingsValues, querySysSettings } from "../lib/creatio/services";
 import { connectCreatio, CreatioClient } from "../lib/creatio/session";
 import { CREATIO_PASSWORD, FEATURE_ID, SECRET_CODE, SYSADMIN_ROW_ID, URL_CODE, useCreatioWorld } from "./support/creatioHarness";
@@ -61,6 +61,33 @@ it("says success:false for PostSysSettingsValues even when it saved, keeps Secur
   expect((await postSysSettingsValues(client, { NoSuchSetting: "x" })).saved).toEqual({ NoSuchSetting: false });
 });
 
+it("runs a parameter as the type it was sent as: a Guid-typed value against a text column fails as on PostgreSQL", async () => {
+  const client = await login();
+  const guidShaped = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+  const body = selectQuery({ entity: "OAuthClientApp", columns: ["Id"], filters: [equals("ClientId", guidShaped)] }) as any;
+  // What the package sends: typed by the column (ClientId is text).
+  expect(body.filters.items.f0.rightExpression.parameter.dataValueType).toBe(1);
+  expect(await client.post("/DataService/json/SyncReply/SelectQuery", body, "test")).toMatchObject({ success: true, rows: [] });
+  // What a client typing by the value's shape sends: Creatio runs varchar = uuid.
+  body.filters.items.f0.rightExpression.parameter.dataValueType = 0;
+  const refused = await client.post("/DataService/json/SyncReply/SelectQuery", body, "test");
+  expect(refused).toMatchObject({ success: false, errorInfo: { message: expect.stringContaining("operator does not exist") } });
+});
+
+it("types every parameter from COLUMN_TYPES, and refuses a column it has no type for", () => {
+  const body = updateQuery("OAuthClientApp", { Description: "3f2504e0-4f89-11d3-9a0c-0305e82c3301", IsActive: true, SystemUser: SYSADMIN_ROW_ID }, [
+    equals("Id", SYSADMIN_ROW_ID),
+  ]) as any;
+  expect(Object.fromEntries(Object.entries<any>(body.columnValues.items).map(([k, v]) => [k, v.parameter.dataValueType]))).toEqual({ Description: 1, IsActive: 12, SystemUser: 0 });
+  expect(body.filters.items.f0.rightExpression.parameter.dataValueType).toBe(0);
+  expect(() => selectQuery({ entity: "OAuthClientApp", columns: ["Id"], filters: [equals("NoSuchColumn", "x")] })).toThrow(
+    "No data value type is known for OAuthClientApp.NoSuchColumn",
+  );
+  expect(
+    (selectQuery({ entity: "SysSettingsValue", columns: ["Id"], filters: [equals("SysSettings.Code", "x")] }) as any).filters.items.f0.rightExpression.parameter.dataValueType,
+  ).toBe(1);
+});
+
 it("answers AppFeatureState only when asked by Id", async () => {
   const client = await login();
   expect(await select(client, { entity: "AppFeatureState", columns: ["Id"], filters: [equals("Feature", FEATURE_ID)] })).toEqual([]);
@@ -85,11 +112,7 @@ it("refuses OAuthConfigService from its feature cache until the cache is cleared
 it("forbids deleting an OAuth resource", async () => {
   await query(h.db.url, `INSERT INTO "OAuthResource" ("Id", "Name", "IsDefault") VALUES (gen_random_uuid(), 'ApplicationAccess_x', true)`);
   const client = await login();
-  const answer = await client.post(
-    "/DataService/json/SyncReply/DeleteQuery",
-    { rootSchemaName: "OAuthResource", operationType: 3, filters: { filterType: 6, items: { a: equals("Name", "ApplicationAccess_x") } } },
-    "test",
-  );
+  const answer = await client.post("/DataService/json/SyncReply/DeleteQuery", deleteQuery("OAuthResource", [equals("Name", "ApplicationAccess_x")]), "test");
   expect(answer).toMatchObject({ success: false, errorInfo: { message: "Deleting a resource is forbidden." } });
   expect(await query(h.db.url, `SELECT count(*)::int AS n FROM "OAuthResource"`)).toEqual([{ n: 1 }]);
 });

@@ -23,7 +23,7 @@
  * service that accepts connections but never answers, HTTPS with a self-signed certificate (its PEM
  * is `caPem`, to test trusting one CA for one client only). Reusable outside jest.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import { AddressInfo, Socket } from "node:net";
@@ -42,6 +42,11 @@ export interface IdentityServiceStandInOptions {
   neverAnswer?: boolean;
   /** Serve HTTPS with a fresh self-signed certificate for 127.0.0.1 and localhost. */
   readonly https?: boolean;
+  /**
+   * The shape of the client ids it generates for registered applications: 16 letters and digits
+   * (default), or a Guid. The real service's format is not documented; Creatio must cope with both.
+   */
+  clientIdFormat?: "alphanumeric" | "guid";
   /** More API routes (`POST /api/...` with a bearer token): path → handler(body, clientId of the token). */
   apiRoutes?: Record<string, (body: any, clientId: string) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }>>;
 }
@@ -116,7 +121,7 @@ export async function startIdentityServiceStandIn(options: IdentityServiceStandI
       const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
       const pick = (n: number) => [...randomBytes(n)].map((b) => alphabet[b % alphabet.length]).join("");
       const client: RegisteredClient = {
-        clientId: pick(16),
+        clientId: options.clientIdFormat === "guid" ? randomUUID() : pick(16),
         secret: pick(32),
         name: String(body?.ClientAppName ?? ""),
         uri: String(body?.ClientAppUri ?? ""),
