@@ -165,25 +165,28 @@ describe("create", () => {
     expect(logged(h.infoLog).some((l) => l.includes("No restart is needed"))).toBe(true);
   });
 
-  it("makes only the requests its steps need", async () => {
+  it("makes only the requests its steps need: the reads in one BatchQuery, the feature rows in another", async () => {
     await create();
-    // login, Feature, AdminUnitFeatureState, SysAdminUnit, QuerySysSettings, SysSettingsValue,
-    // OAuthResource, one UpdateQuery, one InsertQuery, the cache, PostSysSettingsValues, AddDefaultResource.
-    expect(h.creatio.requests.map((r) => `${r.operation ?? r.path}${r.entity ? ` ${r.entity}` : ""}`)).toEqual([
+    const made = h.creatio.requests.map((r) => (r.items ? r.items : `${r.operation ?? r.path}${r.entity ? ` ${r.entity}` : ""}`));
+    expect(made).toEqual([
       "/ServiceModel/AuthService.svc/Login",
-      "SelectQuery Feature",
-      "SelectQuery AdminUnitFeatureState",
-      "SelectQuery SysAdminUnit",
-      "QuerySysSettings",
-      "SelectQuery SysSettingsValue",
-      "SelectQuery OAuthResource",
-      "UpdateQuery AppFeatureState",
-      "InsertQuery AppFeatureState",
+      [
+        "SelectQuery Feature",
+        "SelectQuery AdminUnitFeatureState",
+        "SelectQuery SysSettings",
+        "SelectQuery SysSettingsValue",
+        "SelectQuery OAuthResource",
+        "SelectQuery SysAdminUnit",
+      ],
+      ["UpdateQuery AppFeatureState", "InsertQuery AppFeatureState"],
       "ClearFeaturesCacheForAllUsers",
       "PostSysSettingsValues",
       "AddDefaultResource",
     ]);
-    expect(h.identity.requests.map((r) => r.path).slice(0, 2)).toEqual(["/.well-known/openid-configuration", "/connect/token"]);
+    // Ours: the discovery document and a token; Creatio's own: a token and the resource's registration.
+    expect(h.identity.requests.map((r) => r.path)).toEqual(["/.well-known/openid-configuration", "/connect/token", "/connect/token", "/api/OwnedResources/register"]);
+    // At most 10 requests in all (issue 21): 6 to Creatio, 4 at the Identity Service.
+    expect(h.creatio.requests.length + h.identity.requests.length).toBeLessThanOrEqual(10);
   });
 
   it("reaches .NET 6/8 Creatio's API at the site root when netCore is true", async () => {
@@ -246,6 +249,19 @@ describe("create", () => {
     // The feature cache was cleared again after the rows went back, and no default resource was made.
     expect(creatioCalls(h, "ClearFeaturesCacheForAllUsers")).toBe(2);
     expect(creatioCalls(h, "AddDefaultResource")).toBe(0);
+  });
+
+  it("undoes the feature rows Creatio did write when it refuses one query of their batch", async () => {
+    const before = await creatioRows(h);
+    let inserts = 0;
+    // The batch: the shipped row switched on, then one insert per target; Creatio refuses the second insert.
+    h.creatio.options.refuse = (r) => (r.operation === "InsertQuery" && r.entity === "AppFeatureState" && ++inserts === 2 ? "Access denied" : undefined);
+    const e = await failureOf(h, provider.create(await check({ featureAdminUnitIds: [ALL_EMPLOYEES_ID, "7f3b869f-34f3-4f20-ab4d-7480a5fdf647"] })));
+    expect(e.message).toContain("Enabling OAuth20Integration failed: Creatio's DataService refused adding a AppFeatureState row: Access denied");
+    expect(e.message).toContain("Everything this create had changed in Creatio was put back");
+    expect(e.message).toMatch(/added state row [0-9a-f-]{36} deleted; state row 5e1f0c3a-0d7b-4c55-9a8e-2f6b7c8d9e01 back to 0/);
+    expect(await creatioRows(h)).toEqual(before);
+    expect(creatioCalls(h, "PostSysSettingsValues")).toBe(0);
   });
 
   it("undoes everything when the default resource cannot be created", async () => {

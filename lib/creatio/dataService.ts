@@ -217,3 +217,76 @@ export async function remove(client: CreatioClient, entity: string, filters: rea
   const answer = ensureSucceeded(await client.post(`${PATH}DeleteQuery`, deleteQuery(entity, filters), `DataService DeleteQuery (${entity})`), `deleting from ${entity}`, false);
   return Number(answer.rowsAffected ?? 0);
 }
+
+/** One query of a BatchQuery, built by `selectItem`, `insertItem`, `updateItem` or `deleteItem`. */
+export interface BatchItem {
+  readonly operation: "SelectQuery" | "InsertQuery" | "UpdateQuery" | "DeleteQuery";
+  readonly body: Record<string, unknown>;
+  /** For messages: what the query does, e.g. "reading Feature". */
+  readonly what: string;
+}
+
+export const selectItem = (spec: SelectSpec): BatchItem => ({ operation: "SelectQuery", body: selectQuery(spec), what: `reading ${spec.entity}` });
+export const insertItem = (entity: string, values: Record<string, ParameterValue>): BatchItem => ({
+  operation: "InsertQuery",
+  body: insertQuery(entity, values),
+  what: `adding a ${entity} row`,
+});
+export const updateItem = (entity: string, values: Record<string, ParameterValue>, filters: readonly Filter[]): BatchItem => ({
+  operation: "UpdateQuery",
+  body: updateQuery(entity, values, filters),
+  what: `changing ${entity}`,
+});
+export const deleteItem = (entity: string, filters: readonly Filter[]): BatchItem => ({
+  operation: "DeleteQuery",
+  body: deleteQuery(entity, filters),
+  what: `deleting from ${entity}`,
+});
+
+/**
+ * What one query of a batch came to: done (with its answer), refused (Creatio's reason), or unknown
+ * (no result for it in the answer: Creatio stopped before it, or the call itself failed, so it may or
+ * may not have run).
+ */
+export type BatchOutcome =
+  { readonly kind: "done"; readonly answer: any } | { readonly kind: "refused"; readonly reason: string } | { readonly kind: "unknown"; readonly reason: string };
+
+/**
+ * Runs several queries in one request: `POST {app}/DataService/json/SyncReply/BatchQuery` with
+ * `{"items":[{"__type":"Terrasoft.Nui.ServiceModel.DataContract.<Query>", ...query}]}`, answered
+ * `{"queryResults":[<one answer per query, in order>]}` (Creatio Academy, "BatchQuery class" and
+ * "Add and update a record using DataService"; each answer is the query's own response contract,
+ * checked as `ensureSucceeded` checks a single one). Never throws: a call that fails as a whole makes
+ * every query unknown. What Creatio does after a query fails (go on or stop) is not in the sources
+ * read, so a query without a result is unknown, never assumed not run. Queries run in order: callers
+ * put them in the order they would send them one by one.
+ */
+export async function batch(client: CreatioClient, items: readonly BatchItem[]): Promise<BatchOutcome[]> {
+  if (items.length === 0) return [];
+  const what = `DataService BatchQuery (${items.map((i) => `${i.operation} ${String(i.body.rootSchemaName)}`).join(", ")})`;
+  let answer: any;
+  try {
+    answer = await client.post(`${PATH}BatchQuery`, { items: items.map((i) => ({ __type: `Terrasoft.Nui.ServiceModel.DataContract.${i.operation}`, ...i.body })) }, what);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    return items.map(() => ({ kind: "unknown", reason }));
+  }
+  const results: unknown[] = Array.isArray(answer?.queryResults) ? answer.queryResults : [];
+  const whole = results.length === 0 ? dataServiceFailure(answer, false) : undefined;
+  return items.map((item, i): BatchOutcome => {
+    if (i >= results.length) {
+      return { kind: "unknown", reason: whole ? `Creatio's DataService refused the batch: ${whole.slice(0, 500)}` : "Creatio's BatchQuery answered no result for it" };
+    }
+    const failure = dataServiceFailure(results[i], item.operation === "SelectQuery");
+    return failure === undefined ? { kind: "done", answer: results[i] } : { kind: "refused", reason: `Creatio's DataService refused ${item.what}: ${failure.slice(0, 500)}` };
+  });
+}
+
+/** Runs SelectQueries in one request and returns each one's rows; throws the first refusal. */
+export async function selectBatch(client: CreatioClient, specs: readonly SelectSpec[]): Promise<Record<string, unknown>[][]> {
+  const outcomes = await batch(client, specs.map(selectItem));
+  return outcomes.map((o) => {
+    if (o.kind !== "done") throw new Error(o.reason);
+    return o.answer.rows as Record<string, unknown>[];
+  });
+}

@@ -22,6 +22,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
+import { performance } from "node:perf_hooks";
 import { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { Client, Pool } from "pg";
@@ -39,6 +40,10 @@ export interface RecordedRequest {
   /** DataService operation and entity, or the service method. */
   operation?: string;
   entity?: string;
+  /** For a BatchQuery: its queries, as "<Operation> <Entity>", in order. */
+  items?: string[];
+  /** How long the stand-in took to answer, in ms. */
+  ms?: number;
 }
 
 export interface CreatioStandInOptions {
@@ -116,20 +121,19 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
   };
 
-  const settingRow = async (code: string) => {
+  type SettingRow = { code: string; id: string; type: string; name: string; valueId: string | null; text: string | null };
+  /** Settings by code with their system-wide value rows, in one query. */
+  const settingRows = async (codes: readonly string[]): Promise<Map<string, SettingRow>> => {
     const { rows } = await pool.query(
-      `SELECT s."Id" AS id, s."ValueTypeName" AS type, s."Name" AS name, v."Id" AS "valueId", v."TextValue" AS text
+      `SELECT s."Code" AS code, s."Id" AS id, s."ValueTypeName" AS type, s."Name" AS name, v."Id" AS "valueId", v."TextValue" AS text
          FROM "SysSettings" s LEFT JOIN "SysSettingsValue" v ON v."SysSettingsId" = s."Id" AND v."SysAdminUnitId" = $2
-        WHERE s."Code" = $1`,
-      [code, ALL_EMPLOYEES_ID],
+        WHERE s."Code" = ANY($1::text[])`,
+      [codes, ALL_EMPLOYEES_ID],
     );
-    return rows[0] as { id: string; type: string; name: string; valueId: string | null; text: string | null } | undefined;
+    return new Map((rows as SettingRow[]).map((r) => [r.code, r]));
   };
-  const settingPlain = async (code: string): Promise<string> => {
-    const row = await settingRow(code);
-    if (!row?.text) return "";
-    return row.type === "SecureText" ? decrypt(row.text) : row.text;
-  };
+  const settingRow = async (code: string): Promise<SettingRow | undefined> => (await settingRows([code])).get(code);
+  const plainOf = (row: SettingRow | undefined): string => (!row?.text ? "" : row.type === "SecureText" ? decrypt(row.text) : row.text);
 
   /** The user's state of a feature: the highest over the user and its roles (Creatio's legacy FeatureValueProvider). */
   const evaluateFeature = async (userId: string, code: string): Promise<number> => {
@@ -149,7 +153,8 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
   /** Creatio's own calls to the Identity Service, from its settings (OAuthResourceListener / OAuthClientAppListener). */
   const identityService: IdentityServiceCaller = {
     async call(path, body, scope, kind) {
-      const url = (await settingPlain("OAuth20IdentityServerUrl")).replace(/\/+$/, "");
+      const settings = await settingRows(["OAuth20IdentityServerUrl", "OAuth20IdentityServerClientId", "OAuth20IdentityServerClientSecret"]);
+      const url = plainOf(settings.get("OAuth20IdentityServerUrl")).replace(/\/+$/, "");
       const unable = kind === "resource" ? "Unable to register resource." : "Unable to handle client application.";
       const check = `${unable} Please check the values of the following system settings: OAuth20IdentityServerClientId, OAuth20IdentityServerClientSecret.`;
       const post = async (target: string, payload: string, headers: Record<string, string>) => {
@@ -162,8 +167,8 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
       if (!/^https?:\/\//.test(url)) throw new Error(`Unable to connect to OAuth server at "${url}" (system setting OAuth20IdentityServerUrl)`);
       const form = new URLSearchParams({
         grant_type: "client_credentials",
-        client_id: await settingPlain("OAuth20IdentityServerClientId"),
-        client_secret: await settingPlain("OAuth20IdentityServerClientSecret"),
+        client_id: plainOf(settings.get("OAuth20IdentityServerClientId")),
+        client_secret: plainOf(settings.get("OAuth20IdentityServerClientSecret")),
         scope,
       });
       const token = await post(`${url}/connect/token`, form.toString(), { "Content-Type": "application/x-www-form-urlencoded" });
@@ -193,6 +198,32 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
       const listener = clientAppListener({ pool, identityService, encrypt });
       for (const row of rows) await listener.deleting(row).catch((e) => Promise.reject(listenerFailure(e)));
     },
+  };
+
+  /**
+   * DataService's BatchQuery (Creatio Academy, "BatchQuery class"): `{items:[{__type, ...query}]}`,
+   * each query run as on its own, answered `{queryResults:[...]}` in order. The sources read do not
+   * show whether Creatio goes on after a query fails; the stand-in stops there (a client must then
+   * cope with queries that have no result), and each query is committed on its own (no transaction
+   * over the batch). `refuse` is asked for every query, as if it came alone.
+   */
+  const runBatch = async (record: RecordedRequest, payload: any): Promise<Record<string, unknown>> => {
+    const items: any[] = Array.isArray(payload?.items) ? payload.items : [];
+    const operationOf = (item: any) => String(item?.__type ?? "").replace(/^Terrasoft\.Nui\.ServiceModel\.DataContract\./, "");
+    record.items = items.map((item) => `${operationOf(item)} ${String(item?.rootSchemaName ?? "")}`);
+    const queryResults: Record<string, unknown>[] = [];
+    for (const item of items) {
+      const operation = operationOf(item);
+      const refusal = options.refuse?.({ ...record, operation, entity: item?.rootSchemaName });
+      const result = !["SelectQuery", "InsertQuery", "UpdateQuery", "DeleteQuery"].includes(operation)
+        ? failureEnvelope("NotSupportedException", `Query type "${String(item?.__type)}" is not supported.`)
+        : refusal
+          ? failureEnvelope("SecurityException", refusal)
+          : await runDataServiceQuery(pool, operation, item, entityHooks);
+      queryResults.push(result);
+      if (result.success === false) break;
+    }
+    return { queryResults, rowsAffected: -1, nextPrcElReady: false, success: true, errorInfo: null, responseStatus: null };
   };
 
   const readBody = (req: http.IncomingMessage) =>
@@ -293,8 +324,9 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
       if (operation === "PostSysSettingsValues") {
         const values: Record<string, unknown> = payload?.sysSettingsValues ?? {};
         const saveResult: Record<string, boolean> = {};
+        const found = await settingRows(Object.keys(values));
         for (const [code, value] of Object.entries(values)) {
-          const row = await settingRow(code);
+          const row = found.get(code);
           if (!row || options.saveResult?.[code] === false) {
             saveResult[code] = false;
             continue;
@@ -336,6 +368,7 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
         }
         return send(200, { values, notFoundSettings, restrictedSettings: [], success: true, rowsAffected: -1, nextPrcElReady: false });
       }
+      if (operation === "BatchQuery") return send(200, await runBatch(record, payload));
       return send(200, await runDataServiceQuery(pool, operation, payload, entityHooks));
     }
     if (route.startsWith("/rest/FeatureService/")) {
@@ -370,6 +403,8 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
   const server = http.createServer((req, res) => {
     const record: RecordedRequest = { method: req.method ?? "", path: (req.url ?? "/").split("?")[0], status: 0 };
     requests.push(record);
+    const started = performance.now();
+    res.on("finish", () => (record.ms = performance.now() - started));
     handle(req, res, record)
       .catch((e) => {
         record.status = 500;
