@@ -406,10 +406,10 @@ describeWithPulumiTools("the package's dynamic resources under the Pulumi engine
   });
 
   it("6. Creatio going away halfway through an update leaves a partial state that the next up finishes", async () => {
-    // Enable the feature for Supervisor too; Creatio dies right after the new row is written, so
+    // Enable the feature for Supervisor too; Creatio dies right after the batch that writes the new row, so
     // the cache clear fails and so does the undo (deleting the row again).
     desired.featureAdminUnitIds = [ALL_EMPLOYEES_ID, SUPERVISOR_ID];
-    creatio.options.dieAfter = (r) => r.operation === "InsertQuery";
+    creatio.options.dieAfter = (r) => !!r.items?.includes("InsertQuery AppFeatureState");
     const failing = recorder();
     await expect(timed("6a. up (Creatio dies halfway)", () => engine.stack.up(failing.opts))).rejects.toThrow(/Putting Creatio back did not finish/);
     creatio.options.dieAfter = undefined;

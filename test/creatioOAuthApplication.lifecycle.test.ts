@@ -218,12 +218,12 @@ describe("delete", () => {
     expect(e.message).toContain("Nothing was deleted");
     expect(await storedApps(h)).toHaveLength(1);
 
-    // The integration destroyed first switches the feature off: Creatio then refuses DeleteClient.
+    // The integration destroyed first empties Creatio's Identity Service settings: Creatio's listener then cannot remove the client.
     h.creatio.options.refuse = undefined;
     const { creatioOAuthIntegrationProvider } = await import("../components/creatioOAuthIntegration");
     await creatioOAuthIntegrationProvider.delete!(integration.id, integration.outs);
     const off = await failureOf(h, provider.delete!(id, outs));
-    expect(off.message).toContain("Creatio's OAuth 2.0 integration is off for this user");
+    expect(off.message).toContain("Unable to connect to OAuth server");
     expect(off.message).toContain("the applications must go before it is destroyed");
   });
 });

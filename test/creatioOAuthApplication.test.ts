@@ -206,12 +206,35 @@ describe("the default resource", () => {
   });
 });
 
+describe("OAuth 2.0 off in Creatio's application config file", () => {
+  for (const netCore of [false, true]) {
+    it(`names the file to edit on ${netCore ? ".NET 6/8" : ".NET Framework"}, and nothing is changed`, async () => {
+      if (netCore) {
+        await h.creatio.stop();
+        h.creatio = await (await import("./support/creatioStandIn")).startCreatioStandIn({ databaseUrl: h.db.url, password: CREATIO_PASSWORD, netCore: true });
+      }
+      await integrate(h, {}, { netCore });
+      // The database feature is on (the integration enabled it); the file is what says no.
+      h.creatio.options.enableOAuth20Integration = false;
+      const e = await failureOf(h, provider.create(await checked(h, { creatio: { url: h.creatio.url, username: "Supervisor", password: CREATIO_PASSWORD, netCore } })));
+      expect(e.message).toContain("Feature-EnableOAuth20Integration");
+      expect(e.message).toContain(
+        `<add key="Feature-EnableOAuth20Integration" value="true" /> in the appSettings section of ${netCore ? "Terrasoft.WebHost.dll.config" : "Web.config"}`,
+      );
+      expect(e.message).toContain("then restart Creatio");
+      expect(e.message).not.toMatch(/feature cache|roles/);
+      expect(e.message).toContain("Creatio refused it: nothing was changed in Creatio.");
+      expect(await storedApps(h)).toEqual([]);
+    });
+  }
+});
+
 describe("before the integration", () => {
-  it("explains that Creatio refuses applications while its OAuth 2.0 integration is off", async () => {
-    // A default resource, but the feature still off (the integration has not run).
+  it("explains that Creatio cannot reach an Identity Service until CreatioOAuthIntegration has run", async () => {
+    // A default resource, but the OAuth20IdentityServer* settings still empty (the integration has not run).
     await query(h.db.url, `INSERT INTO "OAuthResource" ("Id", "Name", "DisplayName", "IsDefault") VALUES (gen_random_uuid(), 'ApplicationAccess_x', 'Application access', true)`);
     const e = await failureOf(h, provider.create(await checked(h)));
-    expect(e.message).toContain("Feature-EnableOAuth20Integration");
+    expect(e.message).toContain("Unable to connect to OAuth server");
     expect(e.message).toContain("CreatioOAuthIntegration must have run first");
     expect(e.message).toContain("Creatio refused it: nothing was changed in Creatio.");
     expect(await storedApps(h)).toEqual([]);

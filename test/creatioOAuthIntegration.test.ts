@@ -162,7 +162,7 @@ describe("create", () => {
     expect(outs.createdDefaultResource).toMatch(/^ApplicationAccess_[0-9a-f]{32}$/);
     expect(id).toBe(`OAuth20Integration@${h.creatio.url}`);
     expectSecretsOnlyInSecretOutputs(outs);
-    expect(logged(h.infoLog).some((l) => l.includes("No restart is needed"))).toBe(true);
+    expect(logged(h.infoLog).some((l) => l.includes("Each CreatioOAuthApplication checks that Creatio accepts its tokens (creatioAcceptsTokens)"))).toBe(true);
   });
 
   it("makes only the requests its steps need: the reads in one BatchQuery, the feature rows in another", async () => {
@@ -262,6 +262,18 @@ describe("create", () => {
     expect(e.message).toMatch(/added state row [0-9a-f-]{36} deleted; state row 5e1f0c3a-0d7b-4c55-9a8e-2f6b7c8d9e01 back to 0/);
     expect(await creatioRows(h)).toEqual(before);
     expect(creatioCalls(h, "PostSysSettingsValues")).toBe(0);
+  });
+
+  it("undoes everything when OAuth 2.0 is off in Creatio's config file, naming the file and the setting", async () => {
+    h.creatio.options.enableOAuth20Integration = false;
+    const before = await creatioRows(h);
+    const e = await failureOf(h, provider.create(await check()));
+    expect(e.message).toContain("Creating Creatio's default OAuth resource failed");
+    expect(e.message).toContain(`set <add key="Feature-EnableOAuth20Integration" value="true" /> in the appSettings section of Web.config (.NET Framework Creatio)`);
+    expect(e.message).toContain("The OAuth20Integration feature in Creatio's database does not turn it on");
+    expect(e.message).not.toMatch(/feature cache was not cleared|enabled role/);
+    expect(e.message).toContain("Everything this create had changed in Creatio was put back");
+    expect(await creatioRows(h)).toEqual(before);
   });
 
   it("undoes everything when the default resource cannot be created", async () => {

@@ -96,17 +96,33 @@ it("answers AppFeatureState only when asked by Id", async () => {
   ]);
 });
 
-it("refuses OAuthConfigService from its feature cache until the cache is cleared, and AddDefaultResource is not idempotent", async () => {
+it("refuses OAuthConfigService while the config file has OAuth 2.0 off, whatever the database feature says, and AddDefaultResource is not idempotent", async () => {
   const client = await login();
-  // The feature is switched on in the database, but this session's Creatio still has it cached off.
-  await query(h.db.url, `UPDATE "AdminUnitFeatureState" SET "FeatureState" = 1 WHERE "Id" = $1`, [SYSADMIN_ROW_ID]);
-  await expect(callOAuthConfigService(client, "AddDefaultResource", {})).rejects.toThrow(/Feature-EnableOAuth20Integration/);
-  await clearFeatureCache(client);
   // Creatio registers the resource at the Identity Service with its own client: the settings must hold it.
   await postSysSettingsValues(client, { [URL_CODE]: h.identity.url, OAuth20IdentityServerClientId: "creatioClient0001", [SECRET_CODE]: "Cl1entSecret-0123456789abcdefABCD" });
+  // The database feature on, and its cache cleared: still refused while the file says no.
+  await query(h.db.url, `UPDATE "AdminUnitFeatureState" SET "FeatureState" = 1 WHERE "Id" = $1`, [SYSADMIN_ROW_ID]);
+  await clearFeatureCache(client);
+  h.creatio.options.enableOAuth20Integration = false;
+  await expect(callOAuthConfigService(client, "AddDefaultResource", {})).rejects.toThrow(
+    "To enable OAuth 2.0 set Feature-EnableOAuth20Integration = true in AppSettings section of application config file",
+  );
+  // The file says yes, the database feature off and cached off: OAuthConfigService answers.
+  h.creatio.options.enableOAuth20Integration = true;
+  await query(h.db.url, `UPDATE "AdminUnitFeatureState" SET "FeatureState" = 0 WHERE "Id" = $1`, [SYSADMIN_ROW_ID]);
   const created = await callOAuthConfigService(client, "AddDefaultResource", {});
   expect(created.scope).toMatch(/^ApplicationAccess_[0-9a-f]{32}$/);
   await expect(callOAuthConfigService(client, "AddDefaultResource", {})).rejects.toThrow(/ItemAlreadyExistException/);
+});
+
+it("keeps a per-user feature cache (GetFeatureState) that only ClearFeaturesCacheForAllUsers refreshes", async () => {
+  const client = await login();
+  const state = () => client.post("/rest/FeatureService/GetFeatureState", { code: "OAuth20Integration" }, "test");
+  expect(await state()).toEqual({ FeatureState: 0 });
+  await query(h.db.url, `UPDATE "AdminUnitFeatureState" SET "FeatureState" = 1 WHERE "Id" = $1`, [SYSADMIN_ROW_ID]);
+  expect(await state()).toEqual({ FeatureState: 0 });
+  await clearFeatureCache(client);
+  expect(await state()).toEqual({ FeatureState: 1 });
 });
 
 it("forbids deleting an OAuth resource", async () => {

@@ -20,6 +20,7 @@ import { waitForIdentityService } from "../../lib/identityServiceProbe";
 import { messageOf, redactingErrors } from "../../lib/redact";
 import { checkWith } from "../../lib/inputChecks";
 import { connectAsAdministrator, providerLog } from "../../lib/creatio/providerSupport";
+import { OAUTH_DISABLED_PATTERN, oauthConfigFileFix } from "../../lib/creatio/services";
 import { deleteNewClient, partialStateError, putBackDescription, putBackFields, runUndo, UndoAction } from "./compensation";
 import { ApplicationInputs, resolveInputs, secretsOf, validateInputs } from "./inputs";
 import { ApplicationState, changedFields, diffState } from "./state";
@@ -29,10 +30,12 @@ const log = providerLog;
 const connect = connectAsAdministrator;
 
 /** A failure's message as one sentence, with what to do about a refusal whose cause is known. */
-function explained(message: string): string {
-  const hint = /Feature-EnableOAuth20Integration/.test(message)
-    ? " (Creatio's OAuth 2.0 integration is off for this user: CreatioOAuthIntegration must have run first, and the applications must go before it is destroyed)"
-    : "";
+function explained(message: string, netCore: boolean): string {
+  const hint = OAUTH_DISABLED_PATTERN.test(message)
+    ? ` (${oauthConfigFileFix(netCore).replace(/\.+$/, "")})`
+    : /Unable to connect to OAuth server|Unable to handle client application/.test(message)
+      ? " (Creatio cannot use the Identity Service its OAuth20IdentityServer* system settings name: CreatioOAuthIntegration must have run first, and the applications must go before it is destroyed)"
+      : "";
   return `${message.replace(/\.+$/, "")}${hint}.`;
 }
 
@@ -77,7 +80,7 @@ async function createApplication(raw: ApplicationInputs): Promise<pulumi.dynamic
     if (!clientId || !clientSecret) {
       const refused = /OAuthConfigService AddClient failed/.test(messageOf(created.error));
       throw new Error(
-        `${explained(messageOf(created.error))} ` +
+        `${explained(messageOf(created.error), i.creatio.netCore)} ` +
           (refused
             ? "Creatio refused it: nothing was changed in Creatio."
             : `If Creatio received the call, an application named "${i.name}" may exist now: look in Creatio's OAuth 2.0 integrated applications and delete it before running \`pulumi up\` again.`),
@@ -147,7 +150,7 @@ async function updateApplication(id: string, olds: ApplicationState, news: Appli
       if (done.did.fields) undo.push(putBackFields(client, updateRequest(olds.clientId, record, record.systemUserId ?? olds.systemUserId)));
       if (done.did.description) undo.push(putBackDescription(client, record.id, record.description));
       const outcome = await runUndo(undo);
-      const message = explained(error.message);
+      const message = explained(error.message, i.creatio.netCore);
       if (outcome.failed.length === 0) throw new Error(`${message} ${undo.length > 0 ? "Its earlier values were put back" : "Nothing was changed in Creatio"}.`);
       const now: ApplicationState = {
         ...olds,
@@ -178,7 +181,7 @@ async function deleteApplication(_id: string, state: ApplicationState): Promise<
       outcome = await deleteClient(client, state.clientId);
     } catch (e) {
       throw new Error(
-        `Deleting the integrated application "${state.name}" (client ${state.clientId}) failed: ${explained(messageOf(e))} Nothing was deleted: ` +
+        `Deleting the integrated application "${state.name}" (client ${state.clientId}) failed: ${explained(messageOf(e), state.creatio.netCore)} Nothing was deleted: ` +
           "run `pulumi destroy` again once Creatio and the Identity Service answer.",
       );
     }

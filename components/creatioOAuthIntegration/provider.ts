@@ -109,11 +109,22 @@ async function switchOver(client: CreatioClient, i: IntegrationInputs, plan: Swi
   }
   if (i.createDefaultResource && plan.defaultResource === null) {
     // Last step: nothing after it to undo. A default resource it made stays (Creatio forbids deleting one).
-    const added = await addDefaultResource(client);
+    const added = await addDefaultResource(client, i.creatio.netCore);
     done = { ...done, created: added.did };
     if (added.error) return fail(added.error);
   }
   return { done };
+}
+
+/**
+ * What still needs a restart. .NET 6/8 Creatio sets up its bearer-token check from
+ * OAuth20IdentityServerUrl once, as it starts, and keeps accepting only the Identity Service it knew
+ * then; each CreatioOAuthApplication checks with a token of its own (`creatioAcceptsTokens`).
+ */
+function restartNote(netCore: boolean): string {
+  return netCore
+    ? "Restart Creatio (.NET 6/8) so that it accepts tokens from this Identity Service: it reads OAuth20IdentityServerUrl for its bearer-token check only as it starts."
+    : "Each CreatioOAuthApplication checks that Creatio accepts its tokens (creatioAcceptsTokens).";
 }
 
 /** The failure of a create or update after its undo ran: a plain error, or the partial-state error. */
@@ -171,7 +182,7 @@ async function createIntegration(raw: IntegrationInputs): Promise<pulumi.dynamic
     log(
       "info",
       `Creatio now uses the Identity Service at ${safeUrl(i.identityServerUrl)}: ${OAUTH_FEATURE_CODE} enabled and its cache cleared, ${OAUTH_SETTING_CODE_LIST.join(", ")} written` +
-        `${done.created ? `, default OAuth resource ${done.created} created` : ""}. No restart is needed.`,
+        `${done.created ? `, default OAuth resource ${done.created} created` : ""}. ${restartNote(i.creatio.netCore)}`,
       secrets,
     );
     return { id, outs: state };

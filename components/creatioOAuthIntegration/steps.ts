@@ -23,7 +23,7 @@ import {
   settingTextsOf,
   settingValuesByCode,
 } from "../../lib/creatio/entities";
-import { callOAuthConfigService, clearFeatureCache, postSysSettingsValues } from "../../lib/creatio/services";
+import { callOAuthConfigService, clearFeatureCache, OAUTH_DISABLED_PATTERN, oauthConfigFileFix, postSysSettingsValues } from "../../lib/creatio/services";
 import { CreatioClient } from "../../lib/creatio/session";
 import { messageOf } from "../../lib/redact";
 import { FoundSetting } from "./state";
@@ -144,7 +144,11 @@ export async function enableFeature(
   return failed(did, new Error(`Enabling ${OAUTH_FEATURE_CODE} failed: ${[...new Set(problems)].join("; ")}`));
 }
 
-/** Step 4b: clear Creatio's feature cache, so a running Creatio (and OAuthConfigService) sees the states. */
+/**
+ * Step 4b: clear Creatio's feature cache, so a running Creatio shows the users whose rows are now on
+ * System Designer's "OAuth 2.0 integrated applications" link without a restart. (It does not turn
+ * OAuthConfigService on: that is the application config file's setting, `oauthConfigFileFix`.)
+ */
 export async function clearFeatures(client: CreatioClient): Promise<StepResult<boolean>> {
   try {
     await clearFeatureCache(client);
@@ -187,15 +191,13 @@ export async function writeSettings(client: CreatioClient, values: Record<string
  * Not idempotent, so callers look for one first. `did` is the resource's name when one now exists
  * that the call made (also after an answer lost on the way), else null.
  */
-export async function addDefaultResource(client: CreatioClient): Promise<StepResult<string | null>> {
+export async function addDefaultResource(client: CreatioClient, netCore: boolean): Promise<StepResult<string | null>> {
   try {
     const result = await callOAuthConfigService(client, "AddDefaultResource", {});
     return { did: typeof result.scope === "string" && result.scope ? result.scope : ((await defaultOAuthResource(client)) ?? null) };
   } catch (e) {
     const made = await defaultOAuthResource(client).catch(() => null);
-    const hint = /Feature-EnableOAuth20Integration|OAuth 2\.0/.test(messageOf(e))
-      ? " (Creatio still sees OAuth20Integration as off for this user: its feature cache was not cleared, or the user has no enabled role)"
-      : "";
+    const hint = OAUTH_DISABLED_PATTERN.test(messageOf(e)) ? ` (${oauthConfigFileFix(netCore)})` : "";
     return failed(made, new Error(`Creating Creatio's default OAuth resource failed: ${messageOf(e)}${hint}`));
   }
 }

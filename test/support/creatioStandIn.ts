@@ -12,8 +12,12 @@
  * - DataService with HTTP-200 failure envelopes (test/support/creatio/dataService.ts);
  * - PostSysSettingsValues whose top-level `success` is false even when everything was saved, SecureText
  *   stored encrypted with an instance key and never returned by QuerySysSettings;
- * - a per-user feature cache, filled at login and read by OAuthConfigService until
- *   FeatureService/ClearFeaturesCacheForAllUsers clears it (test/support/creatio/oauthConfigService.ts);
+ * - OAuth 2.0 on or off in the application config file: `Feature-EnableOAuth20Integration` in the
+ *   AppSettings of `Web.config` (.NET Framework) or `Terrasoft.WebHost.dll.config` (.NET 6/8), which
+ *   every OAuthConfigService method but GetClientSecret checks (`GlobalAppSettings.FeatureEnableOAuth20Integration`
+ *   in `OAuthConfigService.OAuth20.cs`); the `OAuth20Integration` database feature does not gate the
+ *   service (it shows System Designer's link), and its per-user cache, filled at login, is cleared by
+ *   FeatureService/ClearFeaturesCacheForAllUsers (test/support/creatio/oauthConfigService.ts);
  * - "OAuth 2.0 integrated applications" (`OAuthClientApp`) whose listener registers, updates and
  *   removes the client at the Identity Service, for OAuthConfigService's AddClient/UpdateClient/
  *   DeleteClient and for DataService writes alike (test/support/creatio/oauthClientApps.ts).
@@ -55,6 +59,13 @@ export interface CreatioStandInOptions {
   readonly netCore?: boolean;
   /** Key material for SecureText encryption (like Creatio's instance key). */
   readonly instanceKey?: string;
+  /**
+   * `Feature-EnableOAuth20Integration` in the AppSettings of the application config file (Web.config
+   * or Terrasoft.WebHost.dll.config): false makes every OAuthConfigService method but GetClientSecret
+   * refuse. Default true: the stand-in plays a Creatio whose file was set up for OAuth 2.0 (what a
+   * fresh Creatio's file holds was not verified). Mutable; real Creatio reads the file at start.
+   */
+  enableOAuth20Integration?: boolean;
   /** Codes PostSysSettingsValues refuses (saveResult false). Mutable. */
   saveResult?: Record<string, boolean>;
   /** How an expired session is answered outside `.svc` services. Default "redirect". */
@@ -389,7 +400,8 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
       if (!impl) return send(404, { Message: "Endpoint not found." });
       const refusal = options.refuse?.(record);
       if (refusal) return send(200, { [`${method}Result`]: failedResult("SecurityException", refusal) });
-      if (method !== "GetClientSecret" && (await cachedFeature(session.userId, "OAuth20Integration")) !== 1) {
+      // GlobalAppSettings.FeatureEnableOAuth20Integration: the config file, not the database feature.
+      if (method !== "GetClientSecret" && options.enableOAuth20Integration === false) {
         return send(200, { [`${method}Result`]: failedResult(null, OAUTH_DISABLED_MESSAGE) });
       }
       const requestName = OAUTH_REQUEST_NAMES[method];
