@@ -13,7 +13,7 @@ import { IdentityClientSync } from "./components/identityClientSync";
 import { CreatioOAuthIntegration } from "./components/creatioOAuthIntegration";
 import { postgresDatabaseIdentity } from "./lib/connectionString";
 import { CLIENT_SYNC_UNSUPPORTED, DATABASE_SUPPORT } from "./lib/databaseSupport";
-import { CreatioOAuthApplication } from "./components/creatioOAuthApplication";
+import { CreatioOAuthApplication, warnUnlessCreatioAcceptsTokens } from "./components/creatioOAuthApplication";
 import type { SnapshotInfo } from "./lib/databaseSnapshots";
 
 /** Creatio's three OAuth 2.0 system settings and the values this stack gives them. */
@@ -259,6 +259,8 @@ function switchCreatioOver(
     (app) =>
       [app.name, new CreatioOAuthApplication(`${name}-creatio-app-${app.name}`, { creatio: c.connection, ...app, ...identityService }, { dependsOn: [integration] })] as const,
   );
+  // The switch-over proven end to end: each application's token taken by Creatio, or a warning naming the fix.
+  for (const [appName, application] of applications) warnUnlessCreatioAcceptsTokens(application, appName);
   const tokenUrl = pulumi.interpolate`${deps.service.url}/connect/token`;
   const credentials = pulumi.secret(
     pulumi

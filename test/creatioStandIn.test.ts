@@ -132,3 +132,64 @@ it("forbids deleting an OAuth resource", async () => {
   expect(answer).toMatchObject({ success: false, errorInfo: { message: "Deleting a resource is forbidden." } });
   expect(await query(h.db.url, `SELECT count(*)::int AS n FROM "OAuthResource"`)).toEqual([{ n: 1 }]);
 });
+
+describe("the bearer check of Creatio's API", () => {
+  /** A token for a client of this Identity Service stand-in, and an active application in Creatio with that client id. */
+  async function tokenOf(identity: { url: string }, clientId: string): Promise<string> {
+    await query(
+      h.db.url,
+      `INSERT INTO "OAuthClientApp" ("Id", "Name", "ClientId", "IsActive", "SystemUserId") VALUES (gen_random_uuid(), $1, $1, true, $2) ON CONFLICT DO NOTHING`,
+      [clientId, "410006e1-ca4e-4502-a9ec-e54d922d2c00"],
+    );
+    const r = await fetch(`${identity.url}/connect/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: CLIENT_SECRET_OF[clientId] }).toString(),
+    });
+    return ((await r.json()) as { access_token: string }).access_token;
+  }
+  const CLIENT_SECRET_OF: Record<string, string> = { creatioClient0001: "Cl1entSecret-0123456789abcdefABCD" };
+  const odata = (token: string, netCore = false) =>
+    fetch(`${h.creatio.url}${netCore ? "" : "/0"}/odata/SysAdminUnit?$top=1`, { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.status);
+  const lastRefusal = () => h.creatio.requests.filter((r) => r.operation === "OData").pop()?.bearerRefusal;
+
+  it("on .NET Framework follows OAuth20IdentityServerUrl as it is now, and checks issuer and signature", async () => {
+    const token = await tokenOf(h.identity, "creatioClient0001");
+    expect(await odata(token)).toBe(401);
+    expect(lastRefusal()).toContain("no authority configured");
+    await postSysSettingsValues(await login(), { [URL_CODE]: h.identity.url });
+    expect(await odata(token)).toBe(200);
+    // A token of another Identity Service (its own key and issuer) is refused.
+    const other = await (
+      await import("./support/identityServiceStandIn")
+    ).startIdentityServiceStandIn({ clients: [{ clientId: "creatioClient0001", secret: CLIENT_SECRET_OF.creatioClient0001 }] });
+    try {
+      expect(await odata(await tokenOf(other, "creatioClient0001"))).toBe(401);
+      expect(lastRefusal()).toMatch(/signing key not found|invalid signature|issuer/);
+    } finally {
+      await other.stop();
+    }
+    // A forged signature, and a token expired beyond the clock skew, are refused too.
+    const [head, body] = token.split(".");
+    expect(await odata(`${head}.${body}.${Buffer.from("forged").toString("base64url")}`)).toBe(401);
+    expect(lastRefusal()).toBe("invalid signature");
+    h.identity.options.tokenLifetimeSeconds = -301;
+    expect(await odata(await tokenOf(h.identity, "creatioClient0001"))).toBe(401);
+    expect(lastRefusal()).toBe("token expired");
+  });
+
+  it("on .NET 6/8 keeps the Identity Service it knew when it started until a restart", async () => {
+    await h.creatio.stop();
+    h.creatio = await (await import("./support/creatioStandIn")).startCreatioStandIn({ databaseUrl: h.db.url, password: CREATIO_PASSWORD, netCore: true });
+    const client = await connectCreatio({ url: h.creatio.url, username: "Supervisor", password: CREATIO_PASSWORD, netCore: true, timeoutMs: 10000 });
+    await postSysSettingsValues(client, { [URL_CODE]: h.identity.url });
+    const token = await tokenOf(h.identity, "creatioClient0001");
+    expect(await odata(token, true)).toBe(401);
+    await h.creatio.restart();
+    expect(await odata(token, true)).toBe(200);
+    // A token for a client Creatio has no active application for is refused even so.
+    await query(h.db.url, `UPDATE "OAuthClientApp" SET "IsActive" = false`);
+    expect(await odata(token, true)).toBe(401);
+    expect(lastRefusal()).toContain("no active integrated application");
+  });
+});

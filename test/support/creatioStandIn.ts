@@ -21,6 +21,11 @@
  * - "OAuth 2.0 integrated applications" (`OAuthClientApp`) whose listener registers, updates and
  *   removes the client at the Identity Service, for OAuthConfigService's AddClient/UpdateClient/
  *   DeleteClient and for DataService writes alike (test/support/creatio/oauthClientApps.ts).
+ * - OData (`GET {app}/odata/<Entity>`) for a session or for an integrated application's bearer
+ *   token, checked against the Identity Service Creatio's bearer set-up knows (test/support/creatio/bearer.ts):
+ *   on .NET 6/8 the OAuth20IdentityServerUrl it read when it started, until `restart()`; on .NET
+ *   Framework the setting as it is now (nothing in the sources read shows a start-time read there).
+ *   The token's `client_id` must be an active OAuthClientApp, whose system user the request runs as.
  * Knobs let tests make it refuse a setting, expire sessions, or die after a given request.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
@@ -30,7 +35,8 @@ import { performance } from "node:perf_hooks";
 import { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { Client, Pool } from "pg";
-import { DataServiceFailure, EntityHooks, failureEnvelope, runDataServiceQuery } from "./creatio/dataService";
+import { bearerChecker } from "./creatio/bearer";
+import { DataServiceFailure, ENTITIES, EntityHooks, failureEnvelope, runDataServiceQuery } from "./creatio/dataService";
 import { ClientAppListenerError, clientAppListener } from "./creatio/oauthClientApps";
 import { failedResult, IdentityServiceCaller, OAUTH_DISABLED_MESSAGE, OAUTH_METHODS, OAUTH_REQUEST_NAMES } from "./creatio/oauthConfigService";
 
@@ -48,6 +54,8 @@ export interface RecordedRequest {
   items?: string[];
   /** How long the stand-in took to answer, in ms. */
   ms?: number;
+  /** For a refused bearer token: why (what JwtBearer would log). */
+  bearerRefusal?: string;
 }
 
 export interface CreatioStandInOptions {
@@ -86,6 +94,11 @@ export interface CreatioStandIn {
   decrypt(stored: string): string;
   /** The system-wide value of a setting as stored (SecureText decrypted); undefined when it has no value row. */
   settingValue(code: string): Promise<string | null | undefined>;
+  /**
+   * What a restart of Creatio changes here: every session and the feature cache go, and .NET 6/8's
+   * bearer set-up reads OAuth20IdentityServerUrl again.
+   */
+  restart(): Promise<void>;
   /** Ends every session (the next call must log in again). */
   expireSessions(): void;
   /** Stops answering (connections refused) until revive(). */
@@ -145,6 +158,12 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
   };
   const settingRow = async (code: string): Promise<SettingRow | undefined> => (await settingRows([code])).get(code);
   const plainOf = (row: SettingRow | undefined): string => (!row?.text ? "" : row.type === "SecureText" ? decrypt(row.text) : row.text);
+
+  const bearer = bearerChecker();
+  let baseUrl = "";
+  /** .NET 6/8: the authority Creatio's bearer set-up took from OAuth20IdentityServerUrl as it started. */
+  const readAuthority = async () => plainOf(await settingRow("OAuth20IdentityServerUrl"));
+  let startupAuthority = options.netCore ? await readAuthority() : "";
 
   /** The user's state of a feature: the highest over the user and its roles (Creatio's legacy FeatureValueProvider). */
   const evaluateFeature = async (userId: string, code: string): Promise<number> => {
@@ -299,6 +318,29 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
     const route = path.slice(app.length);
     const cookies = cookiesOf(req);
     const session = sessions.get(cookies.get(".ASPXAUTH") ?? "");
+    if (route.startsWith("/odata/") && req.method === "GET") {
+      Object.assign(record, { operation: "OData", entity: route.slice("/odata/".length) });
+      const unauthorized = (reason: string) => {
+        record.bearerRefusal = reason;
+        return send(401, { error: { code: "", message: "Authorization has been denied for this request." } }, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+      };
+      const authorization = String(req.headers.authorization ?? "");
+      let userId: string | undefined = session?.userId;
+      if (authorization.startsWith("Bearer ")) {
+        const authority = options.netCore ? startupAuthority : await readAuthority();
+        const checked = await bearer.check(authorization.slice("Bearer ".length), authority);
+        if (!checked.ok) return unauthorized(checked.reason);
+        const clientApp = await pool.query(`SELECT "SystemUserId"::text AS "user" FROM "OAuthClientApp" WHERE "ClientId" = $1 AND "IsActive"`, [checked.clientId]);
+        if (!clientApp.rowCount) return unauthorized(`no active integrated application has client id ${checked.clientId}`);
+        userId = clientApp.rows[0].user;
+      }
+      if (!userId) return unauthorized("no session and no bearer token");
+      const entity = ENTITIES[String(record.entity)];
+      if (!entity) return send(404, { error: { code: "", message: `Entity '${String(record.entity)}' not found.` } });
+      const top = Number(new URL(req.url ?? "/", "http://x").searchParams.get("$top") ?? "100");
+      const { rows } = await pool.query(`SELECT "Id"::text AS "Id" FROM "${entity.table}" LIMIT $1`, [Number.isFinite(top) && top >= 0 ? top : 100]);
+      return send(200, { "@odata.context": `${baseUrl}${app}/odata/$metadata#${String(record.entity)}`, value: rows });
+    }
     if (!session) {
       if (route.includes(".svc/"))
         return send(401, { Message: "Authentication failed.", StackTrace: null, ExceptionType: "System.Security.Authentication.AuthenticationException" });
@@ -434,6 +476,7 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
   let alive = true;
   const kill = async () => {
     if (!alive) return;
@@ -457,6 +500,11 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
       return row.type === "SecureText" && row.text !== "" ? decrypt(row.text) : row.text;
     },
     expireSessions: () => sessions.clear(),
+    async restart() {
+      sessions.clear();
+      featureCache.clear();
+      startupAuthority = options.netCore ? await readAuthority() : "";
+    },
     kill,
     async revive() {
       if (alive) return;
