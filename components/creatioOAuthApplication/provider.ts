@@ -6,7 +6,8 @@
  * create: 1 log in; 2 resolve the system user (a user, not a role) and check that exactly one
  * default OAuth resource exists: nothing is changed before both pass; 3 AddClient (the Identity
  * Service generates the client id and secret) and the description; 4 wait until the Identity
- * Service issues the new client a client_credentials token; 5 deactivate it when `active` is false.
+ * Service issues the new client a client_credentials token; 5 call Creatio's OData API with that
+ * token (`creatioAcceptsTokens`, never a failure); 6 deactivate it when `active` is false.
  * A failure after 3 deletes the new client again; if that fails too, Pulumi's partial-state error
  * records the client, so `pulumi up` finishes it or `pulumi destroy` deletes it.
  *
