@@ -13,7 +13,7 @@ import { IdentityClientSync } from "./components/identityClientSync";
 import { CreatioOAuthIntegration } from "./components/creatioOAuthIntegration";
 import { postgresDatabaseIdentity } from "./lib/connectionString";
 import { CLIENT_SYNC_UNSUPPORTED, DATABASE_SUPPORT } from "./lib/databaseSupport";
-import { CreatioOAuthApplication } from "./components/creatioOAuthApplication";
+import { CreatioOAuthApplication, warnUnlessCreatioAcceptsTokens } from "./components/creatioOAuthApplication";
 import type { SnapshotInfo } from "./lib/databaseSnapshots";
 
 /** Creatio's three OAuth 2.0 system settings and the values this stack gives them. */
@@ -262,6 +262,8 @@ function switchCreatioOver(
     const application = new CreatioOAuthApplication(`${name}-creatio-app-${key}`, { ...app, ...identityService, creatio: integration.creatio }, { dependsOn: [integration] });
     return [key, application] as const;
   });
+  // The switch-over proven end to end: each application's token taken by Creatio, or a warning naming the fix.
+  for (const [appKey, application] of applications) warnUnlessCreatioAcceptsTokens(application, appKey);
   const tokenUrl = pulumi.interpolate`${deps.service.url}/connect/token`;
   const credentials = pulumi.secret(
     pulumi

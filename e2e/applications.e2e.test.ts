@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { CreatioOAuthIntegration } from "../components/creatioOAuthIntegration";
-import { CreatioOAuthApplication } from "../components/creatioOAuthApplication";
+import { CreatioOAuthApplication, warnUnlessCreatioAcceptsTokens } from "../components/creatioOAuthApplication";
 import { parseCreatioApplications } from "../lib/creatioApplicationsConfig";
 import { createTestDatabase, query, TestDatabase } from "../test/support/pg";
 import { CreatioStandIn, loadCreatioFixture, startCreatioStandIn } from "../test/support/creatioStandIn";
@@ -59,7 +59,8 @@ async function program(): Promise<Record<string, unknown>> {
   configSeen.push(raw);
   const { applications, problems } = parseCreatioApplications(JSON.parse(raw), APPS_KEY);
   if (problems.length > 0) throw new Error(problems.join("\n"));
-  const login = { url: current().url, username: "Supervisor", password: pulumi.secret(CREATIO_PASSWORD) };
+  // .NET 6/8 Creatio, started before the switch-over: it takes the applications' tokens only after a restart.
+  const login = { url: current().url, username: "Supervisor", password: pulumi.secret(CREATIO_PASSWORD), netCore: true };
   const integration = new CreatioOAuthIntegration(INTEGRATION, {
     identityServerUrl: identity.url,
     clientId: CREATIO_CLIENT_ID,
@@ -79,13 +80,14 @@ async function program(): Promise<Record<string, unknown>> {
         ),
       ] as const,
   );
+  for (const [name, a] of apps) warnUnlessCreatioAcceptsTokens(a, name);
   return {
     creatioOAuthApplications: pulumi.secret(
       pulumi
         .all(apps.map(([name, a]) => pulumi.all([name, a.clientId, a.clientSecret])))
         .apply((rows) => Object.fromEntries(rows.map(([name, clientId, clientSecret]) => [name, { clientId, clientSecret, tokenUrl: `${identity.url}/connect/token` }]))),
     ),
-    applicationRecords: pulumi.all(apps.map(([, a]) => pulumi.all([a.recordId, a.clientId, a.systemUser, a.systemUserIsAdministrator]))),
+    applicationRecords: pulumi.all(apps.map(([, a]) => pulumi.all([a.recordId, a.clientId, a.systemUser, a.systemUserIsAdministrator, a.creatioAcceptsTokens]))),
   };
 }
 
@@ -151,10 +153,10 @@ describeWithPulumiTools("an OAuth 2.0 integrated application under the Pulumi en
       await loadCreatioFixture(creatioDb.url);
       creatioAsFound = await creatioRows();
       identity = await startIdentityServiceStandIn({ clients: [{ clientId: CREATIO_CLIENT_ID, secret: CREATIO_CLIENT_SECRET }] });
-      creatio = await startCreatioStandIn({ databaseUrl: creatioDb.url, password: CREATIO_PASSWORD });
+      creatio = await startCreatioStandIn({ databaseUrl: creatioDb.url, password: CREATIO_PASSWORD, netCore: true });
       movedDb = await createTestDatabase("e2e_apps_creatio_moved");
       await loadCreatioFixture(movedDb.url);
-      moved = await startCreatioStandIn({ databaseUrl: movedDb.url, password: CREATIO_PASSWORD });
+      moved = await startCreatioStandIn({ databaseUrl: movedDb.url, password: CREATIO_PASSWORD, netCore: true });
       engine = await createInlineStack(PROJECT, program);
       // As the README tells users to: `pulumi config set --path 'creatioOAuthApplications[0].<field>' <value>`.
       for (const [field, value] of [
@@ -192,8 +194,10 @@ describeWithPulumiTools("an OAuth 2.0 integrated application under the Pulumi en
     const [app] = await storedApps();
     expect(app).toMatchObject({ Name: "Billing", ClientId: billing.clientId, IsActive: true });
     expect(creatio.decrypt(app.ClientSecret)).toBe(billing.clientSecret);
-    expect(result.outputs.applicationRecords.value).toEqual([[app.id, billing.clientId, "IntegrationUser", false]]);
+    // The application exists and is right, but this Creatio has not been restarted since its switch-over.
+    expect(result.outputs.applicationRecords.value).toEqual([[app.id, billing.clientId, "IntegrationUser", false, false]]);
     expect(await tokenStatus(billing.clientId, billing.clientSecret)).toBe(200);
+    expect(rec.output).toContain('Creatio does not accept tokens from the Identity Service for the integrated application "Billing" yet: restart Creatio');
     expectNoSecretsIn(rec.output, "engine output of up");
   });
 
@@ -207,6 +211,20 @@ describeWithPulumiTools("an OAuth 2.0 integrated application under the Pulumi en
     expect(changesOf(result.changeSummary)).toEqual({});
     expect(allOpsByName(rec.events, RESOURCES)).toEqual({ [INTEGRATION]: ["same"], [APP]: ["same"] });
     expectNoSecretsIn(rec.output, "engine output of preview");
+  });
+
+  it("3b. after a restart of Creatio, refresh turns creatioAcceptsTokens true, and the warning is gone", async () => {
+    await creatio.restart();
+    const refresh = recorder();
+    await timed("3b. refresh (after Creatio's restart)", () => engine.stack.refresh(refresh.opts));
+    const preview = recorder();
+    const result = await timed("3c. preview (no change)", () => engine.stack.preview(preview.opts));
+    expect(changesOf(result.changeSummary)).toEqual({});
+    // The resource's state (the stack's outputs change only with the next up).
+    const [app] = resourcesNamed(await exportWithoutSecrets(engine), APP);
+    expect(app.outputs.creatioAcceptsTokens).toBe(true);
+    expect(preview.output).not.toContain("does not accept tokens");
+    for (const r of [refresh, preview]) expectNoSecretsIn(r.output, "engine output of refresh and preview");
   });
 
   it("4. a new rotation value replaces the client: new one first, the old one refused once deleted", async () => {

@@ -22,8 +22,8 @@ export interface IdentityServiceProbe {
   readonly clock?: Clock;
 }
 
-/** One readiness probe: the discovery document, then a client_credentials token. Throws what failed. */
-async function probeIdentityService(probe: IdentityServiceProbe, attemptTimeoutMs: number): Promise<void> {
+/** One readiness probe: the discovery document, then a client_credentials token (returned). Throws what failed. */
+async function probeIdentityService(probe: IdentityServiceProbe, attemptTimeoutMs: number): Promise<string> {
   const base = probe.url.replace(/\/+$/, "");
   let discovery: HttpResponse;
   try {
@@ -45,14 +45,24 @@ async function probeIdentityService(probe: IdentityServiceProbe, attemptTimeoutM
   }
   // The token endpoint at our own base URL: the document's token_endpoint holds the address the
   // service sees itself at, which behind Docker port mapping or a proxy may not be reachable from here.
+  return clientCredentialsToken({ ...probe, timeoutMs: attemptTimeoutMs });
+}
+
+/**
+ * One `client_credentials` token request at `{url}/connect/token` (form body, as IdentityServer4
+ * takes it). Returns the access token; throws what the service answered, with a hint for a client
+ * it does not accept.
+ */
+export async function clientCredentialsToken(t: Pick<IdentityServiceProbe, "url" | "clientId" | "clientSecret" | "caPem" | "timeoutMs">): Promise<string> {
+  const base = t.url.replace(/\/+$/, "");
   let token: HttpResponse;
   try {
     token = await httpRequest(`${base}/connect/token`, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
-      body: new URLSearchParams({ grant_type: "client_credentials", client_id: probe.clientId, client_secret: probe.clientSecret }).toString(),
-      caPem: probe.caPem,
-      timeoutMs: attemptTimeoutMs,
+      body: new URLSearchParams({ grant_type: "client_credentials", client_id: t.clientId, client_secret: t.clientSecret }).toString(),
+      caPem: t.caPem,
+      timeoutMs: t.timeoutMs,
     });
   } catch (e) {
     throw new Error(`token endpoint: ${describeError(e)}`);
@@ -63,7 +73,7 @@ async function probeIdentityService(probe: IdentityServiceProbe, attemptTimeoutM
   } catch {
     // described below by status
   }
-  if (token.status === 200 && typeof answer?.access_token === "string") return;
+  if (token.status === 200 && typeof answer?.access_token === "string") return answer.access_token;
   const error = typeof answer?.error === "string" ? ` ${answer.error}` : "";
   const hint =
     answer?.error === "invalid_client" || answer?.error === "unauthorized_client"
@@ -75,9 +85,10 @@ async function probeIdentityService(probe: IdentityServiceProbe, attemptTimeoutM
 /**
  * Waits until the Identity Service answers its discovery document AND issues a client_credentials
  * token for this client: polls with backoff (0.25 s doubling to 5 s) and fails at the deadline
- * with the URL and the last failure. Returns the number of attempts made.
+ * with the URL and the last failure. Returns the number of attempts made and the token it got (the
+ * caller may use it once more, e.g. to see whether Creatio accepts it).
  */
-export async function waitForIdentityService(probe: IdentityServiceProbe): Promise<number> {
+export async function waitForIdentityService(probe: IdentityServiceProbe): Promise<{ attempts: number; accessToken: string }> {
   const clock = probe.clock ?? systemClock;
   const started = clock.now();
   const deadline = started + probe.timeoutMs;
@@ -89,8 +100,8 @@ export async function waitForIdentityService(probe: IdentityServiceProbe): Promi
     try {
       // At least half a second per attempt, so the last one near the deadline can still tell what
       // is wrong instead of timing out at once (the wait may overrun the deadline by that much).
-      await probeIdentityService(probe, Math.min(10000, Math.max(500, remaining)));
-      return attempt;
+      const accessToken = await probeIdentityService(probe, Math.min(10000, Math.max(500, remaining)));
+      return { attempts: attempt, accessToken };
     } catch (e) {
       last = e instanceof Error ? e.message : String(e);
     }

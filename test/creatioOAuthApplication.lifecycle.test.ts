@@ -182,6 +182,23 @@ describe("rotation", () => {
   });
 });
 
+describe("a Guid-shaped client id", () => {
+  it("is compared as the text it is: create, read, update and delete all find the record", async () => {
+    // The Identity Service's client id format is not documented; this one makes Guids.
+    h.identity.options.clientIdFormat = "guid";
+    const { id, outs } = await createApplication(h, { description: "first" });
+    expect(outs.clientId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const read = await provider.read!(id, outs);
+    expect(read).toMatchObject({ id, props: { clientId: outs.clientId, description: "first" } });
+    const updated = (await provider.update!(id, read.props!, await checked(h, { name: "Billing 2", description: "second" }))).outs!;
+    expect(updated).toMatchObject({ clientId: outs.clientId, name: "Billing 2", description: "second" });
+    expect(await storedApps(h)).toEqual([expect.objectContaining({ ClientId: outs.clientId, Name: "Billing 2", Description: "second" })]);
+    await provider.delete!(id, updated);
+    expect(await storedApps(h)).toEqual([]);
+    expect(h.identity.registeredClients.size).toBe(0);
+  });
+});
+
 describe("delete", () => {
   it("deletes the record, its grant and the Identity Service client; a second delete finds it gone and succeeds", async () => {
     const { id, outs } = await createApplication(h);
@@ -201,12 +218,12 @@ describe("delete", () => {
     expect(e.message).toContain("Nothing was deleted");
     expect(await storedApps(h)).toHaveLength(1);
 
-    // The integration destroyed first switches the feature off: Creatio then refuses DeleteClient.
+    // The integration destroyed first empties Creatio's Identity Service settings: Creatio's listener then cannot remove the client.
     h.creatio.options.refuse = undefined;
     const { creatioOAuthIntegrationProvider } = await import("../components/creatioOAuthIntegration");
     await creatioOAuthIntegrationProvider.delete!(integration.id, integration.outs);
     const off = await failureOf(h, provider.delete!(id, outs));
-    expect(off.message).toContain("Creatio's OAuth 2.0 integration is off for this user");
+    expect(off.message).toContain("Unable to connect to OAuth server");
     expect(off.message).toContain("the applications must go before it is destroyed");
   });
 });

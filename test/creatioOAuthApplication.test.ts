@@ -173,6 +173,53 @@ describe("create", () => {
   });
 });
 
+describe("whether Creatio accepts the application's tokens", () => {
+  it("on .NET Framework: yes, shown by a bearer call to Creatio's OData API with the new client's token", async () => {
+    await integrate(h);
+    const { outs } = await createApplication(h);
+    expect(outs.creatioAcceptsTokens).toBe(true);
+    const odata = h.creatio.requests.filter((r) => r.operation === "OData");
+    expect(odata).toEqual([expect.objectContaining({ method: "GET", path: "/0/odata/SysAdminUnit", status: 200 })]);
+    expect(logged(h, "info")).toContainEqual(expect.stringContaining(`Creatio accepts the tokens of "Billing" (client ${outs.clientId})`));
+  });
+
+  it("on .NET 6/8 not restarted since the switch-over: no, up still succeeds; refresh after a restart says yes, and neither is a diff", async () => {
+    // Creatio started before the integration wrote OAuth20IdentityServerUrl: its bearer set-up knows no Identity Service.
+    await h.creatio.stop();
+    h.creatio = await (await import("./support/creatioStandIn")).startCreatioStandIn({ databaseUrl: h.db.url, password: CREATIO_PASSWORD, netCore: true });
+    await integrate(h, {}, { netCore: true });
+    const netCore = { creatio: { url: h.creatio.url, username: "Supervisor", password: CREATIO_PASSWORD, netCore: true } };
+    const { id, outs } = await createApplication(h, netCore);
+    expect(outs).toMatchObject({ complete: true, creatioAcceptsTokens: false });
+    expect(await storedApps(h)).toHaveLength(1);
+    expect(h.creatio.requests.filter((r) => r.operation === "OData")).toEqual([expect.objectContaining({ path: "/odata/SysAdminUnit", status: 401 })]);
+    expect(logged(h, "info")).toContainEqual(expect.stringContaining("Restart Creatio"));
+    const news = await checked(h, netCore);
+    expect(await provider.diff!(id, outs, news)).toMatchObject({ changes: false });
+
+    // Still no after a refresh without a restart; yes once Creatio has restarted.
+    expect((await provider.read!(id, outs)).props).toMatchObject({ creatioAcceptsTokens: false });
+    await h.creatio.restart();
+    const refreshed = (await provider.read!(id, outs)).props!;
+    expect(refreshed.creatioAcceptsTokens).toBe(true);
+    expect(await provider.diff!(id, refreshed, news)).toMatchObject({ changes: false });
+  });
+
+  it("a state written before creatioAcceptsTokens existed gets it from one update, which needs no Creatio login", async () => {
+    await integrate(h);
+    const { id, outs } = await createApplication(h);
+    const legacy: Record<string, unknown> = { ...outs };
+    delete legacy.creatioAcceptsTokens;
+    const news = await checked(h);
+    expect(await provider.diff!(id, legacy as any, news)).toMatchObject({ changes: true, replaces: [] });
+    const logins = h.creatio.requests.filter((r) => r.path.endsWith("/Login")).length;
+    const updated = (await provider.update!(id, legacy as any, news)).outs!;
+    expect(updated.creatioAcceptsTokens).toBe(true);
+    expect(h.creatio.requests.filter((r) => r.path.endsWith("/Login")).length).toBe(logins);
+    expect(await provider.diff!(id, updated, news)).toMatchObject({ changes: false });
+  });
+});
+
 describe("the default resource", () => {
   it("is required: without one nothing is changed and the message says how to make it", async () => {
     await integrate(h, { createDefaultResource: false });
@@ -206,12 +253,35 @@ describe("the default resource", () => {
   });
 });
 
+describe("OAuth 2.0 off in Creatio's application config file", () => {
+  for (const netCore of [false, true]) {
+    it(`names the file to edit on ${netCore ? ".NET 6/8" : ".NET Framework"}, and nothing is changed`, async () => {
+      if (netCore) {
+        await h.creatio.stop();
+        h.creatio = await (await import("./support/creatioStandIn")).startCreatioStandIn({ databaseUrl: h.db.url, password: CREATIO_PASSWORD, netCore: true });
+      }
+      await integrate(h, {}, { netCore });
+      // The database feature is on (the integration enabled it); the file is what says no.
+      h.creatio.options.enableOAuth20Integration = false;
+      const e = await failureOf(h, provider.create(await checked(h, { creatio: { url: h.creatio.url, username: "Supervisor", password: CREATIO_PASSWORD, netCore } })));
+      expect(e.message).toContain("Feature-EnableOAuth20Integration");
+      expect(e.message).toContain(
+        `<add key="Feature-EnableOAuth20Integration" value="true" /> in the appSettings section of ${netCore ? "Terrasoft.WebHost.dll.config" : "Web.config"}`,
+      );
+      expect(e.message).toContain("then restart Creatio");
+      expect(e.message).not.toMatch(/feature cache|roles/);
+      expect(e.message).toContain("Creatio refused it: nothing was changed in Creatio.");
+      expect(await storedApps(h)).toEqual([]);
+    });
+  }
+});
+
 describe("before the integration", () => {
-  it("explains that Creatio refuses applications while its OAuth 2.0 integration is off", async () => {
-    // A default resource, but the feature still off (the integration has not run).
+  it("explains that Creatio cannot reach an Identity Service until CreatioOAuthIntegration has run", async () => {
+    // A default resource, but the OAuth20IdentityServer* settings still empty (the integration has not run).
     await query(h.db.url, `INSERT INTO "OAuthResource" ("Id", "Name", "DisplayName", "IsDefault") VALUES (gen_random_uuid(), 'ApplicationAccess_x', 'Application access', true)`);
     const e = await failureOf(h, provider.create(await checked(h)));
-    expect(e.message).toContain("Feature-EnableOAuth20Integration");
+    expect(e.message).toContain("Unable to connect to OAuth server");
     expect(e.message).toContain("CreatioOAuthIntegration must have run first");
     expect(e.message).toContain("Creatio refused it: nothing was changed in Creatio.");
     expect(await storedApps(h)).toEqual([]);

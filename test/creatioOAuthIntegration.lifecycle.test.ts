@@ -147,7 +147,7 @@ describe("read, diff and update", () => {
 describe("expired sessions", () => {
   it("logs in again once when the session expires halfway (redirect to the login page)", async () => {
     let expired = false;
-    h.creatio.options.expireSessionsAfter = (r) => !expired && r.entity === "AdminUnitFeatureState" && (expired = true);
+    h.creatio.options.expireSessionsAfter = (r) => !expired && !!r.items?.includes("SelectQuery AdminUnitFeatureState") && (expired = true);
     await create();
     expect(creatioCalls(h, "Login")).toBe(2);
     expect(h.creatio.requests.some((r) => r.status === 302)).toBe(true);

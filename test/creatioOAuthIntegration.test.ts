@@ -162,28 +162,31 @@ describe("create", () => {
     expect(outs.createdDefaultResource).toMatch(/^ApplicationAccess_[0-9a-f]{32}$/);
     expect(id).toBe(`OAuth20Integration@${h.creatio.url}`);
     expectSecretsOnlyInSecretOutputs(outs);
-    expect(logged(h, "info").some((l) => l.includes("No restart is needed"))).toBe(true);
+    expect(logged(h, "info").some((l) => l.includes("Each CreatioOAuthApplication checks that Creatio accepts its tokens (creatioAcceptsTokens)"))).toBe(true);
   });
 
-  it("makes only the requests its steps need", async () => {
+  it("makes only the requests its steps need: the reads in one BatchQuery, the feature rows in another", async () => {
     await create();
-    // login, Feature, AdminUnitFeatureState, SysAdminUnit, QuerySysSettings, SysSettingsValue,
-    // OAuthResource, one UpdateQuery, one InsertQuery, the cache, PostSysSettingsValues, AddDefaultResource.
-    expect(h.creatio.requests.map((r) => `${r.operation ?? r.path}${r.entity ? ` ${r.entity}` : ""}`)).toEqual([
+    const made = h.creatio.requests.map((r) => (r.items ? r.items : `${r.operation ?? r.path}${r.entity ? ` ${r.entity}` : ""}`));
+    expect(made).toEqual([
       "/ServiceModel/AuthService.svc/Login",
-      "SelectQuery Feature",
-      "SelectQuery AdminUnitFeatureState",
-      "SelectQuery SysAdminUnit",
-      "QuerySysSettings",
-      "SelectQuery SysSettingsValue",
-      "SelectQuery OAuthResource",
-      "UpdateQuery AppFeatureState",
-      "InsertQuery AppFeatureState",
+      [
+        "SelectQuery Feature",
+        "SelectQuery AdminUnitFeatureState",
+        "SelectQuery SysSettings",
+        "SelectQuery SysSettingsValue",
+        "SelectQuery OAuthResource",
+        "SelectQuery SysAdminUnit",
+      ],
+      ["UpdateQuery AppFeatureState", "InsertQuery AppFeatureState"],
       "ClearFeaturesCacheForAllUsers",
       "PostSysSettingsValues",
       "AddDefaultResource",
     ]);
-    expect(h.identity.requests.map((r) => r.path).slice(0, 2)).toEqual(["/.well-known/openid-configuration", "/connect/token"]);
+    // Ours: the discovery document and a token; Creatio's own: a token and the resource's registration.
+    expect(h.identity.requests.map((r) => r.path)).toEqual(["/.well-known/openid-configuration", "/connect/token", "/connect/token", "/api/OwnedResources/register"]);
+    // At most 10 requests in all (issue 21): 6 to Creatio, 4 at the Identity Service.
+    expect(h.creatio.requests.length + h.identity.requests.length).toBeLessThanOrEqual(10);
   });
 
   it("reaches .NET 6/8 Creatio's API at the site root when netCore is true", async () => {
@@ -246,6 +249,31 @@ describe("create", () => {
     // The feature cache was cleared again after the rows went back, and no default resource was made.
     expect(creatioCalls(h, "ClearFeaturesCacheForAllUsers")).toBe(2);
     expect(creatioCalls(h, "AddDefaultResource")).toBe(0);
+  });
+
+  it("undoes the feature rows Creatio did write when it refuses one query of their batch", async () => {
+    const before = await creatioRows(h);
+    let inserts = 0;
+    // The batch: the shipped row switched on, then one insert per target; Creatio refuses the second insert.
+    h.creatio.options.refuse = (r) => (r.operation === "InsertQuery" && r.entity === "AppFeatureState" && ++inserts === 2 ? "Access denied" : undefined);
+    const e = await failureOf(h, provider.create(await check({ featureAdminUnitIds: [ALL_EMPLOYEES_ID, "7f3b869f-34f3-4f20-ab4d-7480a5fdf647"] })));
+    expect(e.message).toContain("Enabling OAuth20Integration failed: Creatio's DataService refused adding a AppFeatureState row: Access denied");
+    expect(e.message).toContain("Everything this create had changed in Creatio was put back");
+    expect(e.message).toMatch(/added state row [0-9a-f-]{36} deleted; state row 5e1f0c3a-0d7b-4c55-9a8e-2f6b7c8d9e01 back to 0/);
+    expect(await creatioRows(h)).toEqual(before);
+    expect(creatioCalls(h, "PostSysSettingsValues")).toBe(0);
+  });
+
+  it("undoes everything when OAuth 2.0 is off in Creatio's config file, naming the file and the setting", async () => {
+    h.creatio.options.enableOAuth20Integration = false;
+    const before = await creatioRows(h);
+    const e = await failureOf(h, provider.create(await check()));
+    expect(e.message).toContain("Creating Creatio's default OAuth resource failed");
+    expect(e.message).toContain(`set <add key="Feature-EnableOAuth20Integration" value="true" /> in the appSettings section of Web.config (.NET Framework Creatio)`);
+    expect(e.message).toContain("The OAuth20Integration feature in Creatio's database does not turn it on");
+    expect(e.message).not.toMatch(/feature cache was not cleared|enabled role/);
+    expect(e.message).toContain("Everything this create had changed in Creatio was put back");
+    expect(await creatioRows(h)).toEqual(before);
   });
 
   it("undoes everything when the default resource cannot be created", async () => {

@@ -114,7 +114,7 @@ describe("withSkippedWaits (test/support/skippedWaits.ts)", () => {
     const { result, skippedMs } = await withSkippedWaits(() =>
       waitForIdentityService({ url: "http://127.0.0.1:1", clientId: "c", clientSecret: "s", timeoutMs: 60_000 }).catch((e: Error) => e),
     );
-    expect(String(result)).toContain("The Identity Service at http://127.0.0.1:1 was not ready after 60 s");
+    expect((result as Error).message).toContain("The Identity Service at http://127.0.0.1:1 was not ready after 60 s");
     expect(skippedMs).toBeGreaterThanOrEqual(55_000);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(clock.systemClock).toBe(real);

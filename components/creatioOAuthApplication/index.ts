@@ -61,6 +61,13 @@ export class CreatioOAuthApplication extends pulumi.dynamic.Resource {
   /** Whether the system user is in System administrators (as Creatio had it at the last create, update or refresh). */
   declare public readonly systemUserIsAdministrator: pulumi.Output<boolean>;
   declare public readonly active: pulumi.Output<boolean>;
+  /**
+   * Whether Creatio's API accepted a token the Identity Service issued this application, at the last
+   * create, update or refresh. False on .NET 6/8 Creatio not restarted since its switch-over (it reads
+   * OAuth20IdentityServerUrl for its bearer check only as it starts): restart it, then `pulumi refresh`.
+   * Not desired state: it never makes a diff. See `warnUnlessCreatioAcceptsTokens`.
+   */
+  declare public readonly creatioAcceptsTokens: pulumi.Output<boolean>;
 
   // `declare`: with ES2022 class fields a plain field declaration would overwrite, after super(),
   // the outputs pulumi.CustomResource has just set.
@@ -68,10 +75,37 @@ export class CreatioOAuthApplication extends pulumi.dynamic.Resource {
     super(
       creatioOAuthApplicationProvider,
       name,
-      { ...args, recordId: undefined, clientId: undefined, clientSecret: undefined, systemUserId: undefined, systemUserIsAdministrator: undefined, complete: undefined },
+      {
+        ...args,
+        recordId: undefined,
+        clientId: undefined,
+        clientSecret: undefined,
+        systemUserId: undefined,
+        systemUserIsAdministrator: undefined,
+        creatioAcceptsTokens: undefined,
+        complete: undefined,
+      },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: CREATIO_OAUTH_APPLICATION_SECRET_OUTPUTS }),
       DYNAMIC_MODULE,
       DYNAMIC_TYPE_NAMES.creatioApplication,
     );
   }
+}
+
+/**
+ * The warning that must reach the user when Creatio does not take the application's tokens: from
+ * the program, since a dynamic provider's log does not reach the engine. `up` still succeeds (the
+ * application exists and is right); the fix is a restart of Creatio, then `pulumi refresh`. Nothing
+ * is said while the value is unknown (a preview of a new application).
+ */
+export function warnUnlessCreatioAcceptsTokens(application: CreatioOAuthApplication, name: pulumi.Input<string>): void {
+  pulumi.all([application.creatioAcceptsTokens, name]).apply(([accepted, appName]) => {
+    if (accepted === false) {
+      void pulumi.log.warn(
+        `Creatio does not accept tokens from the Identity Service for the integrated application "${appName}" yet: restart Creatio ` +
+          "(.NET 6/8 Creatio reads OAuth20IdentityServerUrl for its bearer-token check only as it starts), then run `pulumi refresh` to see creatioAcceptsTokens turn true.",
+        application,
+      );
+    }
+  });
 }

@@ -6,7 +6,8 @@
  * create: 1 log in; 2 resolve the system user (a user, not a role) and check that exactly one
  * default OAuth resource exists: nothing is changed before both pass; 3 AddClient (the Identity
  * Service generates the client id and secret) and the description; 4 wait until the Identity
- * Service issues the new client a client_credentials token; 5 deactivate it when `active` is false.
+ * Service issues the new client a client_credentials token; 5 call Creatio's OData API with that
+ * token (`creatioAcceptsTokens`, never a failure); 6 deactivate it when `active` is false.
  * A failure after 3 deletes the new client again; if that fails too, Pulumi's partial-state error
  * records the client, so `pulumi up` finishes it or `pulumi destroy` deletes it.
  *
@@ -16,10 +17,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clientAppByClientId, deleteClient, isSystemAdministrator, updateClient } from "../../lib/creatio/clientApps";
 import { safeUrl } from "../../lib/http";
-import { waitForIdentityService } from "../../lib/identityServiceProbe";
+import { clientCredentialsToken, waitForIdentityService } from "../../lib/identityServiceProbe";
+import { creatioAcceptsToken } from "../../lib/creatio/bearerCheck";
+import { creatioAppUrl } from "../../lib/creatio/session";
 import { messageOf, redactingErrors } from "../../lib/redact";
 import { checkWith } from "../../lib/inputChecks";
-import { connectAsAdministrator, providerLog } from "../../lib/creatio/providerSupport";
+import { connectAsAdministrator, CREATIO_CALL_TIMEOUT_MS, providerLog } from "../../lib/creatio/providerSupport";
+import { OAUTH_DISABLED_PATTERN, oauthConfigFileFix } from "../../lib/creatio/services";
 import { deleteNewClient, partialStateError, putBackDescription, putBackFields, runUndo, UndoAction } from "./compensation";
 import { ApplicationInputs, resolveInputs, secretsOf, validateInputs } from "./inputs";
 import { ApplicationState, changedFields, diffState } from "./state";
@@ -29,19 +33,21 @@ const log = providerLog;
 const connect = connectAsAdministrator;
 
 /** A failure's message as one sentence, with what to do about a refusal whose cause is known. */
-function explained(message: string): string {
-  const hint = /Feature-EnableOAuth20Integration/.test(message)
-    ? " (Creatio's OAuth 2.0 integration is off for this user: CreatioOAuthIntegration must have run first, and the applications must go before it is destroyed)"
-    : "";
+function explained(message: string, netCore: boolean): string {
+  const hint = OAUTH_DISABLED_PATTERN.test(message)
+    ? ` (${oauthConfigFileFix(netCore).replace(/\.+$/, "")})`
+    : /Unable to connect to OAuth server|Unable to handle client application/.test(message)
+      ? " (Creatio cannot use the Identity Service its OAuth20IdentityServer* system settings name: CreatioOAuthIntegration must have run first, and the applications must go before it is destroyed)"
+      : "";
   return `${message.replace(/\.+$/, "")}${hint}.`;
 }
 
-/** Step 4: the Identity Service issues the new client a client_credentials token. */
-async function awaitToken(i: ApplicationInputs, clientId: string, clientSecret: string, secrets: string[]): Promise<void> {
+/** Step 4: the Identity Service issues the new client a client_credentials token (returned, never logged). */
+async function awaitToken(i: ApplicationInputs, clientId: string, clientSecret: string, secrets: string[]): Promise<string> {
   const url = i.identityServerCheckUrl ?? i.identityServerUrl;
   log("info", `checking that the Identity Service at ${safeUrl(url)} issues a token for the new client ${clientId} ("${i.name}")`, secrets);
   try {
-    await waitForIdentityService({
+    const { accessToken } = await waitForIdentityService({
       url,
       clientId,
       clientSecret,
@@ -49,9 +55,48 @@ async function awaitToken(i: ApplicationInputs, clientId: string, clientSecret: 
       timeoutMs: i.readinessTimeoutSeconds * 1000,
       onWait: (m) => log("info", m, secrets),
     });
+    secrets.push(accessToken);
+    return accessToken;
   } catch (e) {
     throw new Error(`No token for the client ${clientId} of "${i.name}": ${messageOf(e)}`);
   }
+}
+
+/**
+ * Step 5: does Creatio's API take the token (`creatioAcceptsToken`)? Never a failure: the application
+ * exists and is right either way; the answer becomes `creatioAcceptsTokens`, and the program warns
+ * when it is false (a dynamic provider's log does not reach the engine).
+ */
+async function checkCreatioTakesToken(i: ApplicationInputs, clientId: string, accessToken: string, secrets: string[]): Promise<boolean> {
+  const { accepted, detail } = await creatioAcceptsToken(creatioAppUrl(i.creatio.url, i.creatio.netCore), accessToken, CREATIO_CALL_TIMEOUT_MS);
+  log(
+    "info",
+    accepted
+      ? `Creatio accepts the tokens of "${i.name}" (client ${clientId}): ${detail}.`
+      : `Creatio does not accept the tokens of "${i.name}" (client ${clientId}) yet: ${detail}. ` +
+          "Restart Creatio (.NET 6/8 Creatio reads OAuth20IdentityServerUrl for its bearer-token check only as it starts), then run `pulumi refresh`.",
+    secrets,
+  );
+  return accepted;
+}
+
+/** A fresh token for an existing client, then step 5; false, with the reason logged, when no token comes. */
+async function recheckTokens(i: ApplicationInputs, clientId: string, clientSecret: string, secrets: string[]): Promise<boolean> {
+  let accessToken: string;
+  try {
+    accessToken = await clientCredentialsToken({
+      url: i.identityServerCheckUrl ?? i.identityServerUrl,
+      clientId,
+      clientSecret,
+      caPem: i.identityServerCaPem,
+      timeoutMs: CREATIO_CALL_TIMEOUT_MS,
+    });
+  } catch (e) {
+    log("info", `No token for "${i.name}" (client ${clientId}) to show Creatio: ${messageOf(e)}.`, secrets);
+    return false;
+  }
+  secrets.push(accessToken);
+  return checkCreatioTakesToken(i, clientId, accessToken, secrets);
 }
 
 function describeUser(i: ApplicationInputs, user: { isAdministrator: boolean; active: boolean }, secrets: string[]): void {
@@ -77,23 +122,27 @@ async function createApplication(raw: ApplicationInputs): Promise<pulumi.dynamic
     if (!clientId || !clientSecret) {
       const refused = /OAuthConfigService AddClient failed/.test(messageOf(created.error));
       throw new Error(
-        `${explained(messageOf(created.error))} ` +
+        `${explained(messageOf(created.error), i.creatio.netCore)} ` +
           (refused
             ? "Creatio refused it: nothing was changed in Creatio."
             : `If Creatio received the call, an application named "${i.name}" may exist now: look in Creatio's OAuth 2.0 integrated applications and delete it before running \`pulumi up\` again.`),
       );
     }
-    const state: ApplicationState = {
+    const state: { -readonly [K in keyof ApplicationState]: ApplicationState[K] } = {
       ...i,
       recordId: record?.id ?? "",
       clientId,
       clientSecret,
       systemUserId: user.id,
       systemUserIsAdministrator: user.isAdministrator,
+      creatioAcceptsTokens: false,
       complete: true,
     };
     let error = created.error;
-    if (!error) await awaitToken(i, clientId, clientSecret, secrets).catch((e) => void (error = e as Error));
+    let accessToken: string | undefined;
+    if (!error) accessToken = await awaitToken(i, clientId, clientSecret, secrets).catch((e) => void (error = e as Error));
+    // Before an inactive application is deactivated: afterwards it gets no token to try.
+    if (!error && accessToken) state.creatioAcceptsTokens = await checkCreatioTakesToken(i, clientId, accessToken, secrets);
     if (!error && !i.active) {
       await updateClient(client, updateRequest(clientId, i, user.id)).catch((e) => void (error = new Error(`Deactivating the new client failed: ${messageOf(e)}`)));
     }
@@ -123,8 +172,17 @@ async function updateApplication(id: string, olds: ApplicationState, news: Appli
   const secrets = secretsOf(i, olds);
   const fields = changedFields(olds, i);
   const repair = olds.complete === false;
-  // Only operational inputs changed (the Identity Service URL, Creatio's password, ...): record them.
-  if (!repair && fields.length === 0) return { outs: { ...olds, ...i } };
+  // Only operational inputs changed (the Identity Service URL, Creatio's password, ...): record them,
+  // and creatioAcceptsTokens when a state from an earlier version lacks it (no login needed).
+  if (!repair && fields.length === 0) {
+    const observed =
+      typeof olds.creatioAcceptsTokens === "boolean"
+        ? olds.creatioAcceptsTokens
+        : i.active
+          ? await redactingErrors(secrets, () => recheckTokens(i, olds.clientId, olds.clientSecret, secrets))
+          : false;
+    return { outs: { ...olds, ...i, creatioAcceptsTokens: observed } };
+  }
   return redactingErrors(secrets, async () => {
     const client = await connect(i);
     const record = await clientAppByClientId(client, olds.clientId);
@@ -143,12 +201,14 @@ async function updateApplication(id: string, olds: ApplicationState, news: Appli
     const done = await updateClientApp(client, request, description);
     let error = done.error;
     if (!error && repair && i.active) await awaitToken(i, olds.clientId, olds.clientSecret, secrets).catch((e) => void (error = e as Error));
+    // Observed again while the client gets tokens; kept as it was while it is inactive.
+    const creatioAcceptsTokens = !error && i.active ? await recheckTokens(i, olds.clientId, olds.clientSecret, secrets) : olds.creatioAcceptsTokens === true;
     if (error) {
       const undo: UndoAction[] = [];
       if (done.did.fields) undo.push(putBackFields(client, updateRequest(olds.clientId, record, record.systemUserId ?? olds.systemUserId)));
       if (done.did.description) undo.push(putBackDescription(client, record.id, record.description));
       const outcome = await runUndo(undo);
-      const message = explained(error.message);
+      const message = explained(error.message, i.creatio.netCore);
       if (outcome.failed.length === 0) throw new Error(`${message} ${undo.length > 0 ? "Its earlier values were put back" : "Nothing was changed in Creatio"}.`);
       const now: ApplicationState = {
         ...olds,
@@ -157,6 +217,7 @@ async function updateApplication(id: string, olds: ApplicationState, news: Appli
           : {}),
         ...(done.did.description ? { description: i.description } : {}),
         recordId: record.id,
+        creatioAcceptsTokens: olds.creatioAcceptsTokens === true,
       };
       throw partialStateError(
         `${message} Putting the earlier values back failed too (${outcome.failed.join("; ")}); the stack's state records what Creatio has now: run \`pulumi up\` again once Creatio answers.`,
@@ -167,7 +228,7 @@ async function updateApplication(id: string, olds: ApplicationState, news: Appli
     }
     if (fields.includes("systemUser")) describeUser(i, user, secrets);
     log("info", `Integrated application "${i.name}" (client ${olds.clientId}) changed in place in Creatio: ${repair ? "set up again" : fields.join(", ")}.`, secrets);
-    return { outs: { ...olds, ...i, recordId: record.id, systemUserId: user.id, systemUserIsAdministrator: user.isAdministrator, complete: true } };
+    return { outs: { ...olds, ...i, recordId: record.id, systemUserId: user.id, systemUserIsAdministrator: user.isAdministrator, creatioAcceptsTokens, complete: true } };
   });
 }
 
@@ -180,7 +241,7 @@ async function deleteApplication(_id: string, state: ApplicationState): Promise<
       outcome = await deleteClient(client, state.clientId);
     } catch (e) {
       throw new Error(
-        `Deleting the integrated application "${state.name}" (client ${state.clientId}) failed: ${explained(messageOf(e))} Nothing was deleted: ` +
+        `Deleting the integrated application "${state.name}" (client ${state.clientId}) failed: ${explained(messageOf(e), state.creatio.netCore)} Nothing was deleted: ` +
           "run `pulumi destroy` again once Creatio and the Identity Service answer.",
       );
     }
@@ -210,6 +271,9 @@ async function readApplication(id: string, props?: ApplicationState): Promise<pu
       return { id: "" };
     }
     const systemUserId = record.systemUserId ?? props.systemUserId;
+    // Re-checked on every refresh (after a restart of Creatio it turns true); an inactive application gets no token, so it keeps its value.
+    const inputs = { ...props, creatio: { ...props.creatio, netCore: props.creatio.netCore === true }, name: record.name };
+    const creatioAcceptsTokens = record.active ? await recheckTokens(inputs, props.clientId, props.clientSecret, secrets) : props.creatioAcceptsTokens === true;
     return {
       id: record.id,
       props: {
@@ -223,6 +287,7 @@ async function readApplication(id: string, props?: ApplicationState): Promise<pu
         systemUser: record.systemUser ?? props.systemUser,
         systemUserId,
         systemUserIsAdministrator: systemUserId ? await isSystemAdministrator(client, systemUserId) : false,
+        creatioAcceptsTokens,
       },
     };
   });

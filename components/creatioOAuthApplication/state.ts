@@ -17,6 +17,13 @@ export interface ApplicationState extends ApplicationInputs {
   readonly systemUserId: string;
   /** Whether the system user is in Creatio's System administrators role (read by the policy pack). */
   readonly systemUserIsAdministrator: boolean;
+  /**
+   * Whether Creatio's API accepted a token the Identity Service issued this application (a bearer
+   * call to its OData API at the last create, update or refresh). An observed fact, never desired
+   * state: the diff ignores it. False on .NET 6/8 Creatio that has not been restarted since it was
+   * switched over; kept as it was while the application is inactive (it gets no token to try).
+   */
+  readonly creatioAcceptsTokens: boolean;
   /** False when a create or update failed halfway and could not undo what it did (partial state). */
   readonly complete: boolean;
 }
@@ -69,6 +76,8 @@ export function diffState(olds: Record<string, any>, news: Record<string, any>):
   const newUrl = isUnknown(newCreatio) ? newCreatio : newCreatio?.url;
   if (isUnknown(newUrl) || (typeof newUrl === "string" && trimUrl(newUrl) !== trimUrl(String(olds.creatio?.url ?? "")))) replaces.push("creatio");
   if (isUnknown(news.rotation) || keeper(news.rotation) !== keeper(olds.rotation)) replaces.push("rotation");
-  const changes = replaces.length > 0 || changedFields(olds, news).length > 0 || changedStateOnlyInputs(olds, news).length > 0 || olds.complete === false;
+  // A state from before creatioAcceptsTokens lacks it: one update records it (an absent output is unknown in every preview).
+  const unobserved = typeof olds.creatioAcceptsTokens !== "boolean";
+  const changes = replaces.length > 0 || changedFields(olds, news).length > 0 || changedStateOnlyInputs(olds, news).length > 0 || olds.complete === false || unobserved;
   return { changes, replaces, deleteBeforeReplace: false };
 }

@@ -6,7 +6,8 @@
  * again after it partly ran, or for a change that never reached Creatio, does no harm.
  */
 import { OAUTH_SETTING_CODES } from "../../lib/creatio/constants";
-import { deleteFeatureState, insertFeatureState, setFeatureState } from "../../lib/creatio/entities";
+import { batch, BatchItem } from "../../lib/creatio/dataService";
+import { deleteFeatureStateItem, insertFeatureStateItem, setFeatureStateItem } from "../../lib/creatio/entities";
 import { clearFeatureCache, postSysSettingsValues } from "../../lib/creatio/services";
 import { CreatioClient } from "../../lib/creatio/session";
 import { FoundSetting } from "./state";
@@ -16,19 +17,35 @@ import { UndoAction } from "../../lib/undo";
 export { partialStateError, runUndo } from "../../lib/undo";
 export type { UndoAction } from "../../lib/undo";
 
-/** Undoes a feature change: added rows deleted, switched-on rows back to their state, removed rows added back. */
+/**
+ * Undoes a feature change in one BatchQuery, last change first: added rows deleted, switched-on
+ * rows back to their state, removed rows added back (each deleted by Id first, so running the undo
+ * again after it partly ran does no harm). None when there is nothing to undo. Fails listing every
+ * query Creatio refused or did not answer; all of them are safe to run again.
+ */
 export function undoFeatureChange(client: CreatioClient, featureId: string, change: FeatureChange): UndoAction[] {
-  const actions: UndoAction[] = [];
-  for (const row of change.removed) {
-    actions.push({ label: `state row ${row.id} added back`, run: () => insertFeatureState(client, row.id, featureId, row.sysAdminUnitId, row.featureState === 1) });
-  }
-  for (const row of change.switchedOn) {
-    actions.push({ label: `state row ${row.id} back to ${row.featureState}`, run: async () => void (await setFeatureState(client, row.id, row.featureState === 1)) });
-  }
-  for (const row of change.inserted) {
-    actions.push({ label: `added state row ${row.id} deleted`, run: () => deleteFeatureState(client, row.id) });
-  }
-  return actions;
+  const steps: Array<{ label: string; items: BatchItem[] }> = [
+    ...[...change.inserted].reverse().map((row) => ({ label: `added state row ${row.id} deleted`, items: [deleteFeatureStateItem(row.id)] })),
+    ...[...change.switchedOn].reverse().map((row) => ({ label: `state row ${row.id} back to ${row.featureState}`, items: [setFeatureStateItem(row.id, row.featureState === 1)] })),
+    ...[...change.removed].reverse().map((row) => ({
+      label: `state row ${row.id} added back`,
+      items: [deleteFeatureStateItem(row.id), insertFeatureStateItem(row.id, featureId, row.sysAdminUnitId, row.featureState === 1)],
+    })),
+  ];
+  if (steps.length === 0) return [];
+  return [
+    {
+      label: steps.map((s) => s.label).join("; "),
+      async run() {
+        const outcomes = await batch(
+          client,
+          steps.flatMap((s) => s.items),
+        );
+        const failed = outcomes.filter((o) => o.kind !== "done").map((o) => (o as { reason: string }).reason);
+        if (failed.length > 0) throw new Error([...new Set(failed)].join("; "));
+      },
+    },
+  ];
 }
 
 /** Clears the feature cache after feature rows were put back; a failure only warns (the rows are right). */

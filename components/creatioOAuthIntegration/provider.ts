@@ -5,7 +5,8 @@
  * database connection is ever opened.
  *
  * create, each step only after the one before it succeeded: 1 log in; 2 wait until the Identity
- * Service issues a client_credentials token for this client; 3 read what is there; 4 enable
+ * Service issues a client_credentials token for this client while 3 reads what is there (one
+ * BatchQuery; neither changes anything); 4 enable
  * OAuth20Integration and clear Creatio's feature cache; 5 write the three settings; 6 create the
  * default OAuth resource when there is none. A failure undoes the steps before it, last first.
  *
@@ -14,8 +15,19 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { OAUTH_FEATURE_CODE, OAUTH_SETTING_CODES, OAUTH_SETTING_CODE_LIST } from "../../lib/creatio/constants";
-import { defaultOAuthResource, FeatureStateRow, featureStateRows, findFeatureId } from "../../lib/creatio/entities";
-import { querySysSettings } from "../../lib/creatio/services";
+import { selectBatch } from "../../lib/creatio/dataService";
+import {
+  defaultResourceOf,
+  defaultResources,
+  featureByCode,
+  featureIdOf,
+  FeatureStateRow,
+  featureStatesByCode,
+  featureStatesOf,
+  settingsByCode,
+  settingTextsOf,
+  settingValuesByCode,
+} from "../../lib/creatio/entities";
 import { CreatioClient } from "../../lib/creatio/session";
 import { safeUrl } from "../../lib/http";
 import { waitForIdentityService } from "../../lib/identityServiceProbe";
@@ -25,7 +37,7 @@ import { connectAsAdministrator, providerLog } from "../../lib/creatio/providerS
 import { clearCacheAfterUndo, foundSettingValues, LOST_SECRET_WARNING, partialStateError, putBackSettings, runUndo, UndoAction, undoFeatureChange } from "./compensation";
 import { IntegrationInputs, resolveInputs, secretsOf, validateInputs } from "./inputs";
 import { changedInputs, diffState, driftOf, IntegrationState, isFirstVersionState, normalizeState, settingValues, stateMap, STATE_ONLY_INPUTS } from "./state";
-import { addDefaultResource, clearFeatures, enableFeature, FeatureChange, readCreatio, writeSettings } from "./steps";
+import { addDefaultResource, clearFeatures, enableFeature, FeatureChange, FoundInCreatio, readCreatio, writeSettings } from "./steps";
 
 const log = providerLog;
 const connect = connectAsAdministrator;
@@ -46,6 +58,18 @@ async function awaitIdentityService(i: IntegrationInputs, secrets: string[]): Pr
   } catch (e) {
     throw new Error(`${(e as Error).message} Nothing was changed in Creatio.`);
   }
+}
+
+/**
+ * Steps 2 and 3 side by side: neither changes anything, and neither needs the other, so the reads
+ * (one BatchQuery) overlap the readiness wait. Both are awaited to the end; the Identity Service's
+ * failure is reported first, as when they ran one after the other.
+ */
+async function readyAndRead(i: IntegrationInputs, client: CreatioClient, secrets: string[]): Promise<FoundInCreatio> {
+  const [ready, read] = await Promise.allSettled([awaitIdentityService(i, secrets), readCreatio(client, i.featureAdminUnitIds)]);
+  if (ready.status === "rejected") throw ready.reason;
+  if (read.status === "rejected") throw read.reason;
+  return read.value;
 }
 
 /** What one run of steps 4-6 did. */
@@ -85,11 +109,22 @@ async function switchOver(client: CreatioClient, i: IntegrationInputs, plan: Swi
   }
   if (i.createDefaultResource && plan.defaultResource === null) {
     // Last step: nothing after it to undo. A default resource it made stays (Creatio forbids deleting one).
-    const added = await addDefaultResource(client);
+    const added = await addDefaultResource(client, i.creatio.netCore);
     done = { ...done, created: added.did };
     if (added.error) return fail(added.error);
   }
   return { done };
+}
+
+/**
+ * What still needs a restart. .NET 6/8 Creatio sets up its bearer-token check from
+ * OAuth20IdentityServerUrl once, as it starts, and keeps accepting only the Identity Service it knew
+ * then; each CreatioOAuthApplication checks with a token of its own (`creatioAcceptsTokens`).
+ */
+function restartNote(netCore: boolean): string {
+  return netCore
+    ? "Restart Creatio (.NET 6/8) so that it accepts tokens from this Identity Service: it reads OAuth20IdentityServerUrl for its bearer-token check only as it starts."
+    : "Each CreatioOAuthApplication checks that Creatio accepts its tokens (creatioAcceptsTokens).";
 }
 
 /** The failure of a create or update after its undo ran: a plain error, or the partial-state error. */
@@ -118,8 +153,7 @@ async function createIntegration(raw: IntegrationInputs): Promise<pulumi.dynamic
   const secrets = secretsOf(i);
   return redactingErrors(secrets, async () => {
     const client = await connect(i);
-    await awaitIdentityService(i, secrets);
-    const found = await readCreatio(client, i.featureAdminUnitIds);
+    const found = await readyAndRead(i, client, secrets);
     const id = `${OAUTH_FEATURE_CODE}@${safeUrl(i.creatio.url)}`;
     const before = foundSettingValues(found.settings, OAUTH_SETTING_CODE_LIST);
     const { done, error, undo } = await switchOver(client, i, {
@@ -149,7 +183,7 @@ async function createIntegration(raw: IntegrationInputs): Promise<pulumi.dynamic
     log(
       "info",
       `Creatio now uses the Identity Service at ${safeUrl(i.identityServerUrl)}: ${OAUTH_FEATURE_CODE} enabled and its cache cleared, ${OAUTH_SETTING_CODE_LIST.join(", ")} written` +
-        `${done.created ? `, default OAuth resource ${done.created} created` : ""}. No restart is needed.`,
+        `${done.created ? `, default OAuth resource ${done.created} created` : ""}. ${restartNote(i.creatio.netCore)}`,
       secrets,
     );
     return { id, outs: state };
@@ -168,8 +202,7 @@ async function updateIntegration(id: string, oldsRaw: IntegrationState, news: In
   }
   return redactingErrors(secrets, async () => {
     const client = await connect(i);
-    await awaitIdentityService(i, secrets);
-    const current = await readCreatio(client, i.featureAdminUnitIds);
+    const current = await readyAndRead(i, client, secrets);
     const ours = new Set(olds.insertedFeatureStateIds);
     const known = new Set([...olds.previousFeatureStates.map((r) => r.id), ...ours]);
     const targets = new Set(i.featureAdminUnitIds);
@@ -259,21 +292,28 @@ async function readIntegration(id: string, props?: IntegrationState): Promise<pu
   const state = normalizeState(props);
   return redactingErrors(secretsOf(props), async () => {
     const client = await connect(state);
-    const featureId = (await findFeatureId(client, OAUTH_FEATURE_CODE)) ?? state.featureId;
-    const rows = await featureStateRows(client, featureId);
-    const { values } = await querySysSettings(client, [OAUTH_SETTING_CODES.url, OAUTH_SETTING_CODES.clientId]);
-    const defaultResource = await defaultOAuthResource(client);
-    // Not reported: keep what we know. Reported empty: that is drift, and the next update rewrites it.
-    const asText = (v: unknown, known: string) => (v === undefined ? known : v === null ? "" : String(v));
+    // Everything read is in one BatchQuery (one request after the login).
+    const codes = [OAUTH_SETTING_CODES.url, OAUTH_SETTING_CODES.clientId];
+    const [features, stateRows, settingRows, valueRows, resourceRows] = await selectBatch(client, [
+      featureByCode(OAUTH_FEATURE_CODE),
+      featureStatesByCode(OAUTH_FEATURE_CODE),
+      settingsByCode(codes),
+      settingValuesByCode(codes),
+      defaultResources(),
+    ]);
+    const known = new Set(settingRows.map((r) => String(r.Code)));
+    const texts = settingTextsOf(codes, valueRows);
+    // A setting Creatio does not have: keep what we know. One without a value: that is drift, and the next update rewrites it.
+    const asText = (code: string, earlier: string) => (!known.has(code) ? earlier : (texts[code] ?? ""));
     return {
       id,
       props: {
         ...state,
-        featureId,
-        featureStates: stateMap(rows),
-        identityServerUrl: asText(values[OAUTH_SETTING_CODES.url], state.identityServerUrl),
-        clientId: asText(values[OAUTH_SETTING_CODES.clientId], state.clientId),
-        defaultResource,
+        featureId: featureIdOf(features) ?? state.featureId,
+        featureStates: stateMap(featureStatesOf(stateRows)),
+        identityServerUrl: asText(OAUTH_SETTING_CODES.url, state.identityServerUrl),
+        clientId: asText(OAUTH_SETTING_CODES.clientId, state.clientId),
+        defaultResource: defaultResourceOf(resourceRows),
       },
     };
   });

@@ -4,18 +4,26 @@
  * still tells the caller exactly what to put back (compensation.ts).
  */
 import { OAUTH_FEATURE_CODE, OAUTH_SETTING_CODES, OAUTH_SETTING_CODE_LIST } from "../../lib/creatio/constants";
+import { batch, BatchItem, BatchOutcome, selectBatch } from "../../lib/creatio/dataService";
 import {
+  adminUnitsById,
   defaultOAuthResource,
-  deleteFeatureState,
+  defaultResourceOf,
+  defaultResources,
+  deleteFeatureStateItem,
+  featureByCode,
+  featureIdOf,
   FeatureStateRow,
-  featureStateRows,
-  findFeatureId,
-  insertFeatureState,
-  missingAdminUnits,
-  setFeatureState,
-  settingHasValue,
+  featureStatesByCode,
+  featureStatesOf,
+  insertFeatureStateItem,
+  missingAmong,
+  setFeatureStateItem,
+  settingsByCode,
+  settingTextsOf,
+  settingValuesByCode,
 } from "../../lib/creatio/entities";
-import { callOAuthConfigService, clearFeatureCache, postSysSettingsValues, querySysSettings } from "../../lib/creatio/services";
+import { callOAuthConfigService, clearFeatureCache, OAUTH_DISABLED_PATTERN, oauthConfigFileFix, postSysSettingsValues } from "../../lib/creatio/services";
 import { CreatioClient } from "../../lib/creatio/session";
 import { messageOf } from "../../lib/redact";
 import { FoundSetting } from "./state";
@@ -39,50 +47,55 @@ export interface FoundInCreatio {
 }
 
 /**
- * Reads what is there (step 3): the feature by code, its state rows, that the target units exist,
- * the three settings (the secret only as "had a value or not"), whether a default resource exists.
- * Throws, naming the problem, before anything is changed.
+ * Reads what is there (step 3), in one BatchQuery: the feature by code and its state rows, that the
+ * target units exist, that the three settings exist and their system-wide values (the secret only
+ * as "had a value or not"), whether a default resource exists. Throws, naming the problem, before
+ * anything is changed.
  */
 export async function readCreatio(client: CreatioClient, targets: readonly string[]): Promise<FoundInCreatio> {
-  const featureId = await findFeatureId(client, OAUTH_FEATURE_CODE);
+  const [features, stateRows, settingRows, valueRows, resourceRows, unitRows] = await selectBatch(client, [
+    featureByCode(OAUTH_FEATURE_CODE),
+    featureStatesByCode(OAUTH_FEATURE_CODE),
+    settingsByCode(OAUTH_SETTING_CODE_LIST),
+    settingValuesByCode(OAUTH_SETTING_CODE_LIST),
+    defaultResources(),
+    ...(targets.length > 0 ? [adminUnitsById(targets)] : []),
+  ]);
+  const featureId = featureIdOf(features);
   if (!featureId) {
     throw new Error(
       `Creatio has no feature with Code '${OAUTH_FEATURE_CODE}': this Creatio version does not ship the OAuth 2.0 integration ` +
         `(the Identity Service needs Creatio 8.0.8 or later), or the user cannot read features. Nothing was changed in Creatio.`,
     );
   }
-  const rows = await featureStateRows(client, featureId);
-  const withRow = new Set(rows.map((r) => r.sysAdminUnitId));
-  const missingUnits = await missingAdminUnits(
-    client,
-    targets.filter((u) => !withRow.has(u)),
-  );
+  const missingUnits = missingAmong(targets, unitRows ?? []);
   if (missingUnits.length > 0) {
     throw new Error(
       `featureAdminUnitIds: Creatio has no role or user (SysAdminUnit) with Id ${missingUnits.join(", ")}. Fix the ids or leave featureAdminUnitIds out for All employees. Nothing was changed in Creatio.`,
     );
   }
-  const { values, notFound } = await querySysSettings(client, OAUTH_SETTING_CODE_LIST);
+  const known = new Set(settingRows.map((r) => String(r.Code)));
+  const notFound = OAUTH_SETTING_CODE_LIST.filter((c) => !known.has(c));
   if (notFound.length > 0) {
     throw new Error(
       `Creatio has no system setting ${notFound.join(", ")} (or user may not read it): this Creatio version does not support the Identity Service integration. Nothing was changed in Creatio.`,
     );
   }
-  const text = (v: unknown) => (v === undefined || v === null ? null : String(v));
-  const secretHadValue = await settingHasValue(client, OAUTH_SETTING_CODES.clientSecret);
+  const texts = settingTextsOf(OAUTH_SETTING_CODE_LIST, valueRows);
+  const plain = (code: string): FoundSetting => ({ code, value: texts[code], hadValue: !!texts[code] });
   const settings: FoundSetting[] = [
-    { code: OAUTH_SETTING_CODES.url, value: text(values[OAUTH_SETTING_CODES.url]), hadValue: !!text(values[OAUTH_SETTING_CODES.url]) },
-    { code: OAUTH_SETTING_CODES.clientId, value: text(values[OAUTH_SETTING_CODES.clientId]), hadValue: !!text(values[OAUTH_SETTING_CODES.clientId]) },
-    { code: OAUTH_SETTING_CODES.clientSecret, value: null, hadValue: secretHadValue },
+    plain(OAUTH_SETTING_CODES.url),
+    plain(OAUTH_SETTING_CODES.clientId),
+    { code: OAUTH_SETTING_CODES.clientSecret, value: null, hadValue: !!texts[OAUTH_SETTING_CODES.clientSecret] },
   ];
-  return { featureId, rows, settings, defaultResource: await defaultOAuthResource(client) };
+  return { featureId, rows: featureStatesOf(stateRows), settings, defaultResource: defaultResourceOf(resourceRows) };
 }
 
 /** What enabling the feature changed. */
 export interface FeatureChange {
   /** Rows switched on, with the state they had. */
   readonly switchedOn: FeatureStateRow[];
-  /** Rows added (recorded before each insert is sent: an answer lost on the way still counts). */
+  /** Rows added (also those whose insert may have reached Creatio without an answer). */
   readonly inserted: FeatureStateRow[];
   /** Rows this stack had added earlier for units no longer targeted, deleted now (with their state). */
   readonly removed: FeatureStateRow[];
@@ -90,7 +103,10 @@ export interface FeatureChange {
 
 /**
  * Step 4: every state row of the feature to on, a new row (on) for each target unit without one,
- * and rows this stack added for units no longer targeted deleted. New row ids come from `newId`.
+ * and rows this stack added for units no longer targeted deleted, all in one BatchQuery. What each
+ * query came to decides what is recorded for the undo: a query done or not known to have failed is
+ * recorded when its undo is harmless either way (switching a row back, deleting an added row); a
+ * deletion only when Creatio confirmed it. New row ids come from `newId`.
  */
 export async function enableFeature(
   client: CreatioClient,
@@ -100,29 +116,39 @@ export async function enableFeature(
   ownRowsToDrop: readonly string[],
   newId: () => string,
 ): Promise<StepResult<FeatureChange>> {
-  const did: { switchedOn: FeatureStateRow[]; inserted: FeatureStateRow[]; removed: FeatureStateRow[] } = { switchedOn: [], inserted: [], removed: [] };
-  try {
-    for (const row of rows.filter((r) => ownRowsToDrop.includes(r.id))) {
-      await deleteFeatureState(client, row.id);
-      did.removed.push(row);
+  const toDrop = rows.filter((r) => ownRowsToDrop.includes(r.id));
+  const toSwitch = rows.filter((r) => r.featureState !== 1 && !ownRowsToDrop.includes(r.id));
+  const withRow = new Set(rows.filter((r) => !ownRowsToDrop.includes(r.id)).map((r) => r.sysAdminUnitId));
+  const toInsert = targets.filter((u) => !withRow.has(u)).map((unit) => ({ id: newId(), sysAdminUnitId: unit, featureState: 1 }));
+  const items: BatchItem[] = [
+    ...toDrop.map((r) => deleteFeatureStateItem(r.id)),
+    ...toSwitch.map((r) => setFeatureStateItem(r.id, true)),
+    ...toInsert.map((r) => insertFeatureStateItem(r.id, featureId, r.sysAdminUnitId, true)),
+  ];
+  const outcomes = await batch(client, items);
+  const at = (i: number): BatchOutcome => outcomes[i];
+  const mayHaveRun = (o: BatchOutcome) => o.kind !== "refused";
+  const did: FeatureChange = {
+    removed: toDrop.filter((_, i) => at(i).kind === "done"),
+    switchedOn: toSwitch.filter((_, i) => mayHaveRun(at(toDrop.length + i))),
+    inserted: toInsert.filter((_, i) => mayHaveRun(at(toDrop.length + toSwitch.length + i))),
+  };
+  const problems: string[] = [];
+  outcomes.forEach((o, i) => {
+    if (o.kind !== "done") problems.push(o.reason);
+    else if (i >= toDrop.length && i < toDrop.length + toSwitch.length && Number(o.answer.rowsAffected ?? 0) === 0) {
+      problems.push(`the state row ${toSwitch[i - toDrop.length].id} is gone (Creatio changed no row); run pulumi up again`);
     }
-    for (const row of rows.filter((r) => r.featureState !== 1 && !ownRowsToDrop.includes(r.id))) {
-      did.switchedOn.push(row);
-      if ((await setFeatureState(client, row.id, true)) === 0) throw new Error(`the state row ${row.id} is gone (Creatio changed no row); run pulumi up again`);
-    }
-    const withRow = new Set(rows.filter((r) => !ownRowsToDrop.includes(r.id)).map((r) => r.sysAdminUnitId));
-    for (const unit of targets.filter((u) => !withRow.has(u))) {
-      const row = { id: newId(), sysAdminUnitId: unit, featureState: 1 };
-      did.inserted.push(row);
-      await insertFeatureState(client, row.id, featureId, unit, true);
-    }
-    return { did };
-  } catch (e) {
-    return failed(did, new Error(`Enabling ${OAUTH_FEATURE_CODE} failed: ${messageOf(e)}`));
-  }
+  });
+  if (problems.length === 0) return { did };
+  return failed(did, new Error(`Enabling ${OAUTH_FEATURE_CODE} failed: ${[...new Set(problems)].join("; ")}`));
 }
 
-/** Step 4b: clear Creatio's feature cache, so a running Creatio (and OAuthConfigService) sees the states. */
+/**
+ * Step 4b: clear Creatio's feature cache, so a running Creatio shows the users whose rows are now on
+ * System Designer's "OAuth 2.0 integrated applications" link without a restart. (It does not turn
+ * OAuthConfigService on: that is the application config file's setting, `oauthConfigFileFix`.)
+ */
 export async function clearFeatures(client: CreatioClient): Promise<StepResult<boolean>> {
   try {
     await clearFeatureCache(client);
@@ -165,15 +191,13 @@ export async function writeSettings(client: CreatioClient, values: Record<string
  * Not idempotent, so callers look for one first. `did` is the resource's name when one now exists
  * that the call made (also after an answer lost on the way), else null.
  */
-export async function addDefaultResource(client: CreatioClient): Promise<StepResult<string | null>> {
+export async function addDefaultResource(client: CreatioClient, netCore: boolean): Promise<StepResult<string | null>> {
   try {
     const result = await callOAuthConfigService(client, "AddDefaultResource", {});
     return { did: typeof result.scope === "string" && result.scope ? result.scope : ((await defaultOAuthResource(client)) ?? null) };
   } catch (e) {
     const made = await defaultOAuthResource(client).catch(() => null);
-    const hint = /Feature-EnableOAuth20Integration|OAuth 2\.0/.test(messageOf(e))
-      ? " (Creatio still sees OAuth20Integration as off for this user: its feature cache was not cleared, or the user has no enabled role)"
-      : "";
+    const hint = OAUTH_DISABLED_PATTERN.test(messageOf(e)) ? ` (${oauthConfigFileFix(netCore)})` : "";
     return failed(made, new Error(`Creating Creatio's default OAuth resource failed: ${messageOf(e)}${hint}`));
   }
 }

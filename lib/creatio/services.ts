@@ -64,7 +64,8 @@ export async function clearFeatureCache(client: CreatioClient): Promise<void> {
  * wrapped body `{"<requestName>": dto}` (or `{}`), answered as `{"<Method>Result": {success, errorInfo, ...}}`
  * (Creatio's `OAuthConfigService.OAuth20.cs`, `OAuthConfigServiceDto.OAuth20.cs`; the UI reads
  * `response.AddDefaultResourceResult` in `OAuthClientAppSection.OAuth20.js`). Every method but
- * GetClientSecret answers `success:false` while the cached OAuth20Integration feature is off.
+ * GetClientSecret answers `success:false` while OAuth 2.0 is off in Creatio's application config
+ * file (`oauthConfigFileFix`).
  * Returns the result DTO; throws Creatio's message when `success` is not true.
  */
 export async function callOAuthConfigService(client: CreatioClient, method: string, body: Record<string, unknown>): Promise<Record<string, any>> {
@@ -77,4 +78,25 @@ export async function callOAuthConfigService(client: CreatioClient, method: stri
     throw new Error(`Creatio's OAuthConfigService ${method} failed${code}: ${typeof m === "string" && m ? m.slice(0, 500) : "no reason given"}`);
   }
   return result;
+}
+
+/** Creatio's refusal while OAuth 2.0 is off in its application config file (the en-US text names the key). */
+export const OAUTH_DISABLED_PATTERN = /Feature-EnableOAuth20Integration/;
+
+/**
+ * What to do about that refusal. Every OAuthConfigService method checks
+ * `GlobalAppSettings.FeatureEnableOAuth20Integration` (Creatio's `OAuthConfigService.OAuth20.cs`),
+ * which is the `Feature-EnableOAuth20Integration` key in the AppSettings of the application config
+ * file, read as Creatio starts: `Web.config` on .NET Framework, `Terrasoft.WebHost.dll.config` on
+ * .NET 6/8. The `OAuth20Integration` feature in Creatio's database does not turn it on (it shows
+ * System Designer's link), and neither do the user's roles or the feature cache.
+ */
+export function oauthConfigFileFix(netCore: boolean): string {
+  const [file, other] = netCore
+    ? ["Terrasoft.WebHost.dll.config (.NET 6/8 Creatio)", "Web.config on .NET Framework"]
+    : ["Web.config (.NET Framework Creatio)", "Terrasoft.WebHost.dll.config on .NET 6/8"];
+  return (
+    `OAuth 2.0 is off in Creatio's application config file: set <add key="Feature-EnableOAuth20Integration" value="true" /> in the appSettings ` +
+    `section of ${file} in Creatio's root folder (${other}), then restart Creatio. The OAuth20Integration feature in Creatio's database does not turn it on.`
+  );
 }

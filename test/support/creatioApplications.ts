@@ -11,8 +11,8 @@ import { CREATIO_PASSWORD, Harness, integrationInputs } from "./creatioHarness";
 import { query } from "./pg";
 
 /** Runs CreatioOAuthIntegration's create: the feature on, the settings written, the default resource made. */
-export async function integrate(h: Harness, overrides: Record<string, any> = {}): Promise<{ id: string; outs: any }> {
-  const checked = await creatioOAuthIntegrationProvider.check!({} as any, integrationInputs(h, overrides) as any);
+export async function integrate(h: Harness, overrides: Record<string, any> = {}, creatioOverrides: Record<string, any> = {}): Promise<{ id: string; outs: any }> {
+  const checked = await creatioOAuthIntegrationProvider.check!({} as any, integrationInputs(h, overrides, creatioOverrides) as any);
   if (checked.failures?.length) throw new Error(JSON.stringify(checked.failures));
   const created = await creatioOAuthIntegrationProvider.create(checked.inputs!);
   return { id: created.id, outs: created.outs };

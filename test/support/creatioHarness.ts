@@ -115,7 +115,9 @@ export async function oauthStates(h: Harness): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((r) => [r.unit, r.state]));
 }
 
-/** Requests to Creatio matching a path suffix or DataService operation. */
+/** Requests to Creatio matching a path suffix or DataService operation, each query of a BatchQuery counted as one. */
 export function creatioCalls(h: Harness, operation: string): number {
-  return h.creatio.requests.filter((r) => r.operation === operation || r.path.endsWith(`/${operation}`)).length;
+  return h.creatio.requests
+    .map((r) => (r.operation === operation || r.path.endsWith(`/${operation}`) ? 1 : (r.items ?? []).filter((i) => i === operation || i.startsWith(`${operation} `)).length))
+    .reduce((a, b) => a + b, 0);
 }

@@ -12,20 +12,31 @@
  * - DataService with HTTP-200 failure envelopes (test/support/creatio/dataService.ts);
  * - PostSysSettingsValues whose top-level `success` is false even when everything was saved, SecureText
  *   stored encrypted with an instance key and never returned by QuerySysSettings;
- * - a per-user feature cache, filled at login and read by OAuthConfigService until
- *   FeatureService/ClearFeaturesCacheForAllUsers clears it (test/support/creatio/oauthConfigService.ts);
+ * - OAuth 2.0 on or off in the application config file: `Feature-EnableOAuth20Integration` in the
+ *   AppSettings of `Web.config` (.NET Framework) or `Terrasoft.WebHost.dll.config` (.NET 6/8), which
+ *   every OAuthConfigService method but GetClientSecret checks (`GlobalAppSettings.FeatureEnableOAuth20Integration`
+ *   in `OAuthConfigService.OAuth20.cs`); the `OAuth20Integration` database feature does not gate the
+ *   service (it shows System Designer's link), and its per-user cache, filled at login, is cleared by
+ *   FeatureService/ClearFeaturesCacheForAllUsers (test/support/creatio/oauthConfigService.ts);
  * - "OAuth 2.0 integrated applications" (`OAuthClientApp`) whose listener registers, updates and
  *   removes the client at the Identity Service, for OAuthConfigService's AddClient/UpdateClient/
  *   DeleteClient and for DataService writes alike (test/support/creatio/oauthClientApps.ts).
+ * - OData (`GET {app}/odata/<Entity>`) for a session or for an integrated application's bearer
+ *   token, checked against the Identity Service Creatio's bearer set-up knows (test/support/creatio/bearer.ts):
+ *   on .NET 6/8 the OAuth20IdentityServerUrl it read when it started, until `restart()`; on .NET
+ *   Framework the setting as it is now (nothing in the sources read shows a start-time read there).
+ *   The token's `client_id` must be an active OAuthClientApp, whose system user the request runs as.
  * Knobs let tests make it refuse a setting, expire sessions, or die after a given request.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
+import { performance } from "node:perf_hooks";
 import { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { Client, Pool } from "pg";
-import { DataServiceFailure, EntityHooks, failureEnvelope, runDataServiceQuery } from "./creatio/dataService";
+import { bearerChecker } from "./creatio/bearer";
+import { DataServiceFailure, ENTITIES, EntityHooks, failureEnvelope, runDataServiceQuery } from "./creatio/dataService";
 import { ClientAppListenerError, clientAppListener } from "./creatio/oauthClientApps";
 import { failedResult, IdentityServiceCaller, OAUTH_DISABLED_MESSAGE, OAUTH_METHODS, OAUTH_REQUEST_NAMES } from "./creatio/oauthConfigService";
 
@@ -39,6 +50,12 @@ export interface RecordedRequest {
   /** DataService operation and entity, or the service method. */
   operation?: string;
   entity?: string;
+  /** For a BatchQuery: its queries, as "<Operation> <Entity>", in order. */
+  items?: string[];
+  /** How long the stand-in took to answer, in ms. */
+  ms?: number;
+  /** For a refused bearer token: why (what JwtBearer would log). */
+  bearerRefusal?: string;
 }
 
 export interface CreatioStandInOptions {
@@ -50,6 +67,13 @@ export interface CreatioStandInOptions {
   readonly netCore?: boolean;
   /** Key material for SecureText encryption (like Creatio's instance key). */
   readonly instanceKey?: string;
+  /**
+   * `Feature-EnableOAuth20Integration` in the AppSettings of the application config file (Web.config
+   * or Terrasoft.WebHost.dll.config): false makes every OAuthConfigService method but GetClientSecret
+   * refuse. Default true: the stand-in plays a Creatio whose file was set up for OAuth 2.0 (what a
+   * fresh Creatio's file holds was not verified). Mutable; real Creatio reads the file at start.
+   */
+  enableOAuth20Integration?: boolean;
   /** Codes PostSysSettingsValues refuses (saveResult false). Mutable. */
   saveResult?: Record<string, boolean>;
   /** How an expired session is answered outside `.svc` services. Default "redirect". */
@@ -70,6 +94,11 @@ export interface CreatioStandIn {
   decrypt(stored: string): string;
   /** The system-wide value of a setting as stored (SecureText decrypted); undefined when it has no value row. */
   settingValue(code: string): Promise<string | null | undefined>;
+  /**
+   * What a restart of Creatio changes here: every session and the feature cache go, and .NET 6/8's
+   * bearer set-up reads OAuth20IdentityServerUrl again.
+   */
+  restart(): Promise<void>;
   /** Ends every session (the next call must log in again). */
   expireSessions(): void;
   /** Stops answering (connections refused) until revive(). */
@@ -116,20 +145,25 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
   };
 
-  const settingRow = async (code: string) => {
+  type SettingRow = { code: string; id: string; type: string; name: string; valueId: string | null; text: string | null };
+  /** Settings by code with their system-wide value rows, in one query. */
+  const settingRows = async (codes: readonly string[]): Promise<Map<string, SettingRow>> => {
     const { rows } = await pool.query(
-      `SELECT s."Id" AS id, s."ValueTypeName" AS type, s."Name" AS name, v."Id" AS "valueId", v."TextValue" AS text
+      `SELECT s."Code" AS code, s."Id" AS id, s."ValueTypeName" AS type, s."Name" AS name, v."Id" AS "valueId", v."TextValue" AS text
          FROM "SysSettings" s LEFT JOIN "SysSettingsValue" v ON v."SysSettingsId" = s."Id" AND v."SysAdminUnitId" = $2
-        WHERE s."Code" = $1`,
-      [code, ALL_EMPLOYEES_ID],
+        WHERE s."Code" = ANY($1::text[])`,
+      [codes, ALL_EMPLOYEES_ID],
     );
-    return rows[0] as { id: string; type: string; name: string; valueId: string | null; text: string | null } | undefined;
+    return new Map((rows as SettingRow[]).map((r) => [r.code, r]));
   };
-  const settingPlain = async (code: string): Promise<string> => {
-    const row = await settingRow(code);
-    if (!row?.text) return "";
-    return row.type === "SecureText" ? decrypt(row.text) : row.text;
-  };
+  const settingRow = async (code: string): Promise<SettingRow | undefined> => (await settingRows([code])).get(code);
+  const plainOf = (row: SettingRow | undefined): string => (!row?.text ? "" : row.type === "SecureText" ? decrypt(row.text) : row.text);
+
+  const bearer = bearerChecker();
+  let baseUrl = "";
+  /** .NET 6/8: the authority Creatio's bearer set-up took from OAuth20IdentityServerUrl as it started. */
+  const readAuthority = async () => plainOf(await settingRow("OAuth20IdentityServerUrl"));
+  let startupAuthority = options.netCore ? await readAuthority() : "";
 
   /** The user's state of a feature: the highest over the user and its roles (Creatio's legacy FeatureValueProvider). */
   const evaluateFeature = async (userId: string, code: string): Promise<number> => {
@@ -149,7 +183,8 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
   /** Creatio's own calls to the Identity Service, from its settings (OAuthResourceListener / OAuthClientAppListener). */
   const identityService: IdentityServiceCaller = {
     async call(path, body, scope, kind) {
-      const url = (await settingPlain("OAuth20IdentityServerUrl")).replace(/\/+$/, "");
+      const settings = await settingRows(["OAuth20IdentityServerUrl", "OAuth20IdentityServerClientId", "OAuth20IdentityServerClientSecret"]);
+      const url = plainOf(settings.get("OAuth20IdentityServerUrl")).replace(/\/+$/, "");
       const unable = kind === "resource" ? "Unable to register resource." : "Unable to handle client application.";
       const check = `${unable} Please check the values of the following system settings: OAuth20IdentityServerClientId, OAuth20IdentityServerClientSecret.`;
       const post = async (target: string, payload: string, headers: Record<string, string>) => {
@@ -162,8 +197,8 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
       if (!/^https?:\/\//.test(url)) throw new Error(`Unable to connect to OAuth server at "${url}" (system setting OAuth20IdentityServerUrl)`);
       const form = new URLSearchParams({
         grant_type: "client_credentials",
-        client_id: await settingPlain("OAuth20IdentityServerClientId"),
-        client_secret: await settingPlain("OAuth20IdentityServerClientSecret"),
+        client_id: plainOf(settings.get("OAuth20IdentityServerClientId")),
+        client_secret: plainOf(settings.get("OAuth20IdentityServerClientSecret")),
         scope,
       });
       const token = await post(`${url}/connect/token`, form.toString(), { "Content-Type": "application/x-www-form-urlencoded" });
@@ -193,6 +228,32 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
       const listener = clientAppListener({ pool, identityService, encrypt });
       for (const row of rows) await listener.deleting(row).catch((e) => Promise.reject(listenerFailure(e)));
     },
+  };
+
+  /**
+   * DataService's BatchQuery (Creatio Academy, "BatchQuery class"): `{items:[{__type, ...query}]}`,
+   * each query run as on its own, answered `{queryResults:[...]}` in order. The sources read do not
+   * show whether Creatio goes on after a query fails; the stand-in stops there (a client must then
+   * cope with queries that have no result), and each query is committed on its own (no transaction
+   * over the batch). `refuse` is asked for every query, as if it came alone.
+   */
+  const runBatch = async (record: RecordedRequest, payload: any): Promise<Record<string, unknown>> => {
+    const items: any[] = Array.isArray(payload?.items) ? payload.items : [];
+    const operationOf = (item: any) => String(item?.__type ?? "").replace(/^Terrasoft\.Nui\.ServiceModel\.DataContract\./, "");
+    record.items = items.map((item) => `${operationOf(item)} ${String(item?.rootSchemaName ?? "")}`);
+    const queryResults: Record<string, unknown>[] = [];
+    for (const item of items) {
+      const operation = operationOf(item);
+      const refusal = options.refuse?.({ ...record, operation, entity: item?.rootSchemaName });
+      const result = !["SelectQuery", "InsertQuery", "UpdateQuery", "DeleteQuery"].includes(operation)
+        ? failureEnvelope("NotSupportedException", `Query type "${String(item?.__type)}" is not supported.`)
+        : refusal
+          ? failureEnvelope("SecurityException", refusal)
+          : await runDataServiceQuery(pool, operation, item, entityHooks);
+      queryResults.push(result);
+      if (result.success === false) break;
+    }
+    return { queryResults, rowsAffected: -1, nextPrcElReady: false, success: true, errorInfo: null, responseStatus: null };
   };
 
   const readBody = (req: http.IncomingMessage) =>
@@ -257,6 +318,29 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
     const route = path.slice(app.length);
     const cookies = cookiesOf(req);
     const session = sessions.get(cookies.get(".ASPXAUTH") ?? "");
+    if (route.startsWith("/odata/") && req.method === "GET") {
+      Object.assign(record, { operation: "OData", entity: route.slice("/odata/".length) });
+      const unauthorized = (reason: string) => {
+        record.bearerRefusal = reason;
+        return send(401, { error: { code: "", message: "Authorization has been denied for this request." } }, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+      };
+      const authorization = String(req.headers.authorization ?? "");
+      let userId: string | undefined = session?.userId;
+      if (authorization.startsWith("Bearer ")) {
+        const authority = options.netCore ? startupAuthority : await readAuthority();
+        const checked = await bearer.check(authorization.slice("Bearer ".length), authority);
+        if (!checked.ok) return unauthorized(checked.reason);
+        const clientApp = await pool.query(`SELECT "SystemUserId"::text AS "user" FROM "OAuthClientApp" WHERE "ClientId" = $1 AND "IsActive"`, [checked.clientId]);
+        if (!clientApp.rowCount) return unauthorized(`no active integrated application has client id ${checked.clientId}`);
+        userId = clientApp.rows[0].user;
+      }
+      if (!userId) return unauthorized("no session and no bearer token");
+      const entity = ENTITIES[String(record.entity)];
+      if (!entity) return send(404, { error: { code: "", message: `Entity '${String(record.entity)}' not found.` } });
+      const top = Number(new URL(req.url ?? "/", "http://x").searchParams.get("$top") ?? "100");
+      const { rows } = await pool.query(`SELECT "Id"::text AS "Id" FROM "${entity.table}" LIMIT $1`, [Number.isFinite(top) && top >= 0 ? top : 100]);
+      return send(200, { "@odata.context": `${baseUrl}${app}/odata/$metadata#${String(record.entity)}`, value: rows });
+    }
     if (!session) {
       if (route.includes(".svc/"))
         return send(401, { Message: "Authentication failed.", StackTrace: null, ExceptionType: "System.Security.Authentication.AuthenticationException" });
@@ -293,8 +377,9 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
       if (operation === "PostSysSettingsValues") {
         const values: Record<string, unknown> = payload?.sysSettingsValues ?? {};
         const saveResult: Record<string, boolean> = {};
+        const found = await settingRows(Object.keys(values));
         for (const [code, value] of Object.entries(values)) {
-          const row = await settingRow(code);
+          const row = found.get(code);
           if (!row || options.saveResult?.[code] === false) {
             saveResult[code] = false;
             continue;
@@ -336,6 +421,7 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
         }
         return send(200, { values, notFoundSettings, restrictedSettings: [], success: true, rowsAffected: -1, nextPrcElReady: false });
       }
+      if (operation === "BatchQuery") return send(200, await runBatch(record, payload));
       return send(200, await runDataServiceQuery(pool, operation, payload, entityHooks));
     }
     if (route.startsWith("/rest/FeatureService/")) {
@@ -356,7 +442,8 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
       if (!impl) return send(404, { Message: "Endpoint not found." });
       const refusal = options.refuse?.(record);
       if (refusal) return send(200, { [`${method}Result`]: failedResult("SecurityException", refusal) });
-      if (method !== "GetClientSecret" && (await cachedFeature(session.userId, "OAuth20Integration")) !== 1) {
+      // GlobalAppSettings.FeatureEnableOAuth20Integration: the config file, not the database feature.
+      if (method !== "GetClientSecret" && options.enableOAuth20Integration === false) {
         return send(200, { [`${method}Result`]: failedResult(null, OAUTH_DISABLED_MESSAGE) });
       }
       const requestName = OAUTH_REQUEST_NAMES[method];
@@ -370,6 +457,8 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
   const server = http.createServer((req, res) => {
     const record: RecordedRequest = { method: req.method ?? "", path: (req.url ?? "/").split("?")[0], status: 0 };
     requests.push(record);
+    const started = performance.now();
+    res.on("finish", () => (record.ms = performance.now() - started));
     handle(req, res, record)
       .catch((e) => {
         record.status = 500;
@@ -387,6 +476,7 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
   let alive = true;
   const kill = async () => {
     if (!alive) return;
@@ -410,6 +500,11 @@ export async function startCreatioStandIn(options: CreatioStandInOptions): Promi
       return row.type === "SecureText" && row.text !== "" ? decrypt(row.text) : row.text;
     },
     expireSessions: () => sessions.clear(),
+    async restart() {
+      sessions.clear();
+      featureCache.clear();
+      startupAuthority = options.netCore ? await readAuthority() : "";
+    },
     kill,
     async revive() {
       if (alive) return;

@@ -19,11 +19,17 @@
  * `ClientId` answers 404. A registered client gets `client_credentials` tokens with its secret while
  * it is enabled; a disabled or removed one gets `invalid_client`.
  *
+ * Tokens are JWTs as IdentityServer4 issues them (RS256, header `kid`; claims `iss` = its URL,
+ * `client_id`, `scope`, `iat`/`nbf`/`exp`, `jti`), signed with a key made at start whose public half
+ * is at the discovery document's `jwks_uri` (`/.well-known/openid-configuration/jwks`), so a
+ * resource server (the Creatio stand-in) can check them as ASP.NET's JwtBearer does: issuer and
+ * signature through the discovery document and the JWKS. `tokenLifetimeSeconds` shortens them.
+ *
  * Knobs for the cases a deployment meets: a slow start (503 for the first N ms or requests), a
  * service that accepts connections but never answers, HTTPS with a self-signed certificate (its PEM
  * is `caPem`, to test trusting one CA for one client only). Reusable outside jest.
  */
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes, randomUUID, sign } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import { AddressInfo, Socket } from "node:net";
@@ -42,6 +48,13 @@ export interface IdentityServiceStandInOptions {
   neverAnswer?: boolean;
   /** Serve HTTPS with a fresh self-signed certificate for 127.0.0.1 and localhost. */
   readonly https?: boolean;
+  /**
+   * The shape of the client ids it generates for registered applications: 16 letters and digits
+   * (default), or a Guid. The real service's format is not documented; Creatio must cope with both.
+   */
+  clientIdFormat?: "alphanumeric" | "guid";
+  /** Lifetime of issued tokens (default 3600). */
+  tokenLifetimeSeconds?: number;
   /** More API routes (`POST /api/...` with a bearer token): path → handler(body, clientId of the token). */
   apiRoutes?: Record<string, (body: any, clientId: string) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }>>;
 }
@@ -104,6 +117,17 @@ export async function startIdentityServiceStandIn(options: IdentityServiceStandI
   const resources: Array<{ Name: string; DisplayName?: string; registeredBy: string }> = [];
   const registeredClients = new Map<string, RegisteredClient>();
   let url = "";
+  // The signing key (IdentityServer4's developer signing credential plays this part in a real one).
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const kid = randomBytes(8).toString("hex").toUpperCase();
+  const jwk = { ...publicKey.export({ format: "jwk" }), kid, use: "sig", alg: "RS256" };
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const issueJwt = (clientId: string, scope: string): string => {
+    const now = Math.floor(Date.now() / 1000);
+    const lifetime = options.tokenLifetimeSeconds ?? 3600;
+    const input = `${b64({ alg: "RS256", kid, typ: "at+jwt" })}.${b64({ iss: url, nbf: now, iat: now, exp: now + lifetime, client_id: clientId, scope: scope.split(" "), jti: randomUUID() })}`;
+    return `${input}.${sign("RSA-SHA256", Buffer.from(input), privateKey).toString("base64url")}`;
+  };
   const registeredValid = (id: string, secret: string) => {
     const c = registeredClients.get(id);
     return c !== undefined && c.enabled && c.secret === secret;
@@ -116,7 +140,7 @@ export async function startIdentityServiceStandIn(options: IdentityServiceStandI
       const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
       const pick = (n: number) => [...randomBytes(n)].map((b) => alphabet[b % alphabet.length]).join("");
       const client: RegisteredClient = {
-        clientId: pick(16),
+        clientId: options.clientIdFormat === "guid" ? randomUUID() : pick(16),
         secret: pick(32),
         name: String(body?.ClientAppName ?? ""),
         uri: String(body?.ClientAppUri ?? ""),
@@ -176,14 +200,16 @@ export async function startIdentityServiceStandIn(options: IdentityServiceStandI
           grant_types_supported: ["implicit", "client_credentials"],
         });
       }
+      if (req.method === "GET" && record.path === "/.well-known/openid-configuration/jwks") return send(200, { keys: [jwk] });
       if (req.method === "POST" && record.path === "/connect/token") {
         const form = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
         if (form.get("grant_type") !== "client_credentials") return send(400, { error: "unsupported_grant_type" });
         if (!valid(form.get("client_id") ?? "", form.get("client_secret") ?? "")) return send(400, { error: "invalid_client" });
         issued++;
-        const token = randomBytes(24).toString("hex");
+        const scope = form.get("scope") ?? "IdentityServerApi";
+        const token = issueJwt(form.get("client_id") ?? "", scope);
         tokens.set(token, form.get("client_id") ?? "");
-        return send(200, { access_token: token, expires_in: 3600, token_type: "Bearer", scope: form.get("scope") ?? "IdentityServerApi" });
+        return send(200, { access_token: token, expires_in: options.tokenLifetimeSeconds ?? 3600, token_type: "Bearer", scope });
       }
       if (req.method === "POST" && record.path.startsWith("/api/")) {
         const clientId = tokens.get(String(req.headers.authorization ?? "").replace(/^Bearer /, ""));

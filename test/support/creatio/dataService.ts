@@ -164,13 +164,28 @@ function sqlBuilder(entityName: string) {
     joins.set(alias, `LEFT JOIN ${q(ref.table)} ${alias} ON ${alias}."Id" = t.${q(first.sql)}`);
     return { sql: `${alias}.${q(target.sql)}`, column: target, joinAlias: alias };
   };
-  const param = (column: Column, value: unknown): string => {
-    let v = value && typeof value === "object" && "value" in value ? value.value : value;
-    if (column.intAsBool) v = v === true || v === 1 ? 1 : 0;
+  /**
+   * A parameter as DataService runs it: typed by the `dataValueType` it was SENT with, not by the
+   * column (Creatio builds the query parameter from the expression's own type; an absent type is
+   * the enum's default, 0, Guid). A Guid sent for a text column is `varchar = uuid` here, which
+   * PostgreSQL refuses ("operator does not exist") as it refuses Creatio's own query; text sent for
+   * a Guid column likewise. Only the boolean projection of an integer column (AppFeatureState) maps
+   * its boolean onto the integer it stores.
+   */
+  const param = (column: Column, expression: any): string => {
+    const raw = expression?.parameter;
+    let v = raw && typeof raw === "object" ? raw.value : undefined;
+    if (v && typeof v === "object" && "value" in v) v = v.value;
+    const sent = typeof raw?.dataValueType === "number" ? raw.dataValueType : 0;
+    if (column.intAsBool) {
+      params.push(v === true || v === 1 ? 1 : 0);
+      return `$${params.length}::int`;
+    }
     params.push(v);
-    const cast =
-      column.kind === "guid" || column.kind === "lookup" ? "::uuid" : column.intAsBool || column.kind === "int" ? "::int" : column.kind === "bool" ? "::boolean" : "::text";
-    return `$${params.length}${cast}`;
+    const casts: Record<number, string> = { 0: "uuid", 1: "text", 4: "int", 10: "uuid", 12: "boolean" };
+    const cast = casts[sent];
+    if (!cast) throw new DataServiceFailure("NotSupportedException", `Data value type ${sent} is not supported by the stand-in.`);
+    return `$${params.length}::${cast}`;
   };
   const filter = (f: any): string | undefined => {
     if (!f || f.isEnabled === false) return undefined;
@@ -184,7 +199,7 @@ function sqlBuilder(entityName: string) {
     const left = resolve(String(f.leftExpression?.columnPath ?? ""));
     if (f.filterType === 2) return `${left.sql} IS ${f.isNull === false ? "NOT " : ""}NULL`;
     if (f.filterType === 4) {
-      const values = (f.rightExpressions ?? []).map((e: any) => param(left.column, e?.parameter?.value));
+      const values = (f.rightExpressions ?? []).map((e: any) => param(left.column, e));
       if (values.length === 0) return "false";
       return `${left.sql} ${f.comparisonType === 4 ? "NOT IN" : "IN"} (${values.join(", ")})`;
     }
@@ -193,8 +208,7 @@ function sqlBuilder(entityName: string) {
       if (f.comparisonType === 1 || f.comparisonType === 2) return `${left.sql} IS ${f.comparisonType === 2 ? "NOT " : ""}NULL`;
       const op = ops[f.comparisonType];
       if (!op) throw new DataServiceFailure("NotSupportedException", `Comparison type ${f.comparisonType} is not supported by the stand-in.`);
-      const lhs = left.column.intAsBool ? `(${left.sql} <> 0)` : left.sql;
-      return `${lhs} ${op} ${param(left.column, f.rightExpression?.parameter?.value)}`;
+      return `${left.sql} ${op} ${param(left.column, f.rightExpression)}`;
     }
     throw new DataServiceFailure("NotSupportedException", `Filter type ${f.filterType} is not supported by the stand-in.`);
   };
@@ -276,12 +290,12 @@ export async function runDataServiceQuery(pool: Pool, operation: string, payload
         if (!c) throw new DataServiceFailure("ItemNotFoundException", `Column "${name}" not found in schema "${payload.rootSchemaName}".`);
         const stored = c.kind === "secure" && typeof value === "string" && value !== "" ? hooks.encrypt(value) : value;
         cols.push(q(c.sql));
-        sets.push(b.param(c, stored));
+        sets.push(b.param(c, { parameter: { ...payload.columnValues.items[name].parameter, value: stored } }));
       }
       if (operation === "InsertQuery") {
         if (!("Id" in values)) {
           cols.push('"Id"');
-          sets.push(b.param(b.entity.columns.Id, randomUUID()));
+          sets.push(b.param(b.entity.columns.Id, { parameter: { dataValueType: 0, value: randomUUID() } }));
         }
         await hooks.beforeInsert?.(payload.rootSchemaName, values);
         const { rows } = await pool.query(

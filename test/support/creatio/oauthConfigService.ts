@@ -2,9 +2,10 @@
  * The Creatio stand-in's OAuthConfigService (`POST {app}/rest/OAuthConfigService/<Method>`), as
  * Creatio 8.1's `OAuthConfigService.OAuth20.cs` and `OAuthConfigServiceDto.OAuth20.cs` behave:
  * - WCF wrapped bodies: `{"<requestName>": dto}` in, `{"<Method>Result": {success, errorInfo, ...}}` out;
- * - every method refuses with `success:false` and the "Feature-EnableOAuth20Integration" message
- *   while the CACHED OAuth20Integration state of the calling user is off (the cache is cleared by
- *   FeatureService/ClearFeaturesCacheForAllUsers, not by writing feature rows);
+ * - every method but GetClientSecret refuses with `success:false` and the "Feature-EnableOAuth20Integration"
+ *   message while `Feature-EnableOAuth20Integration` is not true in the AppSettings of the application
+ *   config file (`GlobalAppSettings.FeatureEnableOAuth20Integration`; the server checks it, see
+ *   creatioStandIn.ts); the OAuth20Integration database feature plays no part;
  * - AddDefaultResource is not idempotent (ItemAlreadyExistException when a default exists) and
  *   registers the new resource at the Identity Service with Creatio's own client, from the three
  *   OAuth20IdentityServer* settings (Creatio's `OAuthResourceListener.OAuth20.cs`): wrong settings
