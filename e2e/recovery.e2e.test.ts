@@ -72,9 +72,9 @@ describeWithPulumiTools("recovery after a create that failed halfway, under the 
   });
 
   it("1. a create that Creatio stops answering halfway leaves a partial state with the provider in it", async () => {
-    // The first feature row is written (InsertQuery), then Creatio is gone: the cache clear after it
+    // The feature rows are written (a BatchQuery with the InsertQuery), then Creatio is gone: the cache clear after it
     // fails, and so does the undo that would delete the row again.
-    creatio.options.dieAfter = (r) => r.operation === "InsertQuery";
+    creatio.options.dieAfter = (r) => !!r.items?.includes("InsertQuery AppFeatureState");
     const failing = recorder();
     await expect(timed("1. up (Creatio dies halfway)", () => engine.stack.up(failing.opts))).rejects.toThrow(/Putting Creatio back did not finish/);
     creatio.options.dieAfter = undefined;
