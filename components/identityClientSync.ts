@@ -110,6 +110,19 @@ function assertValidInputs(inputs: IdentityClientSyncInputs): void {
   if (failures.length > 0) throw new Error(failures[0].reason);
 }
 
+/** PostgreSQL's SQLSTATE for a password it refuses. */
+const INVALID_PASSWORD = "28P01";
+
+/**
+ * Why a new stack's password can be refused, and the fix: the database an earlier `pulumi destroy`
+ * kept (databaseRetainOnDelete) still has the password of the stack that made it, which went with
+ * that stack's state.
+ */
+export const KEPT_DATABASE_HINT =
+  "If an earlier `pulumi destroy` kept this database (databaseRetainOnDelete), it still has the password of the stack that made it: " +
+  "remove what that destroy kept, with the commands it printed (`docker volume rm <volume>` in container mode; `DROP DATABASE …; DROP ROLE …;` on a server), then run `pulumi up` again, " +
+  "or give this stack other names (databaseName, databaseUsername)";
+
 /**
  * Deletes the rows of `clientIds` from `Clients` and its child tables in one transaction; returns
  * the ClientIds that had a row. No-op when the Identity Service has not created its tables yet.
@@ -121,7 +134,10 @@ async function deleteClientRows(connectionString: string, clientIds: readonly st
   const where = `${config.host}:${config.port}/${config.database}`;
   const fail = (action: string, e: unknown): never => {
     const err = e as { message?: string; code?: string };
-    throw new Error(`IdentityClientSync could not ${action} on the Identity Service database ${where}: ${err.message ?? String(e)}${err.code ? ` (SQLSTATE ${err.code})` : ""}`);
+    throw new Error(
+      `IdentityClientSync could not ${action} on the Identity Service database ${where}: ${err.message ?? String(e)}${err.code ? ` (SQLSTATE ${err.code})` : ""}` +
+        (err.code === INVALID_PASSWORD ? `. ${KEPT_DATABASE_HINT}` : ""),
+    );
   };
   // Built here, not at module load: the provider runs in another process after serialization.
   const { Client } = require("pg");

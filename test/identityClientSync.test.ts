@@ -292,6 +292,8 @@ describe("identityClientSyncProvider.update against a real IdentityServer4 schem
       (e) => e,
     );
     expect(error.message).toMatch(new RegExp(`could not connect on the Identity Service database ${db.host}:${db.port}/${db.name}: password authentication failed`));
+    // The likely cause on a new stack, and its fix: a database an earlier destroy kept, with the old stack's password.
+    expect(error.message).toContain("(SQLSTATE 28P01). If an earlier `pulumi destroy` kept this database (databaseRetainOnDelete)");
     for (const s of ["Wrong;Pass=word", wrong, SECRET_A1, SECRET_A2]) expect(error.message).not.toContain(s);
   });
 });
