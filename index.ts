@@ -16,6 +16,8 @@ export const creatioSettings = outputs.creatioSettings;
 export const connectionString = outputs.connectionString;
 export const dbProvider = outputs.dbProvider;
 export const certificateExpiresAt = outputs.certificateExpiresAt;
+/** The HTTPS certificate (PEM, public): make Creatio's server trust it (README, "The HTTPS certificate"). */
+export const certificatePem = outputs.certificatePem;
 /** What the Creatio integration changed (undefined unless `creatioIntegration` is true). */
 export const creatioIntegration = outputs.creatioIntegration;
 /** Secret. Each OAuth 2.0 integrated application's { clientId, clientSecret, tokenUrl }, by name (undefined unless `creatioIntegration` is true). */

@@ -37,6 +37,8 @@ export interface StackOutputs {
   readonly dbProvider: pulumi.Output<string>;
   /** When the HTTPS certificate expires (ISO 8601). */
   readonly certificateExpiresAt: pulumi.Output<string>;
+  /** The HTTPS certificate, PEM (public): what Creatio's server must trust when it is self-signed or from an internal CA. */
+  readonly certificatePem: pulumi.Output<string>;
   /** What the Creatio integration changed in Creatio (only when `creatioIntegration` is on). */
   readonly creatioIntegration?: pulumi.Output<CreatioIntegrationSummary>;
   /** Secret. Each OAuth 2.0 integrated application's credentials, by its key (only when `creatioIntegration` is on). */
@@ -130,6 +132,7 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
     connectionString: database.connectionString,
     dbProvider: database.dbProvider,
     certificateExpiresAt: certificate.expiresAt,
+    certificatePem: pulumi.unsecret(certificate.certificatePem),
     image: service.image,
     // null, not undefined: an undefined stack output draws a warning on every `pulumi up`.
     previousImage: service.previousImage.apply((p) => p ?? null),
@@ -222,8 +225,11 @@ function switchCreatioOver(
     identityServerUrl: deps.urlForCreatio,
     // This machine checks readiness through the public URL; Creatio may use another one.
     identityServerCheckUrl: deps.service.url,
-    // A self-signed Identity Service is trusted for these checks only, never globally.
-    identityServerCaPem: deps.certificate.selfSigned ? deps.certificate.certificatePem : undefined,
+    // Trusted for these checks only, never globally: the stack's own self-signed certificate, and
+    // the CA a supplied certificate comes from (identityServerCaPem).
+    identityServerCaPem: deps.certificate.selfSigned
+      ? deps.certificate.certificatePem.apply((pem) => [pem, c.identityServerCaPem].filter(Boolean).join("\n"))
+      : c.identityServerCaPem,
     readinessTimeoutSeconds: c.readinessTimeoutSeconds,
   };
   const integration = new CreatioOAuthIntegration(

@@ -80,6 +80,8 @@ export interface StackConfig {
     readonly createDefaultResource: boolean;
     readonly featureAdminUnitIds: string[];
     readonly readinessTimeoutSeconds: number;
+    /** CA certificate(s), PEM, the stack's checks of the Identity Service trust (a supplied certificate's internal CA). */
+    readonly identityServerCaPem?: string;
     /** OAuth 2.0 integrated applications to create (creatioOAuthApplications). */
     readonly applications: CreatioApplicationConfig[];
   };

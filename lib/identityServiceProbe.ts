@@ -31,7 +31,9 @@ async function probeIdentityService(probe: IdentityServiceProbe, attemptTimeoutM
   } catch (e) {
     const text = describeError(e);
     const tls = /certificate|self[- ]signed|CERT_|UNABLE_TO_VERIFY/i.test(text);
-    throw new Error(`discovery document: ${text}${tls ? " (set identityServerCaPem to the CA that signed the Identity Service's certificate)" : ""}`);
+    throw new Error(
+      `discovery document: ${text}${tls ? ' (the certificate\'s CA is not trusted: `pulumi config set identityServerCaPem "$(cat ca.pem)"` with the CA that signed it)' : ""}`,
+    );
   }
   if (discovery.status !== 200) throw new Error(`discovery document answered HTTP ${discovery.status}`);
   let document: { issuer?: unknown; token_endpoint?: unknown };

@@ -126,6 +126,15 @@ describe("stack config", () => {
     expect(found[1]).not.toContain("It Is My Password");
   });
 
+  it("takes identityServerCaPem as PEM certificates, and refuses anything else", () => {
+    const ca = testCertificate("Internal CA", new Date(Date.now() - 86400000), new Date(Date.now() + 86400000)).certPem;
+    expect(parse({ creatioIntegration: "true", creatioPassword: "pw", identityServerCaPem: ca }, ["creatioPassword"]).creatio!.identityServerCaPem).toBe(ca);
+    expect(problems({ creatioIntegration: "true", creatioPassword: "pw", identityServerCaPem: "not a pem" }, ["creatioPassword"])).toEqual([
+      expect.stringMatching(/^creatio-identity:identityServerCaPem: must be one or more PEM certificates/),
+    ]);
+    expect(problems({ identityServerCaPem: ca })).toEqual([expect.stringMatching(/^creatio-identity:identityServerCaPem: is only used when creatioIntegration is true/)]);
+  });
+
   it("suggests fixes that pass: an early renewal shorter than a short validity", () => {
     const [found] = problems({ certificateValidityDays: "20" });
     expect(found).toMatch(/^creatio-identity:certificateEarlyRenewalDays: must be less than the validity \(20 days\).*Fix: `pulumi config set certificateEarlyRenewalDays 6`/);

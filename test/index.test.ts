@@ -45,6 +45,7 @@ describe("index.ts", () => {
     expect(Object.keys(mod).sort()).toEqual(
       [
         "certificateExpiresAt",
+        "certificatePem",
         "clientId",
         "clientSecret",
         "connectionString",

@@ -266,4 +266,26 @@ describe("a supplied PFX", () => {
       opened.mockRestore();
     }
   });
+
+  it("from an internal CA: the checks of the Identity Service trust identityServerCaPem; certificatePem is public", async () => {
+    const ca = testCertificate("Internal CA", notBefore, notAfter).certPem;
+    const { resources, resolved } = await runStack(
+      { certificatePfxBase64: pfx, certificatePassword: PASSWORD, creatioIntegration: "true", creatioPassword: "pw", identityServerCaPem: ca },
+      ["certificatePfxBase64", "certificatePassword", "creatioPassword"],
+    );
+    expect(only(resources, CREATIO_OAUTH_INTEGRATION_TYPE).inputs.identityServerCaPem).toBe(ca);
+    expect(resolved.certificatePem).toEqual({ value: expect.stringMatching(/^-----BEGIN CERTIFICATE-----/), secret: false });
+    expect(resolved.certificatePem.value).not.toBe(ca);
+  });
+});
+
+describe("certificatePem and identityServerCaPem with the self-signed certificate", () => {
+  it("trusts the stack's own certificate, and a CA given on top of it, for the checks only", async () => {
+    const ca = testCertificate("Other CA", new Date(Date.now() - 86400000), new Date(Date.now() + 86400000)).certPem;
+    const { resources, resolved } = await runStack({ creatioIntegration: "true", creatioPassword: "pw", identityServerCaPem: ca }, ["creatioPassword"]);
+    const trusted = only(resources, CREATIO_OAUTH_INTEGRATION_TYPE).inputs.identityServerCaPem as string;
+    expect(trusted.startsWith(resolved.certificatePem.value as string)).toBe(true);
+    expect(trusted.endsWith(ca)).toBe(true);
+    expect(resolved.certificatePem.secret).toBe(false);
+  });
 });

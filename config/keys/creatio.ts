@@ -49,6 +49,23 @@ export const CREATIO_KEYS = {
     description: "creatioIntegration: the Identity Service URL as Creatio's server reaches it. Default: publicUrl.",
     check: httpUrlProblem,
   },
+  identityServerCaPem: {
+    type: "string",
+    example: '"$(cat internal-ca.pem)"',
+    description:
+      "creatioIntegration: the CA certificate(s), PEM, that signed a supplied certificate (an internal CA), trusted by this stack's checks of the Identity Service on top of the system's CAs. The stack's own self-signed certificate is trusted without it. Creatio's server must trust the same CA (README, \"The HTTPS certificate\").",
+    check: (v: string) => {
+      const { X509Certificate } = require("node:crypto") as typeof import("node:crypto");
+      const blocks = v.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+      if (blocks.length === 0) return "must be one or more PEM certificates (-----BEGIN CERTIFICATE----- ...)";
+      try {
+        for (const b of blocks) new X509Certificate(b);
+        return undefined;
+      } catch {
+        return "holds a PEM block that is not a readable certificate";
+      }
+    },
+  },
   readinessTimeoutSeconds: {
     type: "integer",
     default: DEFAULTS.readinessTimeoutSeconds,

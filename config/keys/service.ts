@@ -64,7 +64,8 @@ export const SERVICE_KEYS = {
   publicUrl: {
     type: "string",
     example: "https://identity.example.com",
-    description: "The Identity Service URL Creatio and browsers use. Default: https://localhost:<httpsPort>.",
+    description:
+      "The Identity Service URL Creatio and browsers use. Default: https://localhost:<httpsPort>, which only this machine reaches: a Creatio in a container or on another machine needs another address.",
     check: httpUrlProblem,
   },
   logLevel: {

@@ -11,6 +11,7 @@ const CREATIO_KEYS: ConfigKey[] = [
   "creatioNetCore",
   "creatioFeatureAdminUnitIds",
   "identityServerUrlForCreatio",
+  "identityServerCaPem",
   "readinessTimeoutSeconds",
   "creatioUsername",
   "creatioOAuthApplications",
@@ -32,6 +33,7 @@ export function creatioConfig(ctx: ConfigContext, problems: string[]): StackConf
     createDefaultResource: typed.creatioCreateDefaultResource,
     featureAdminUnitIds: typed.creatioFeatureAdminUnitIds,
     readinessTimeoutSeconds: typed.readinessTimeoutSeconds,
+    identityServerCaPem: typed.identityServerCaPem,
     applications: apps.applications,
   };
 }
