@@ -362,8 +362,9 @@ describe("Pulumi.yaml", () => {
     expect(Object.keys(doc.config)).toEqual(Object.keys(CONFIG_KEYS));
   });
 
-  it("Pulumi.dev.yaml sets only declared keys and validates", () => {
-    const dev = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8"));
+  it("examples/Pulumi.dev.yaml sets only declared keys and validates; a dev stack's own file is git-ignored", () => {
+    expect(fs.readFileSync(path.join(__dirname, "..", ".gitignore"), "utf8").split("\n")).toContain("/Pulumi.dev.yaml");
+    const dev = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "examples", "Pulumi.dev.yaml"), "utf8"));
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries<any>(dev.config ?? {})) values[k.replace(`${PROJECT}:`, "")] = String(v);
     expect(() => parse(values)).not.toThrow();
@@ -396,6 +397,19 @@ describe("README", () => {
       const text = fs.readFileSync(path.join(root, file), "utf8");
       expect({ file, designNotes: /DESIGN\.md/.test(text), seeds: /shared\/seeds|\.\.\/shared/.test(text) }).toEqual({ file, designNotes: false, seeds: false });
     }
+  });
+});
+
+describe("examples/Pulumi.test.yaml", () => {
+  it("validates once its documented secrets are set, and deploys to the test Docker host", () => {
+    const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "examples", "Pulumi.test.yaml"), "utf8"));
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries<any>(doc.config)) values[k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k] = String(v);
+    const secrets = { databaseAdminPassword: "pw", creatioPassword: "pw" };
+    const cfg = parse({ ...values, ...secrets }, Object.keys(secrets), projectDir(false));
+    expect(cfg.service.dockerHost).toBe("ssh://deploy@docker-test.example.com");
+    expect(cfg.database.server).toMatchObject({ host: "pg-test.example.com", databaseName: "identity_service_test" });
+    expect(cfg.service.image).toBe("registry.example.com/creatio/identity-service:8.1.4");
   });
 });
 

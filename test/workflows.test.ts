@@ -160,12 +160,13 @@ describe("the workflows", () => {
     expect(run.stderr).toContain("runs_on");
   });
 
-  it("preview every stack on pull requests and deploy the same stacks from main", () => {
+  it("preview the shared stacks (test, prod; not the per-laptop dev stack) on pull requests and deploy the same from main, each with an example stack file", () => {
     expect(Object.keys(preview.on)).toEqual(["pull_request"]);
     expect(deploy.on).toEqual({ push: { branches: ["main"] } });
     const previewJob = onlyJob(preview);
     const deployJob = onlyJob(deploy);
-    expect(previewJob.strategy?.matrix?.stack).toEqual(["dev", "prod"]);
+    expect(previewJob.strategy?.matrix?.stack).toEqual(["test", "prod"]);
+    for (const stack of previewJob.strategy!.matrix!.stack as string[]) expect(fs.existsSync(path.join(__dirname, "..", "examples", `Pulumi.${stack}.yaml`))).toBe(true);
     expect(deployJob.strategy?.matrix?.stack).toEqual(previewJob.strategy?.matrix?.stack);
     // A failing stack must not hide the other's preview.
     expect(previewJob.strategy?.["fail-fast"]).toBe(false);
