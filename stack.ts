@@ -169,6 +169,7 @@ function dockerService(name: string, config: StackConfig, certificate: Certifica
     logLevel: svc.logLevel,
     redisConnection: svc.redisConnection,
     dockerHost: svc.dockerHost,
+    dockerConnection: svc.dockerConnection,
     dbProvider: inputs.database.dbProvider,
     connectionString: inputs.database.connectionString,
     clientsJson: inputs.clientsJson,

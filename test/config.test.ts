@@ -152,7 +152,7 @@ describe("stack config", () => {
     expect(cfg.databaseSnapshots).toEqual({ keep: 3, restore: "snapshot_20261202064216_src_3f2a9c1b7d4e" });
     expect(cfg.service.dockerHost).toBeUndefined();
     // @pulumi/docker's own key names the engine the package's restore and health gate talk to as well.
-    const withDockerHost = parseStackConfig({ values: { "docker:host": "unix:///run/docker.sock" }, secretKeys: new Set(), projectDir: projectDir() });
+    const withDockerHost = parseStackConfig({ values: { "docker:host": "unix:///run/docker.sock" }, secretKeys: new Set(), projectDir: projectDir(), env: {} });
     expect(withDockerHost.service.dockerHost).toBe("unix:///run/docker.sock");
     expect(parse({ databaseSnapshotsToKeep: "0" }).databaseSnapshots).toEqual({ keep: 0, restore: undefined });
     expect(problems({ imageName: "creatio-identity-service:latest", databaseSnapshotsToKeep: "-1", restoreDatabaseSnapshot: "public" })).toEqual([

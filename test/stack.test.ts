@@ -21,7 +21,7 @@ fs.writeFileSync(path.join(projectDir, "IdentityService", "Dockerfile-OAuth"), "
 async function runStack(values: Record<string, string> = {}, secretKeys: string[] = []) {
   const resources = installMocks({ fakers: { [PFX_BUNDLE_TYPE]: pfxBundleFaker } });
   const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-  const config = parseStackConfig({ values: full, secretKeys: new Set(secretKeys.map((k) => `${PROJECT}:${k}`)), projectDir });
+  const config = parseStackConfig({ values: full, secretKeys: new Set(secretKeys.map((k) => `${PROJECT}:${k}`)), projectDir, env: {} });
   const outputs = createIdentityStack(config);
   const resolved: Record<string, { value: unknown; secret: boolean }> = {};
   for (const [k, v] of Object.entries(outputs)) if (v !== undefined) resolved[k] = await secretValueOf(v as pulumi.Output<unknown>);
@@ -108,7 +108,7 @@ describe("ordering of the client sync and the container", () => {
       delays: { "creatio-identity-client-sync": 300 },
       events,
     });
-    const config = parseStackConfig({ values: {}, secretKeys: new Set(), projectDir });
+    const config = parseStackConfig({ values: {}, secretKeys: new Set(), projectDir, env: {} });
     const outputs = createIdentityStack(config);
     await valueOf(outputs.identityServiceUrl);
     await settle();
@@ -132,7 +132,7 @@ describe("ordering of the client sync and the container", () => {
         },
       });
       const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-      await valueOf(createIdentityStack(parseStackConfig({ values: full, secretKeys: new Set(), projectDir })).identityServiceUrl);
+      await valueOf(createIdentityStack(parseStackConfig({ values: full, secretKeys: new Set(), projectDir, env: {} })).identityServiceUrl);
       await settle();
       const container = only(resources, "docker:index/container:Container", "creatio-identity-service-container");
       const env = Object.fromEntries((container.inputs.envs as string[]).map((e) => [e.split("=")[0], e.slice(e.indexOf("=") + 1)]));
@@ -209,7 +209,7 @@ describe("the Creatio integration", () => {
       events,
     });
     const full = Object.fromEntries(Object.entries(creatioConfig).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-    const config = parseStackConfig({ values: full, secretKeys: new Set([`${PROJECT}:creatioPassword`]), projectDir });
+    const config = parseStackConfig({ values: full, secretKeys: new Set([`${PROJECT}:creatioPassword`]), projectDir, env: {} });
     const outputs = createIdentityStack(config);
     const summary = await valueOf(outputs.creatioIntegration!);
     await settle();
