@@ -25,7 +25,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   const service = serviceConfig(ctx, docker);
   const kubernetes = platformConfig(ctx, service);
   const certificate = certificateConfig(ctx, service.publicUrl);
-  const { database, dbProvider, databaseSnapshots } = databaseConfig(ctx, service);
+  const { database, dbProvider, databaseSnapshots } = databaseConfig(ctx, service, docker);
   const client = clientConfig(ctx, dbProvider);
   const creatio = creatioConfig(ctx, problems);
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,7 +1,8 @@
 /**
  * The Docker engine in config: @pulumi/docker's own settings (`docker:*`, then DOCKER_* from the
  * environment) are read with the rest of the config, a setting that would keep the package's health
- * gate and restore from the engine stops `preview` naming it and the fix.
+ * gate and restore from the engine stops `preview` naming it and the fix, and a dev database
+ * container on another machine than the one running Pulumi is refused (its port is published there).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -54,5 +55,26 @@ describe("the Docker engine's settings, read with the rest of the config", () =>
   it("leaves them to @pulumi/docker on Kubernetes, where the package calls the cluster instead", () => {
     const kubernetes = { ...server, platform: "kubernetes", publicUrl: "https://identity.example.com", image: "registry.example.com/is:8.1", replicas: "1" };
     expect(() => parse(kubernetes, secrets, undefined, env({ DOCKER_HOST: "fd://" }))).not.toThrow();
+  });
+});
+
+describe("the dev database container needs the Docker engine on this machine", () => {
+  it("is refused with a remote engine, with the fix (databaseMode server)", () => {
+    const found = problems({ "docker:host": "ssh://deploy@docker.example.com" }, [], undefined, env());
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^creatio-identity:databaseMode: container runs the dev PostgreSQL on the Docker host ssh:\/\/deploy@docker\.example\.com, another machine than this one, which reaches the database at 127\.0\.0\.1:55432 .*Fix: `pulumi config set databaseMode server` with databaseHost and the admin login/,
+      ),
+    ]);
+    expect(problems({}, [], undefined, env({ DOCKER_HOST: "tcp://10.0.0.5:2375" }))).toEqual([
+      expect.stringMatching(/^creatio-identity:databaseMode: container runs the dev PostgreSQL on the Docker host tcp:\/\/10\.0\.0\.5:2375,/),
+    ]);
+  });
+
+  it("is fine on this machine's engine, however it is reached, and a remote engine is fine with a database server", () => {
+    expect(() => parse({}, [], undefined, env())).not.toThrow();
+    expect(() => parse({ "docker:host": "ssh://root@127.0.0.1:2222" }, [], undefined, env())).not.toThrow();
+    expect(() => parse({ "docker:host": "tcp://localhost:2375" }, [], undefined, env())).not.toThrow();
+    expect(() => parse({ ...server, "docker:host": "ssh://deploy@docker.example.com" }, secrets, undefined, env())).not.toThrow();
   });
 });

@@ -6,7 +6,7 @@
  * before anything is created.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DockerConnectionSettings, DockerTarget, resolveDockerHost } from "../../lib/dockerHost";
+import { DockerConnectionSettings, DockerTarget, isRemoteDockerTarget, resolveDockerHost } from "../../lib/dockerHost";
 import { ConfigContext } from "../values";
 
 /** What the rest of config and the stack take from the Docker settings. */
@@ -58,4 +58,9 @@ export function dockerConfig(ctx: ConfigContext): DockerSettings {
     connection: !given ? undefined : connection.keyMaterial !== undefined ? pulumi.secret(connection) : pulumi.output(connection),
     target,
   };
+}
+
+/** Whether the containers run on another machine than the one running Pulumi (a remote engine). */
+export function dockerIsRemote(docker: DockerSettings): boolean {
+  return docker.target !== undefined && isRemoteDockerTarget(docker.target);
 }
