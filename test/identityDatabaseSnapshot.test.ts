@@ -257,6 +257,13 @@ describe("IdentityDatabaseSnapshot: the declared restore", () => {
 describe("IdentityDatabaseSnapshot: MS SQL, bad input, refresh, serialization", () => {
   const msSql = () => inputs({ dbProvider: "MsSqlServer", connectionString: "Server=sql,1433;Database=is;User Id=u;Password=secret-pw" });
 
+  it("sees no change in a snapshot resource recorded before dockerConnection existed, and one when the Docker settings change", async () => {
+    const recorded = await create(inputs());
+    delete (recorded as { dockerConnection?: unknown }).dockerConnection;
+    expect(await provider.diff!("id", recorded, inputs({ dockerConnection: undefined }))).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(await provider.diff!("id", recorded, inputs({ dockerConnection: { certPath: "/certs" } }))).toMatchObject({ changes: true, replaces: [] });
+  });
+
   it("takes no snapshot of an MS SQL database and warns on an image change, in preview (diff) and up", async () => {
     const first = await create(msSql());
     expect(first.snapshots).toEqual([]);
