@@ -15,8 +15,6 @@ import { Clock, systemClock } from "./clock";
 import type { DockerTarget } from "./dockerHost";
 import { sshAgent } from "./dockerSsh";
 
-export { DEFAULT_DOCKER_HOST } from "./dockerHost";
-
 /** A connection to one engine: the client, how messages name the engine, and the way to let go of it. */
 export interface DockerEngine {
   readonly docker: Dockerode;
