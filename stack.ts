@@ -15,6 +15,7 @@ import { postgresDatabaseIdentity } from "./lib/connectionString";
 import { CLIENT_SYNC_UNSUPPORTED, DATABASE_SUPPORT } from "./lib/databaseSupport";
 import { CreatioOAuthApplication, warnUnlessCreatioAcceptsTokens } from "./components/creatioOAuthApplication";
 import type { SnapshotInfo } from "./lib/databaseSnapshots";
+import { devDatabaseDockerNames } from "./lib/defaults";
 
 /** Creatio's three OAuth 2.0 system settings and the values this stack gives them. */
 export interface CreatioSettings {
@@ -81,7 +82,7 @@ export interface CreatioIntegrationSummary {
 export function createIdentityStack(config: StackConfig, name = "creatio-identity"): StackOutputs {
   const client = new ClientCredentials(`${name}-client`, config.client);
   const certificate = new Certificate(`${name}-certificate`, config.certificate);
-  const database = new IdentityDatabase(`${name}-db`, config.database);
+  const database = new IdentityDatabase(`${name}-db`, withStackDockerNames(config.database, `${name}-db`));
 
   // The Identity Service seeds its client from `Clients` only when the client is missing, so a
   // changed client must be deleted from its database before the container restarts. The container
@@ -141,6 +142,13 @@ export function createIdentityStack(config: StackConfig, name = "creatio-identit
   };
 }
 
+/** The dev database's Docker network and volume named for this stack (lib/defaults devDatabaseDockerNames): two stacks on one Docker host get their own. */
+function withStackDockerNames(database: StackConfig["database"], component: string): StackConfig["database"] {
+  if (!database.container) return database;
+  const { network, volume } = devDatabaseDockerNames(component, pulumi.getStack());
+  return { ...database, container: { networkName: network, volumeName: volume, ...database.container } };
+}
+
 /** What both platforms' services take from the rest of the stack. */
 interface ServiceInputs {
   readonly database: IdentityDatabase;
@@ -172,6 +180,7 @@ function dockerService(name: string, config: StackConfig, certificate: Certifica
     logLevel: svc.logLevel,
     redisConnection: svc.redisConnection,
     dockerHost: svc.dockerHost,
+    dockerConnection: svc.dockerConnection,
     dbProvider: inputs.database.dbProvider,
     connectionString: inputs.database.connectionString,
     clientsJson: inputs.clientsJson,

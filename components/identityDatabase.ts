@@ -21,6 +21,13 @@ export interface IdentityDatabaseArgs {
     readonly username?: pulumi.Input<string>;
     /** Published on 127.0.0.1 only, so the Pulumi host (not the world) can reach it; used by later sync steps. Default 55432. */
     readonly hostPort?: pulumi.Input<number>;
+    /**
+     * The Docker network and volume names (per Docker host: give each stack on one host its own).
+     * Default `${name}-network` and `${name}-data`. Fixed once created: a later change is ignored,
+     * so the data volume is never replaced by a rename.
+     */
+    readonly networkName?: string;
+    readonly volumeName?: string;
   };
   /** An existing PostgreSQL server: a login role with a generated password and a database it owns (@pulumi/postgresql). */
   readonly server?: {
@@ -143,11 +150,14 @@ export class IdentityDatabase extends pulumi.ComponentResource {
     const hostPort = checked(c.hostPort ?? DEFAULT_HOST_PORT, (v) => checkPort(v, "container.hostPort"));
 
     const password = newPassword(name, this);
-    const network = new docker.Network(`${name}-network`, { name: `${name}-network` }, { parent: this, deleteBeforeReplace: true });
+    // The names stay what they were when created (ignoreChanges): a stack made before they were
+    // derived from the stack keeps its network and, above all, its data volume, instead of having
+    // them replaced (a new, empty volume) on the next `up`.
+    const network = new docker.Network(`${name}-network`, { name: c.networkName ?? `${name}-network` }, { parent: this, deleteBeforeReplace: true, ignoreChanges: ["name"] });
     const image = new docker.RemoteImage(`${name}-postgres-image`, { name: c.image ?? DEFAULT_IMAGE, keepLocally: true }, { parent: this });
     // A named volume keeps the Identity Service's clients and keys across container replacements
     // (and, retained, across `pulumi destroy`).
-    const volume = new docker.Volume(`${name}-data`, { name: `${name}-data` }, { parent: this, retainOnDelete: retain });
+    const volume = new docker.Volume(`${name}-data`, { name: c.volumeName ?? `${name}-data` }, { parent: this, ignoreChanges: ["name"], retainOnDelete: retain });
     const container = new docker.Container(
       `${name}-postgres`,
       {

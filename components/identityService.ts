@@ -4,7 +4,7 @@ import { DEFAULTS, defaultPublicUrl } from "../lib/defaults";
 import * as docker from "@pulumi/docker";
 import { DbProvider } from "../lib/connectionString";
 import { identityServiceEnvironment, KESTREL_CERTIFICATE_PATH, DISCOVERY_PATH, healthCheckCommand } from "../lib/identityServiceEnv";
-import { dockerHostSupported } from "../lib/dockerEngine";
+import type { DockerConnectionSettings } from "../lib/dockerHost";
 import type { SnapshotInfo } from "../lib/databaseSnapshots";
 import { IdentityDatabaseSnapshot } from "./identityDatabaseSnapshot";
 import { IdentityServiceHealthGate } from "./identityServiceHealthGate";
@@ -57,8 +57,13 @@ export interface IdentityServiceArgs extends IdentityServiceImageArgs {
     /** What `pulumi destroy` leaves of the database (IdentityDatabase keptOnDelete), said when it runs. */
     readonly keptOnDelete?: pulumi.Input<string | undefined>;
   };
-  /** The Docker engine for the snapshot restore and the health gate (`docker:host`); default DOCKER_HOST, else the local socket. */
+  /**
+   * The Docker engine the snapshot restore and the health gate call: the one @pulumi/docker creates
+   * the container on. `docker:host`; default DOCKER_HOST, else the local socket (lib/dockerHost.ts).
+   */
   readonly dockerHost?: string;
+  /** The other `docker:*` connection settings the stack sets (context, certificates, sshOpts); give it as a secret when it holds a key. */
+  readonly dockerConnection?: pulumi.Input<DockerConnectionSettings | undefined>;
 }
 
 /**
@@ -107,6 +112,7 @@ export class IdentityService extends pulumi.ComponentResource {
           containerName,
           containerImage: this.imageRef,
           dockerHost: args.dockerHost,
+          dockerConnection: args.dockerConnection,
           healthTimeoutSeconds: args.healthTimeoutSeconds,
         },
         { parent: this },
@@ -115,8 +121,6 @@ export class IdentityService extends pulumi.ComponentResource {
     }
     this.previousImage = snapshot ? snapshot.previousImage : pulumi.output<string | undefined>(undefined);
     this.databaseSnapshots = snapshot ? snapshot.snapshots.apply((list) => list ?? []) : pulumi.output<SnapshotInfo[]>([]);
-    // The package's own gate needs the Docker Engine API; over ssh:// or TLS, @pulumi/docker's wait stays the gate.
-    const ownGate = dockerHostSupported(args.dockerHost ?? process.env.DOCKER_HOST);
     const healthTimeoutSeconds = args.healthTimeoutSeconds ?? DEFAULTS.healthTimeoutSeconds;
 
     const httpPort = args.httpPort ?? DEFAULTS.httpPort;
@@ -150,10 +154,10 @@ export class IdentityService extends pulumi.ComponentResource {
         healthcheck: { tests: ["CMD-SHELL", healthCheckCommand()], interval: "10s", timeout: "5s", retries: 6, startPeriod: "20s" },
         // Waiting for "healthy" makes what uses this component's URL (the Creatio integration) start
         // only after the Identity Service has created its tables and serves its discovery document:
-        // the health gate below waits, or, when it cannot reach the engine's API, the docker provider
-        // itself. The client sync runs BEFORE the container: the container takes `Clients` and the
-        // reseed token from the sync's outputs.
-        wait: !ownGate,
+        // the health gate below waits (on whatever engine this container is created on), so the
+        // provider's own wait is off. The client sync runs BEFORE the container: the container takes
+        // `Clients` and the reseed token from the sync's outputs.
+        wait: false,
         waitTimeout: healthTimeoutSeconds,
         networksAdvanced: pulumi.output(args.networkName).apply((network) => (network ? [{ name: network }] : undefined)),
         mustRun: true,
@@ -163,23 +167,21 @@ export class IdentityService extends pulumi.ComponentResource {
     );
     this.containerName = container.name;
     this.containerId = container.id;
-    let healthy: pulumi.Output<string> = container.id;
-    if (ownGate) {
-      const gate = new IdentityServiceHealthGate(
-        `${name}-health`,
-        {
-          containerName: container.name,
-          containerId: container.id,
-          image,
-          previousImage: snapshot?.previousImage,
-          snapshot: snapshot?.snapshotBeforeImageChange,
-          dockerHost: args.dockerHost,
-          timeoutSeconds: healthTimeoutSeconds,
-        },
-        { parent: this },
-      );
-      healthy = gate.healthyAt;
-    }
+    const gate = new IdentityServiceHealthGate(
+      `${name}-health`,
+      {
+        containerName: container.name,
+        containerId: container.id,
+        image,
+        previousImage: snapshot?.previousImage,
+        snapshot: snapshot?.snapshotBeforeImageChange,
+        dockerHost: args.dockerHost,
+        dockerConnection: args.dockerConnection,
+        timeoutSeconds: healthTimeoutSeconds,
+      },
+      { parent: this },
+    );
+    const healthy = gate.healthyAt;
     // The URLs depend on the healthy container, so whatever uses them waits until the service is healthy.
     this.url = pulumi.all([baseUrl, healthy]).apply(([u]) => u);
     this.discoveryUrl = this.url.apply((u) => `${u}${DISCOVERY_PATH}`);

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "../lib/defaults";
 import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES } from "../lib/typeTokens";
-import { describeState, dockerEndpoint, isHealthy, waitUntilHealthy } from "../lib/dockerEngine";
+import { describeState, isHealthy, waitUntilHealthy, withDockerEngine } from "../lib/dockerEngine";
+import { DockerConnectionSettings, dockerTarget } from "../lib/dockerHost";
 
 /**
  * IdentityServiceHealthGate: `pulumi up` goes on only once a new Identity Service container is
@@ -10,7 +11,8 @@ import { describeState, dockerEndpoint, isHealthy, waitUntilHealthy } from "../l
  * @pulumi/docker's own `wait` fails with a message of its own ("container failed to be in healthy
  * state ..."), which cannot name the database snapshot taken before the image changed. This gate
  * replaces it: it waits the same way (polls the container's health status until `healthy` or the
- * timeout, through the Docker Engine API), and its error names the container's state, the previous
+ * timeout, through the Docker Engine API, on the engine @pulumi/docker uses: lib/dockerHost.ts reads
+ * it the same way, from `docker:*` config and the environment), and its error names the container's state, the previous
  * image, the snapshot and the two commands that roll back. It waits again whenever the container
  * is replaced (its id changes); otherwise it does nothing.
  */
@@ -25,7 +27,10 @@ export interface IdentityServiceHealthGateInputs {
   readonly previousImage?: string;
   /** The snapshot taken before that change, if any. */
   readonly snapshot?: string;
+  /** `docker:host`; unset: DOCKER_HOST, else the default (lib/dockerHost.ts). */
   readonly dockerHost?: string;
+  /** The other `docker:*` connection settings the stack sets (context, certificates, sshOpts); secret when it holds a key. */
+  readonly dockerConnection?: DockerConnectionSettings;
   readonly timeoutSeconds: number;
 }
 
@@ -53,7 +58,8 @@ export function unhealthyMessage(inputs: IdentityServiceHealthGateInputs, state:
 }
 
 async function waitForHealthy(inputs: IdentityServiceHealthGateInputs, imageChanged: boolean): Promise<IdentityServiceHealthGateOutputs> {
-  const state = await waitUntilHealthy(dockerEndpoint(inputs.dockerHost), inputs.containerName, inputs.timeoutSeconds * 1000);
+  const target = dockerTarget({ ...inputs.dockerConnection, host: inputs.dockerHost });
+  const state = await withDockerEngine(target, (engine) => waitUntilHealthy(engine, inputs.containerName, inputs.timeoutSeconds * 1000));
   if (!isHealthy(state)) throw new Error(unhealthyMessage(inputs, describeState(state), imageChanged));
   // JSON round trip: protobuf's Struct (the engine's wire format) refuses `undefined` values.
   return JSON.parse(JSON.stringify({ ...inputs, healthyAt: new Date().toISOString() }));
@@ -69,7 +75,8 @@ export const identityServiceHealthGateProvider: pulumi.dynamic.ResourceProvider<
 
   async diff(_id, olds, news) {
     const keys = ["containerName", "containerId", "image", "previousImage", "snapshot", "dockerHost", "timeoutSeconds"] as const;
-    return { changes: keys.some((k) => (olds[k] ?? null) !== (news[k] ?? null)), replaces: [], deleteBeforeReplace: false };
+    const changes = keys.some((k) => (olds[k] ?? null) !== (news[k] ?? null)) || JSON.stringify(olds.dockerConnection ?? null) !== JSON.stringify(news.dockerConnection ?? null);
+    return { changes, replaces: [], deleteBeforeReplace: false };
   },
 
   async create(inputs) {
@@ -94,8 +101,10 @@ export interface IdentityServiceHealthGateArgs {
   readonly image: pulumi.Input<string>;
   readonly previousImage?: pulumi.Input<string | undefined>;
   readonly snapshot?: pulumi.Input<string | undefined>;
-  /** The Docker engine; default DOCKER_HOST, else unix:///var/run/docker.sock. */
+  /** The Docker engine (`docker:host`); default DOCKER_HOST, else unix:///var/run/docker.sock. */
   readonly dockerHost?: pulumi.Input<string | undefined>;
+  /** The other `docker:*` connection settings (context, certificates, sshOpts); unset ones fall back to the environment, as in @pulumi/docker. */
+  readonly dockerConnection?: pulumi.Input<DockerConnectionSettings | undefined>;
   /** Default 180. */
   readonly timeoutSeconds?: pulumi.Input<number>;
 }
@@ -109,7 +118,8 @@ export class IdentityServiceHealthGate extends pulumi.dynamic.Resource {
       identityServiceHealthGateProvider,
       name,
       { ...args, timeoutSeconds: args.timeoutSeconds ?? DEFAULTS.healthTimeoutSeconds, healthyAt: undefined },
-      opts,
+      // The connection settings may hold a TLS key: secret in state, out as well as in.
+      args.dockerConnection === undefined ? opts : { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "dockerConnection"] },
       DYNAMIC_MODULE,
       DYNAMIC_TYPE_NAMES.healthGate,
     );

@@ -7,6 +7,7 @@ import { certificateConfig } from "./rules/certificate";
 import { clientConfig } from "./rules/client";
 import { creatioConfig } from "./rules/creatio";
 import { databaseConfig } from "./rules/database";
+import { dockerConfig } from "./rules/docker";
 import { platformConfig } from "./rules/platform";
 import { serviceConfig } from "./rules/service";
 import { ConfigError, RawConfig, StackConfig } from "./types";
@@ -15,14 +16,16 @@ import { readConfig } from "./values";
 /**
  * Validates raw config and returns the typed configuration, or throws one ConfigError that lists
  * every problem. Pure apart from reading the files config points at (the Identity Service folder,
- * a supplied PFX).
+ * a supplied PFX, the Docker engine's certificates or context) and the environment @pulumi/docker
+ * falls back to (`raw.env`).
  */
 export function parseStackConfig(raw: RawConfig): StackConfig {
   const { ctx, problems } = readConfig(raw);
-  const service = serviceConfig(ctx);
+  const docker = dockerConfig(ctx);
+  const service = serviceConfig(ctx, docker);
   const kubernetes = platformConfig(ctx, service);
   const certificate = certificateConfig(ctx, service.publicUrl);
-  const { database, dbProvider, databaseSnapshots } = databaseConfig(ctx, service);
+  const { database, dbProvider, databaseSnapshots } = databaseConfig(ctx, service, docker);
   const client = clientConfig(ctx, dbProvider);
   const creatio = creatioConfig(ctx, problems);
   if (problems.length > 0) throw new ConfigError(problems);

@@ -8,6 +8,7 @@ import type { ClientCredentialsArgs } from "../components/clientCredentials";
 import type { IdentityDatabaseArgs } from "../components/identityDatabase";
 import type { CreatioApplicationConfig } from "../lib/creatioApplicationsConfig";
 import type { DbProvider } from "../lib/connectionString";
+import type { DockerConnectionSettings } from "../lib/dockerHost";
 import type { Platform } from "./keys";
 
 /** A secret config value: only ever handed on as a Pulumi secret. */
@@ -65,6 +66,8 @@ export interface StackConfig {
     readonly redisConnection?: Secret;
     /** The Docker engine (`docker:host` config, as @pulumi/docker reads it); undefined: DOCKER_HOST or the local socket. */
     readonly dockerHost?: string;
+    /** @pulumi/docker's other connection settings the stack sets (docker:context, certPath, the materials, sshOpts); secret when it holds a key. */
+    readonly dockerConnection?: pulumi.Output<DockerConnectionSettings>;
   };
   /** Snapshots of the Identity Service database around image changes (PostgreSQL). */
   readonly databaseSnapshots: { readonly keep: number; readonly restore?: string };
@@ -105,4 +108,6 @@ export interface RawConfig {
   readonly secretKeys: ReadonlySet<string>;
   /** Folder relative paths are resolved against (the project folder). */
   readonly projectDir: string;
+  /** The environment @pulumi/docker falls back to (DOCKER_HOST, DOCKER_CERT_PATH, ...); default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }

@@ -57,6 +57,8 @@ export interface ConfigContext {
   readonly raw: RawConfig;
   /** Reports a problem with a key: `creatio-identity:<key>: <text>`. */
   problem(key: string, text: string): void;
+  /** Reports a problem with a setting that is not one of this package's keys (`docker:host`, an environment variable), under its own name. */
+  problemWith(setting: string, text: string): void;
   /** Reports the key as missing when it has no value. */
   need(key: ConfigKey, why: string): void;
   /** Reports each of the keys that was set (differs from its default) although it is not used. */
@@ -117,6 +119,7 @@ export function readConfig(raw: RawConfig): { ctx: ConfigContext; problems: stri
     typed: typed as Record<ConfigKey, any>,
     raw,
     problem: (key, text) => void problems.push(`${prefix}${key}: ${text}`),
+    problemWith: (setting, text) => void problems.push(`${setting.includes(":") ? setting : `${setting} (environment variable)`}: ${text}`),
     need(key, why) {
       // A value that was given but refused (malformed, or a secret in plain text) is reported once, where it was refused.
       if (raw.values[`${prefix}${key}`]) return;

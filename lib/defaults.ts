@@ -54,3 +54,20 @@ export const DEFAULTS = {
 export function defaultPublicUrl(httpsPort: number): string {
   return `https://localhost:${httpsPort}`;
 }
+
+/** The stack whose dev database keeps the Docker names it had before they were derived from the stack. */
+export const FIXED_NAMES_STACK = "dev";
+
+/**
+ * The Docker network and volume of the dev database (databaseMode container), from the database
+ * component's name and the stack's: Docker names are per host, so two stacks on one Docker host
+ * need names of their own (a second `creatio-identity-db-network` fails to create; a second
+ * `creatio-identity-db-data` would silently be the first stack's data). The `dev` stack keeps the
+ * names every stack had before (`<component>-network`, `<component>-data`), so it plans no
+ * replacement; any other stack gets `<component>-<stack>-network` and `<component>-<stack>-data`
+ * (stack names use only letters, digits, `_`, `.` and `-`, all valid in Docker names).
+ */
+export function devDatabaseDockerNames(component: string, stack: string): { network: string; volume: string } {
+  const base = stack === FIXED_NAMES_STACK ? component : `${component}-${stack}`;
+  return { network: `${base}-network`, volume: `${base}-data` };
+}

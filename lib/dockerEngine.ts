@@ -1,42 +1,84 @@
 /**
- * The few Docker Engine API calls the package makes itself, over the engine's socket: inspect a
- * container, stop it, start it, wait until its health check passes. Used by the dynamic providers
- * (which run in their own process, hence `require` inside the functions) to stop the Identity
- * Service during a restore and to gate `pulumi up` on its health. No Pulumi here.
+ * The few Docker Engine API calls the package makes itself: inspect a container, stop it, start it,
+ * wait until its health check passes. Used by the dynamic providers (which run in their own process,
+ * hence `require` inside the functions) to stop the Identity Service during a restore and to gate
+ * `pulumi up` on its health. No Pulumi here.
  *
- * Endpoints and answers follow the Docker Engine API reference (v1.41+, unversioned paths, which
- * the engine serves at its own version): `GET /containers/{name}/json`, `POST
- * /containers/{name}/stop?t=N` (204 stopped, 304 already stopped, 404 no such container), `POST
- * /containers/{name}/start` (204, 304 already running, 404); errors carry `{"message": ...}`.
+ * The calls go through dockerode (docker-modem underneath), to the engine lib/dockerHost.ts resolves
+ * as @pulumi/docker does: a unix socket (or Windows named pipe), tcp:// with or without TLS, or
+ * ssh:// through the `ssh` program (lib/dockerSsh.ts). Answers, per the Docker Engine API reference
+ * (v1.41+, unversioned paths, which the engine serves at its own version): inspect 404 for no such
+ * container; stop 204 stopped, 304 already stopped, 404; start 204, 304 already running, 404.
  */
-
+import type Dockerode from "dockerode";
 import { Clock, systemClock } from "./clock";
+import type { DockerTarget } from "./dockerHost";
+import { sshAgent } from "./dockerSsh";
 
-/** Where the Docker CLI and @pulumi/docker look when DOCKER_HOST is unset. */
-export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
-
-/** How to reach the engine: a unix socket, or plain TCP. */
-export type DockerEndpoint = { readonly socketPath: string } | { readonly hostname: string; readonly port: number };
-
-/** The engine named by `host` (docker:host config, else DOCKER_HOST, else the default socket). Throws for schemes it cannot speak. */
-export function dockerEndpoint(host: string | undefined = process.env.DOCKER_HOST): DockerEndpoint {
-  const value = host || DEFAULT_DOCKER_HOST;
-  if (value.startsWith("unix://")) return { socketPath: value.slice("unix://".length) };
-  const tcp = /^(?:tcp|http):\/\/([^:/]+|\[[^\]]+\]):(\d+)\/?$/.exec(value);
-  if (tcp && !process.env.DOCKER_TLS_VERIFY) return { hostname: tcp[1].replace(/^\[|\]$/g, ""), port: Number(tcp[2]) };
-  throw new Error(
-    `the Docker engine at ${value} cannot be reached by this package's own calls (it speaks to unix:// sockets and plain tcp:// only, not ssh:// or TLS); ` +
-      "run `pulumi up` on the Docker host, or expose the engine on a unix socket",
-  );
+/** A connection to one engine: the client, how messages name the engine, and the way to let go of it. */
+export interface DockerEngine {
+  readonly docker: Dockerode;
+  /** `unix:///var/run/docker.sock`, `tcp://host:2376 (TLS)`, `ssh://deploy@host`. */
+  readonly address: string;
+  /** Ends its connections (for ssh://, the ssh processes). */
+  close(): void;
 }
 
-/** True when dockerEndpoint(host) would not throw. */
-export function dockerHostSupported(host?: string): boolean {
+/**
+ * Opens a client for the engine. Every connection setting is given here: docker-modem's constructor
+ * also reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH by rules of its own (TLS for port
+ * 2376 alone, say), and each value given overrides what it read.
+ */
+export function openDockerEngine(target: DockerTarget): DockerEngine {
+  const Docker = require("dockerode") as typeof import("dockerode");
+  const http = require("node:http") as typeof import("node:http");
+  const https = require("node:https") as typeof import("node:https");
+  // keepAlive: the requests of one wait reuse one connection (one TLS handshake, one ssh login);
+  // close() lets it go, so no socket or process outlives the operation.
+  let agent: import("node:http").Agent;
+  let where: { socketPath?: string; host?: string; port?: number; protocol?: "http" | "https" };
+  if (target.kind === "socket") {
+    agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    where = { socketPath: target.socketPath };
+  } else if (target.kind === "tcp") {
+    // The TLS settings on the agent: Node merges them into every connection it makes. Without a CA
+    // the engine's certificate is not checked, as @pulumi/docker does with certMaterial alone.
+    agent = target.tls
+      ? new https.Agent({ keepAlive: true, maxSockets: 1, ca: target.tls.ca, cert: target.tls.cert, key: target.tls.key, rejectUnauthorized: target.tls.ca !== undefined })
+      : new http.Agent({ keepAlive: true, maxSockets: 1 });
+    where = { host: target.hostname, port: target.port, protocol: target.tls ? "https" : "http" };
+  } else {
+    agent = sshAgent(target, target.address);
+    where = { host: "docker", port: 80, protocol: "http" };
+  }
+  let docker: Dockerode;
   try {
-    dockerEndpoint(host);
-    return true;
-  } catch {
-    return false;
+    docker = new Docker({
+      socketPath: undefined,
+      host: undefined,
+      port: undefined,
+      ca: undefined,
+      cert: undefined,
+      key: undefined,
+      timeout: undefined,
+      version: undefined,
+      ...where,
+      agent,
+    } as Dockerode.DockerOptions);
+  } catch (e) {
+    agent.destroy();
+    throw new Error(`cannot set up a client for the Docker engine at ${target.address}: ${(e as Error).message}`);
+  }
+  return { docker, address: target.address, close: () => agent.destroy() };
+}
+
+/** Runs `work` with a client for the engine, and lets go of it afterwards. */
+export async function withDockerEngine<T>(target: DockerTarget, work: (engine: DockerEngine) => Promise<T>): Promise<T> {
+  const engine = openDockerEngine(target);
+  try {
+    return await work(engine);
+  } finally {
+    engine.close();
   }
 }
 
@@ -56,49 +98,56 @@ export interface ContainerState {
   readonly lastHealthOutput?: string;
 }
 
-function describeEngine(endpoint: DockerEndpoint): string {
-  return "socketPath" in endpoint ? `unix://${endpoint.socketPath}` : `tcp://${endpoint.hostname}:${endpoint.port}`;
+/** A failed call, as dockerode reports it: an HTTP status from the engine, or no answer at all. */
+interface CallError extends Error {
+  statusCode?: number;
+  json?: { message?: string };
+  code?: string;
 }
 
-/** One API call; resolves with the status and the parsed body (or the text when it is not JSON). */
-export function dockerRequest(endpoint: DockerEndpoint, method: string, path: string, timeoutMs = 60000): Promise<{ status: number; body: any }> {
-  const http = require("node:http") as typeof import("node:http");
-  return new Promise((resolve, reject) => {
-    // agent: false: no kept-alive socket holds the process (Node 20's global agent keeps sockets alive).
-    const req = http.request({ ...endpoint, path, method, agent: false, headers: { Host: "docker", "Content-Length": 0 }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let body: any = text;
-        try {
-          body = text ? JSON.parse(text) : undefined;
-        } catch {
-          /* keep the text */
-        }
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on("error", (e: NodeJS.ErrnoException) => reject(new Error(`cannot reach the Docker engine at ${describeEngine(endpoint)} (${method} ${path}): ${e.code ?? e.message}`)));
-    req.end();
-  });
+/**
+ * One call: its result, or the engine's HTTP status when it answered with one of `expected` (the
+ * answers that are not failures here), else an error that names the engine and the call.
+ */
+async function call<T>(
+  engine: DockerEngine,
+  what: string,
+  timeoutMs: number,
+  run: (signal: AbortSignal) => Promise<T>,
+  expected: number[] = [],
+): Promise<{ value?: T; status?: number }> {
+  try {
+    return { value: await run(AbortSignal.timeout(timeoutMs)) };
+  } catch (e) {
+    const err = e as CallError;
+    if (err.statusCode !== undefined) {
+      if (expected.includes(err.statusCode)) return { status: err.statusCode };
+      // The engine's `{"message": ...}`, or the text of an answer that is not JSON (a TLS port spoken to in plain HTTP, a proxy).
+      const body = err.json as unknown;
+      const text =
+        typeof (body as { message?: unknown })?.message === "string"
+          ? (body as { message: string }).message
+          : Buffer.isBuffer(body) || typeof body === "string"
+            ? String(body).trim().slice(0, 200)
+            : "";
+      throw new Error(`Docker could not ${what}: HTTP ${err.statusCode} ${text}`.trim());
+    }
+    const why =
+      err.name === "AbortError" || err.name === "TimeoutError"
+        ? `no answer within ${timeoutMs} ms`
+        : err.code && !err.message.includes(err.code)
+          ? `${err.code}: ${err.message}`
+          : err.message;
+    throw new Error(`cannot reach the Docker engine at ${engine.address} (${what}): ${why}`);
+  }
 }
-
-function apiError(action: string, name: string, r: { status: number; body: any }): Error {
-  return new Error(
-    `Docker could not ${action} container ${name}: HTTP ${r.status} ${typeof r.body === "object" ? (r.body?.message ?? "") : String(r.body ?? "").slice(0, 200)}`.trim(),
-  );
-}
-
-const containerPath = (name: string, action = "json") => `/containers/${encodeURIComponent(name)}/${action}`;
 
 /** `docker inspect`, reduced to what the package needs; `{ exists: false }` for no such container. */
-export async function inspectContainer(endpoint: DockerEndpoint, name: string): Promise<ContainerState> {
-  const r = await dockerRequest(endpoint, "GET", containerPath(name));
+export async function inspectContainer(engine: DockerEngine, name: string): Promise<ContainerState> {
+  const r = await call(engine, `inspect container ${name}`, 60000, (abortSignal) => engine.docker.getContainer(name).inspect({ abortSignal }), [404]);
   if (r.status === 404) return { exists: false };
-  if (r.status !== 200) throw apiError("inspect", name, r);
-  const s = r.body.State ?? {};
+  const body = r.value!;
+  const s = body.State ?? ({} as Dockerode.ContainerInspectInfo["State"]);
   const log: Array<{ Output?: string }> = s.Health?.Log ?? [];
   const lastOutput =
     log.length > 0
@@ -108,11 +157,11 @@ export async function inspectContainer(endpoint: DockerEndpoint, name: string): 
       : undefined;
   return {
     exists: true,
-    id: r.body.Id,
-    image: r.body.Config?.Image,
+    id: body.Id,
+    image: body.Config?.Image,
     status: s.Status,
     running: s.Running === true,
-    restartCount: r.body.RestartCount,
+    restartCount: body.RestartCount,
     exitCode: s.ExitCode,
     health: s.Health?.Status,
     ...(lastOutput ? { lastHealthOutput: lastOutput } : {}),
@@ -120,21 +169,21 @@ export async function inspectContainer(endpoint: DockerEndpoint, name: string): 
 }
 
 /** `docker stop -t <seconds>`. */
-export async function stopContainer(endpoint: DockerEndpoint, name: string, timeoutSeconds = 30): Promise<"stopped" | "not running" | "missing"> {
-  const r = await dockerRequest(endpoint, "POST", `${containerPath(name, "stop")}?t=${timeoutSeconds}`, (timeoutSeconds + 30) * 1000);
-  if (r.status === 204) return "stopped";
-  if (r.status === 304) return "not running";
-  if (r.status === 404) return "missing";
-  throw apiError("stop", name, r);
+export async function stopContainer(engine: DockerEngine, name: string, timeoutSeconds = 30): Promise<"stopped" | "not running" | "missing"> {
+  const r = await call(
+    engine,
+    `stop container ${name}`,
+    (timeoutSeconds + 30) * 1000,
+    (abortSignal) => engine.docker.getContainer(name).stop({ t: timeoutSeconds, abortSignal }),
+    [304, 404],
+  );
+  return r.status === 304 ? "not running" : r.status === 404 ? "missing" : "stopped";
 }
 
 /** `docker start`. */
-export async function startContainer(endpoint: DockerEndpoint, name: string): Promise<"started" | "already running" | "missing"> {
-  const r = await dockerRequest(endpoint, "POST", containerPath(name, "start"));
-  if (r.status === 204) return "started";
-  if (r.status === 304) return "already running";
-  if (r.status === 404) return "missing";
-  throw apiError("start", name, r);
+export async function startContainer(engine: DockerEngine, name: string): Promise<"started" | "already running" | "missing"> {
+  const r = await call(engine, `start container ${name}`, 60000, (abortSignal) => engine.docker.getContainer(name).start({ abortSignal }), [304, 404]);
+  return r.status === 304 ? "already running" : r.status === 404 ? "missing" : "started";
 }
 
 /** Healthy: the health check passes, or, for a container without one, it runs. */
@@ -148,11 +197,11 @@ export function isHealthy(state: ContainerState): boolean {
  * container that is healthy a moment after it starts is seen at once, and a slow one costs the engine
  * one request per interval. Time is read from `clock` (lib/clock.ts's systemClock unless given).
  */
-export async function waitUntilHealthy(endpoint: DockerEndpoint, name: string, timeoutMs: number, intervalMs = 1000, clock: Clock = systemClock): Promise<ContainerState> {
+export async function waitUntilHealthy(engine: DockerEngine, name: string, timeoutMs: number, intervalMs = 1000, clock: Clock = systemClock): Promise<ContainerState> {
   const deadline = clock.now() + timeoutMs;
   let wait = Math.min(100, intervalMs);
   for (;;) {
-    const state = await inspectContainer(endpoint, name);
+    const state = await inspectContainer(engine, name);
     const remaining = deadline - clock.now();
     if (isHealthy(state) || !state.exists || remaining <= 0) return state;
     await clock.sleep(Math.min(wait, remaining));

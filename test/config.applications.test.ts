@@ -18,7 +18,7 @@ const creatio = { creatioIntegration: "true", creatioPassword: "pw" };
 
 function parse(values: Record<string, string>): StackConfig {
   const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-  return parseStackConfig({ values: full, secretKeys: new Set([`${PROJECT}:creatioPassword`]), projectDir: dir });
+  return parseStackConfig({ values: full, secretKeys: new Set([`${PROJECT}:creatioPassword`]), projectDir: dir, env: {} });
 }
 
 function problems(apps: unknown, extra: Record<string, string> = creatio): string[] {

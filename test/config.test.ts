@@ -4,7 +4,7 @@ import YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, ConfigError, loadStackConfig, parseStackConfig, PROJECT } from "../config";
 import { installMocks } from "./support/mocks";
-import { parse, problems, projectDir } from "./support/stackConfig";
+import { envWithSsh, parse, problems, projectDir } from "./support/stackConfig";
 import { testCertificate, testPfx, testPfxWithoutKey } from "./support/pfxFixtures";
 
 /** Pulumi.yaml's defaults as the CLI injects them into the stack's config (strings, lists as JSON). */
@@ -210,7 +210,7 @@ describe("stack config", () => {
     expect(cfg.databaseSnapshots).toEqual({ keep: 3, restore: "snapshot_20261202064216_src_3f2a9c1b7d4e" });
     expect(cfg.service.dockerHost).toBeUndefined();
     // @pulumi/docker's own key names the engine the package's restore and health gate talk to as well.
-    const withDockerHost = parseStackConfig({ values: { "docker:host": "unix:///run/docker.sock" }, secretKeys: new Set(), projectDir: projectDir() });
+    const withDockerHost = parseStackConfig({ values: { "docker:host": "unix:///run/docker.sock" }, secretKeys: new Set(), projectDir: projectDir(), env: {} });
     expect(withDockerHost.service.dockerHost).toBe("unix:///run/docker.sock");
     expect(parse({ databaseSnapshotsToKeep: "0" }).databaseSnapshots).toEqual({ keep: 0, restore: undefined });
     expect(problems({ imageName: "creatio-identity-service:latest", databaseSnapshotsToKeep: "-1", restoreDatabaseSnapshot: "public" })).toEqual([
@@ -406,7 +406,7 @@ describe("examples/Pulumi.test.yaml", () => {
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries<any>(doc.config)) values[k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k] = String(v);
     const secrets = { databaseAdminPassword: "pw", creatioPassword: "pw" };
-    const cfg = parse({ ...values, ...secrets }, Object.keys(secrets), projectDir(false));
+    const cfg = parse({ ...values, ...secrets }, Object.keys(secrets), projectDir(false), envWithSsh());
     expect(cfg.service.dockerHost).toBe("ssh://deploy@docker-test.example.com");
     expect(cfg.database.server).toMatchObject({ host: "pg-test.example.com", databaseName: "identity_service_test" });
     expect(cfg.service.image).toBe("registry.example.com/creatio/identity-service:8.1.4");

@@ -1,28 +1,18 @@
 /**
- * lib/dockerEngine.ts against a real Docker engine (when one is reachable: TEST_DOCKER_HOST,
- * DOCKER_HOST or /var/run/docker.sock, plus busybox-static for the test image) and against the
- * stand-in the e2e uses (test/support/dockerEngineStandIn.ts). Both run the same cases, so a stand-in
- * that drifts from Docker's answers fails here next to the real thing.
+ * lib/dockerEngine.ts against real Docker engines (when they are there: a socket, ssh:// and TLS, see
+ * test/support/realDocker.ts; each kind skips, saying why, without its engine, unless
+ * CREATIO_TEST_REQUIRE_DOCKER makes that a failure) and against the stand-in the other tests use
+ * (test/support/dockerEngineStandIn.ts). All run the same cases, so a stand-in that drifts from
+ * Docker's answers fails here next to the real thing.
  */
-import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import {
-  DEFAULT_DOCKER_HOST,
-  describeState,
-  dockerEndpoint,
-  DockerEndpoint,
-  dockerHostSupported,
-  inspectContainer,
-  isHealthy,
-  startContainer,
-  stopContainer,
-  waitUntilHealthy,
-} from "../lib/dockerEngine";
+import { describeState, DockerEngine, inspectContainer, isHealthy, openDockerEngine, startContainer, stopContainer, waitUntilHealthy } from "../lib/dockerEngine";
+import { resolveDockerHost } from "../lib/dockerHost";
 import { DockerEngineStandIn, startDockerEngineStandIn } from "./support/dockerEngineStandIn";
-import { ensureTestImage, realDocker, removeTestContainer, runTestContainer } from "./support/realDocker";
+import { connectRealDocker, DOCKER_REQUIRED, RealDockerKind, realDockerHost, removeTestContainer, runTestContainer } from "./support/realDocker";
 
 interface Engine {
-  endpoint: DockerEndpoint;
+  engine: DockerEngine;
   run(name: string, healthCheckPasses: boolean): Promise<void>;
   remove(name: string): Promise<void>;
   close(): Promise<void>;
@@ -30,41 +20,40 @@ interface Engine {
 
 async function standInEngine(): Promise<Engine> {
   const standIn: DockerEngineStandIn = await startDockerEngineStandIn();
+  const engine = openDockerEngine(resolveDockerHost({ host: standIn.host }, { env: {} }).target!);
   return {
-    endpoint: dockerEndpoint(standIn.host),
+    engine,
     run: async (name, passes) => void standIn.add(name, { healthCheckPasses: passes, checkAfterMs: 200 }),
     remove: async (name) => standIn.remove(name),
-    close: () => standIn.stop(),
+    close: async () => {
+      engine.close();
+      await standIn.stop();
+    },
   };
 }
 
-async function realEngine(): Promise<Engine> {
-  const found = await realDocker();
-  if ("problem" in found) throw new Error(`real Docker engine expected but: ${found.problem}`);
-  await ensureTestImage(found.endpoint);
-  return {
-    endpoint: found.endpoint,
-    run: (name, passes) => runTestContainer(found.endpoint, name, passes),
-    remove: (name) => removeTestContainer(found.endpoint, name),
-    close: async () => undefined,
+/** A real engine of this kind; throws (failing the cases) when there is none, which only happens when CREATIO_TEST_REQUIRE_DOCKER asks for it. */
+function realEngine(kind: RealDockerKind) {
+  return async (): Promise<Engine> => {
+    const found = realDockerHost(kind);
+    if ("problem" in found) throw new Error(`a real Docker engine (${kind}) is required (CREATIO_TEST_REQUIRE_DOCKER) but: ${found.problem}`);
+    const engine = await connectRealDocker(found);
+    return {
+      engine,
+      // Created and removed over the same connection: the set-up goes over ssh or TLS too.
+      run: (name, passes) => runTestContainer(engine, name, passes),
+      remove: (name) => removeTestContainer(engine, name),
+      close: async () => engine.close(),
+    };
   };
 }
 
-// A real engine is used when its socket is there and busybox-static is installed; otherwise say why.
-const realHost = process.env.TEST_DOCKER_HOST || process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST;
-const realProblem = !realHost.startsWith("unix://")
-  ? undefined
-  : !existsSync(realHost.slice("unix://".length))
-    ? `no Docker engine at ${realHost} (set TEST_DOCKER_HOST)`
-    : !existsSync("/bin/busybox") && !existsSync("/usr/bin/busybox")
-      ? "busybox-static is not installed (the test image is built from it)"
-      : undefined;
-if (realProblem) process.stdout.write(`\nreal Docker engine cases skipped: ${realProblem}\n\n`);
-
-const engines: Array<[string, () => Promise<Engine>, boolean]> = [
-  ["the Docker Engine API stand-in", standInEngine, true],
-  [`a real Docker engine (${realHost})`, realEngine, !realProblem],
-];
+const engines: Array<[string, () => Promise<Engine>, boolean]> = [["the Docker Engine API stand-in", standInEngine, true]];
+for (const kind of ["socket", "ssh", "tls"] as const) {
+  const found = realDockerHost(kind);
+  if ("problem" in found && !DOCKER_REQUIRED) process.stdout.write(`\nreal Docker engine cases (${kind}) skipped: ${found.problem}\n\n`);
+  engines.push([`a real Docker engine over ${kind} (${"problem" in found ? "none" : found.label})`, realEngine(kind), !("problem" in found) || DOCKER_REQUIRED]);
+}
 
 describe.each(engines)("Docker Engine API calls against %s", (_label, makeEngine, available) => {
   const suite = available ? it : it.skip;
@@ -87,9 +76,9 @@ describe.each(engines)("Docker Engine API calls against %s", (_label, makeEngine
 
   suite("reports a container that does not exist, and stop/start of it as missing", async () => {
     const name = fresh();
-    expect(await inspectContainer(engine.endpoint, name)).toEqual({ exists: false });
-    expect(await stopContainer(engine.endpoint, name)).toBe("missing");
-    expect(await startContainer(engine.endpoint, name)).toBe("missing");
+    expect(await inspectContainer(engine.engine, name)).toEqual({ exists: false });
+    expect(await stopContainer(engine.engine, name)).toBe("missing");
+    expect(await startContainer(engine.engine, name)).toBe("missing");
     expect(describeState({ exists: false })).toBe("no such container");
   });
 
@@ -98,9 +87,9 @@ describe.each(engines)("Docker Engine API calls against %s", (_label, makeEngine
     async () => {
       const name = fresh();
       await engine.run(name, true);
-      const early = await inspectContainer(engine.endpoint, name);
+      const early = await inspectContainer(engine.engine, name);
       expect(early).toMatchObject({ exists: true, running: true, status: "running" });
-      const state = await waitUntilHealthy(engine.endpoint, name, 20000, 100);
+      const state = await waitUntilHealthy(engine.engine, name, 20000, 100);
       expect(state).toMatchObject({ exists: true, running: true, status: "running", health: "healthy" });
       expect(isHealthy(state)).toBe(true);
     },
@@ -112,14 +101,14 @@ describe.each(engines)("Docker Engine API calls against %s", (_label, makeEngine
     async () => {
       const name = fresh();
       await engine.run(name, true);
-      expect(await startContainer(engine.endpoint, name)).toBe("already running");
-      expect(await stopContainer(engine.endpoint, name, 5)).toBe("stopped");
-      const stopped = await inspectContainer(engine.endpoint, name);
+      expect(await startContainer(engine.engine, name)).toBe("already running");
+      expect(await stopContainer(engine.engine, name, 5)).toBe("stopped");
+      const stopped = await inspectContainer(engine.engine, name);
       expect(stopped).toMatchObject({ exists: true, running: false, status: "exited", exitCode: 143 });
       expect(isHealthy(stopped)).toBe(false);
-      expect(await stopContainer(engine.endpoint, name, 5)).toBe("not running");
-      expect(await startContainer(engine.endpoint, name)).toBe("started");
-      expect(isHealthy(await waitUntilHealthy(engine.endpoint, name, 20000, 100))).toBe(true);
+      expect(await stopContainer(engine.engine, name, 5)).toBe("not running");
+      expect(await startContainer(engine.engine, name)).toBe("started");
+      expect(isHealthy(await waitUntilHealthy(engine.engine, name, 20000, 100))).toBe(true);
     },
     30000,
   );
@@ -131,7 +120,7 @@ describe.each(engines)("Docker Engine API calls against %s", (_label, makeEngine
       await engine.run(name, false);
       const started = Date.now();
       // Both engines' checks fail within half a second (the real one: 200 ms interval, 2 retries).
-      const state = await waitUntilHealthy(engine.endpoint, name, 1500, 100);
+      const state = await waitUntilHealthy(engine.engine, name, 1500, 100);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
       expect(Date.now() - started).toBeLessThan(4500);
       expect(state).toMatchObject({ running: true, health: "unhealthy" });
@@ -142,19 +131,12 @@ describe.each(engines)("Docker Engine API calls against %s", (_label, makeEngine
   );
 });
 
-describe("Docker hosts", () => {
-  it("speaks to unix sockets and plain TCP, and names what it cannot reach", () => {
-    expect(dockerEndpoint("unix:///run/user/1000/docker.sock")).toEqual({ socketPath: "/run/user/1000/docker.sock" });
-    expect(dockerEndpoint("tcp://10.0.0.5:2375")).toEqual({ hostname: "10.0.0.5", port: 2375 });
-    expect(dockerEndpoint("")).toEqual({ socketPath: "/var/run/docker.sock" });
-    expect(() => dockerEndpoint("ssh://deploy@docker-host")).toThrow(/unix:\/\/ sockets and plain tcp:\/\/ only, not ssh:\/\/ or TLS/);
-    expect(dockerHostSupported("ssh://deploy@docker-host")).toBe(false);
-    expect(dockerHostSupported("unix:///var/run/docker.sock")).toBe(true);
-  });
-
-  it("reports an engine that is not there by its address", async () => {
-    await expect(inspectContainer(dockerEndpoint("unix:///nonexistent/docker.sock"), "x")).rejects.toThrow(
-      /cannot reach the Docker engine at unix:\/\/\/nonexistent\/docker.sock \(GET \/containers\/x\/json\): ENOENT/,
+describe("an engine that is not there", () => {
+  it("is reported by its address and the call", async () => {
+    const engine = openDockerEngine({ kind: "socket", address: "unix:///nonexistent/docker.sock", socketPath: "/nonexistent/docker.sock" });
+    await expect(inspectContainer(engine, "x")).rejects.toThrow(
+      "cannot reach the Docker engine at unix:///nonexistent/docker.sock (inspect container x): connect ENOENT /nonexistent/docker.sock",
     );
+    engine.close();
   });
 });

@@ -106,15 +106,17 @@ describe("IdentityDatabaseSnapshot: snapshots around image changes", () => {
     expect(await provider.diff!("id", outs, inputs({ image: V2 }))).toMatchObject({ changes: false });
   });
 
-  it("takes snapshots whatever the Docker host; only a restore needs to reach the engine, and says so before changing anything", async () => {
-    const ssh = { dockerHost: "ssh://deploy@docker-host" };
+  it("takes snapshots whatever the Docker host; only a restore needs to reach the engine, and one that cannot fails before changing anything", async () => {
+    // Snapshots never call the engine: an ssh:// host nobody could reach from here does not matter to them.
+    const ssh = { dockerHost: "ssh://deploy@docker-host.invalid" };
     const first = await create(inputs(ssh));
     const v2 = await update(first, inputs({ ...ssh, image: V2 }));
     expect(v2.snapshotBeforeImageChange).toMatch(/^snapshot_/);
-    await expect(update(v2, inputs({ ...ssh, image: V1, restore: v2.snapshotBeforeImageChange }))).rejects.toThrow(
-      /cannot be reached by this package's own calls \(it speaks to unix:\/\/ sockets and plain tcp:\/\/ only/,
+    const gone = { dockerHost: "unix:///nonexistent/docker.sock" };
+    await expect(update(v2, inputs({ ...gone, image: V1, restore: v2.snapshotBeforeImageChange }))).rejects.toThrow(
+      `cannot reach the Docker engine at unix:///nonexistent/docker.sock (stop container ${CONTAINER}): connect ENOENT /nonexistent/docker.sock`,
     );
-    expect((await listSnapshotNames()).length).toBe(2); // no snapshot taken by the refused restore
+    expect((await listSnapshotNames()).length).toBe(2); // no snapshot taken by the failed restore
   });
 
   it("copies a database it finds already populated when it is first created (adopting an existing stack)", async () => {
@@ -259,6 +261,13 @@ describe("IdentityDatabaseSnapshot: the declared restore", () => {
 
 describe("IdentityDatabaseSnapshot: MS SQL, bad input, refresh, serialization", () => {
   const msSql = () => inputs({ dbProvider: "MsSqlServer", connectionString: "Server=sql,1433;Database=is;User Id=u;Password=secret-pw" });
+
+  it("sees no change in a snapshot resource recorded before dockerConnection existed, and one when the Docker settings change", async () => {
+    const recorded = await create(inputs());
+    delete (recorded as { dockerConnection?: unknown }).dockerConnection;
+    expect(await provider.diff!("id", recorded, inputs({ dockerConnection: undefined }))).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(await provider.diff!("id", recorded, inputs({ dockerConnection: { certPath: "/certs" } }))).toMatchObject({ changes: true, replaces: [] });
+  });
 
   it("takes no snapshot of an MS SQL database and warns on an image change, in preview (diff) and up", async () => {
     const first = await create(msSql());

@@ -91,6 +91,13 @@ describe("IdentityServiceHealthGate", () => {
     expect(docker.calls).toEqual([]);
   });
 
+  it("sees no change in a gate recorded before dockerConnection existed, and one when the Docker settings change", async () => {
+    // The state of an earlier version: no dockerConnection at all. The stack gives none unless docker:* config is set.
+    const { dockerConnection: _none, ...recorded } = { ...inputs(), healthyAt: "2026-12-02T06:42:16.000Z" };
+    expect(await provider.diff!("id", recorded, inputs({ dockerConnection: undefined }))).toMatchObject({ changes: false });
+    expect(await provider.diff!("id", recorded, inputs({ dockerConnection: { sshOpts: ["-i", "/keys/deploy"] } }))).toMatchObject({ changes: true });
+  });
+
   it("reports a container that is not there", async () => {
     const error = await provider.create(inputs({ timeoutSeconds: 1 })).catch((e) => e);
     expect(error.message).toMatch(/^The Identity Service container "is" did not become healthy within 1 s: no such container\./);

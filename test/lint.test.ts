@@ -65,9 +65,23 @@ describe("the lint gate", () => {
       .filter((l) => l && !l.startsWith("#"));
     expect(commands).toContain("set -euo pipefail");
     expect(commands).toContain("npm run lint");
-    expect(commands.indexOf("npm run lint")).toBeLessThan(commands.indexOf("npm test"));
+    const npmTest = commands.findIndex((l) => /(^|\s)npm test$/.test(l));
+    expect(npmTest).toBeGreaterThan(-1);
+    expect(commands.indexOf("npm run lint")).toBeLessThan(npmTest);
     const scripts = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
     expect(scripts.lint).toBe("eslint . && prettier --check .");
+  });
+
+  it("CI runs the tests with real Docker engines and requires their cases, stopping the engines whatever happens", () => {
+    const commands = fs
+      .readFileSync(path.join(root, ".ci", "run"), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
+    const start = commands.findIndex((l) => l.includes("scripts/docker-test-hosts.sh start"));
+    const trap = commands.findIndex((l) => l.startsWith("trap ") && l.endsWith(" EXIT"));
+    const npmTest = commands.indexOf("CREATIO_TEST_REQUIRE_DOCKER=1 npm test");
+    expect([trap > -1, start > trap, npmTest > start]).toEqual([true, true, true]);
   });
 
   it("fails on code Prettier would reformat, with the project's settings, and passes it formatted", () => {

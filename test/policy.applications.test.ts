@@ -89,7 +89,7 @@ describe("over what the stack program registers", () => {
     const recorded = installMocks({ stack });
     const values = { creatioIntegration: "true", creatioPassword: "creatio-pw", creatioUrl, creatioOAuthApplications: JSON.stringify(apps) };
     const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-    const outputs = createIdentityStack(parseStackConfig({ values: full, secretKeys: new Set([`${PROJECT}:creatioPassword`]), projectDir }));
+    const outputs = createIdentityStack(parseStackConfig({ values: full, secretKeys: new Set([`${PROJECT}:creatioPassword`]), projectDir, env: {} }));
     await new Promise<void>((resolve) => pulumi.all(Object.values(outputs).filter(Boolean)).apply(() => resolve()));
     await settle();
     fs.rmSync(projectDir, { recursive: true, force: true });

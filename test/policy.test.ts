@@ -528,7 +528,7 @@ async function stackResources(stack: string, values: Record<string, string> = {}
   fs.writeFileSync(path.join(projectDir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
   const recorded = installMocks({ stack, fakers: secretOutputFakers });
   const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-  const outputs = createIdentityStack(parseStackConfig({ values: full, secretKeys: new Set(secretKeys.map((k) => `${PROJECT}:${k}`)), projectDir }));
+  const outputs = createIdentityStack(parseStackConfig({ values: full, secretKeys: new Set(secretKeys.map((k) => `${PROJECT}:${k}`)), projectDir, env: {} }));
   await new Promise<void>((resolve) => pulumi.all(Object.values(outputs).filter(Boolean)).apply(() => resolve()));
   await settle();
   fs.rmSync(projectDir, { recursive: true, force: true });

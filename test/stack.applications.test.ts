@@ -51,7 +51,7 @@ async function run(values: Record<string, string>, events?: string[]) {
     events,
   });
   const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-  const config = parseStackConfig({ values: full, secretKeys: new Set([`${PROJECT}:creatioPassword`]), projectDir });
+  const config = parseStackConfig({ values: full, secretKeys: new Set([`${PROJECT}:creatioPassword`]), projectDir, env: {} });
   const outputs = createIdentityStack(config);
   const apps = outputs.creatioOAuthApplications ? await secretValueOf(outputs.creatioOAuthApplications as pulumi.Output<unknown>) : undefined;
   await settle();

@@ -18,10 +18,10 @@ afterAll(() => fs.rmSync(projectDir, { recursive: true, force: true }));
 fs.mkdirSync(path.join(projectDir, "IdentityService"));
 fs.writeFileSync(path.join(projectDir, "IdentityService", "Dockerfile-OAuth"), "FROM scratch\n");
 
-async function runStack(values: Record<string, string> = {}, secretKeys: string[] = []) {
-  const resources = installMocks({ fakers: { [PFX_BUNDLE_TYPE]: pfxBundleFaker } });
+async function runStack(values: Record<string, string> = {}, secretKeys: string[] = [], stack = "dev") {
+  const resources = installMocks({ fakers: { [PFX_BUNDLE_TYPE]: pfxBundleFaker }, stack });
   const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-  const config = parseStackConfig({ values: full, secretKeys: new Set(secretKeys.map((k) => `${PROJECT}:${k}`)), projectDir });
+  const config = parseStackConfig({ values: full, secretKeys: new Set(secretKeys.map((k) => `${PROJECT}:${k}`)), projectDir, env: {} });
   const outputs = createIdentityStack(config);
   const resolved: Record<string, { value: unknown; secret: boolean }> = {};
   for (const [k, v] of Object.entries(outputs)) if (v !== undefined) resolved[k] = await secretValueOf(v as pulumi.Output<unknown>);
@@ -49,6 +49,26 @@ describe("the dev stack program", () => {
     expect(env.PostgresConnection).toMatch(/^Host=creatio-identity-service-db;Port=5432;Database=identity_service;Username=identity_service;Password=p{32}$/);
     expect(JSON.parse(env.Clients)[0].RedirectUris[0]).toBe("http://localhost:8080");
     expect(container.inputs.networksAdvanced).toEqual([expect.objectContaining({ name: "creatio-identity-db-network" })]);
+  });
+
+  it("names the dev database's Docker network and volume after the stack: dev keeps the names it always had, another stack on the same host gets its own", async () => {
+    const NETWORK = "docker:index/network:Network";
+    const VOLUME = "docker:index/volume:Volume";
+    const PG = "docker:index/container:Container";
+    const dev = (await runStack()).resources;
+    // The names every stack had before: an existing dev stack plans no replacement.
+    expect(only(dev, NETWORK).inputs).toEqual({ name: "creatio-identity-db-network" });
+    expect(only(dev, VOLUME).inputs).toEqual({ name: "creatio-identity-db-data" });
+    const test = (await runStack({ containerName: "test-identity", httpPort: "9090", httpsPort: "9443", databaseHostPort: "55433" }, [], "test")).resources;
+    expect(only(test, NETWORK).inputs).toEqual({ name: "creatio-identity-db-test-network" });
+    expect(only(test, VOLUME).inputs).toEqual({ name: "creatio-identity-db-test-data" });
+    expect(only(test, PG, "creatio-identity-db-postgres").inputs).toMatchObject({
+      volumes: [{ volumeName: "creatio-identity-db-test-data", containerPath: "/var/lib/postgresql/data" }],
+      networksAdvanced: [{ name: "creatio-identity-db-test-network", aliases: ["test-identity-db"] }],
+    });
+    expect(only(test, PG, "creatio-identity-service-container").inputs.networksAdvanced).toEqual([expect.objectContaining({ name: "creatio-identity-db-test-network" })]);
+    // Fixed once created: a stack made before the names came from the stack keeps its own (its data volume is never replaced).
+    for (const type of [NETWORK, VOLUME]) expect(only(test, type).options.ignoreChanges).toEqual(["name"]);
   });
 
   it("exports secrets only as secrets", async () => {
@@ -108,7 +128,7 @@ describe("ordering of the client sync and the container", () => {
       delays: { "creatio-identity-client-sync": 300 },
       events,
     });
-    const config = parseStackConfig({ values: {}, secretKeys: new Set(), projectDir });
+    const config = parseStackConfig({ values: {}, secretKeys: new Set(), projectDir, env: {} });
     const outputs = createIdentityStack(config);
     await valueOf(outputs.identityServiceUrl);
     await settle();
@@ -132,7 +152,7 @@ describe("ordering of the client sync and the container", () => {
         },
       });
       const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-      await valueOf(createIdentityStack(parseStackConfig({ values: full, secretKeys: new Set(), projectDir })).identityServiceUrl);
+      await valueOf(createIdentityStack(parseStackConfig({ values: full, secretKeys: new Set(), projectDir, env: {} })).identityServiceUrl);
       await settle();
       const container = only(resources, "docker:index/container:Container", "creatio-identity-service-container");
       const env = Object.fromEntries((container.inputs.envs as string[]).map((e) => [e.split("=")[0], e.slice(e.indexOf("=") + 1)]));
@@ -209,7 +229,7 @@ describe("the Creatio integration", () => {
       events,
     });
     const full = Object.fromEntries(Object.entries(creatioConfig).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-    const config = parseStackConfig({ values: full, secretKeys: new Set([`${PROJECT}:creatioPassword`]), projectDir });
+    const config = parseStackConfig({ values: full, secretKeys: new Set([`${PROJECT}:creatioPassword`]), projectDir, env: {} });
     const outputs = createIdentityStack(config);
     const summary = await valueOf(outputs.creatioIntegration!);
     await settle();

@@ -44,10 +44,16 @@ const fakers: Record<string, OutputFaker> = {
   [GATE_TYPE]: (a) => ({ ...a.inputs, healthyAt: "2026-12-02T06:43:00.000Z" }),
 };
 
-async function run(values: Record<string, string> = {}, secretKeys: string[] = [], events?: string[]) {
+/** A PATH with an `ssh` program on it (config checks that ssh:// hosts have one), whatever the machine has. */
+const sshOnPath = path.join(projectDir, "bin");
+fs.mkdirSync(sshOnPath);
+fs.writeFileSync(path.join(sshOnPath, "ssh"), "#!/bin/sh\nexit 255\n", { mode: 0o755 });
+
+async function run(values: Record<string, string> = {}, secretKeys: string[] = [], events?: string[], env: Record<string, string> = {}) {
   const resources = installMocks({ fakers, events, delays: events ? { "creatio-identity-service-db-snapshot": 300, "creatio-identity-service-container": 100 } : undefined });
   const full = Object.fromEntries(Object.entries(values).map(([k, v]) => [k.includes(":") ? k : `${PROJECT}:${k}`, v]));
-  const outputs = createIdentityStack(parseStackConfig({ values: full, secretKeys: new Set(secretKeys.map((k) => `${PROJECT}:${k}`)), projectDir }));
+  const secrets = new Set(secretKeys.map((k) => (k.includes(":") ? k : `${PROJECT}:${k}`)));
+  const outputs = createIdentityStack(parseStackConfig({ values: full, secretKeys: secrets, projectDir, env: { PATH: sshOnPath, ...env } }));
   await valueOf(outputs.identityServiceUrl);
   await settle();
   return { resources, outputs };
@@ -114,11 +120,38 @@ describe("upgrades in the stack program", () => {
     expect(only(resources, GATE_TYPE).inputs.dockerHost).toBe("unix:///run/docker.sock");
   });
 
-  it("keeps @pulumi/docker's own wait when the Docker engine is reached over ssh (the gate cannot call it)", async () => {
-    const { resources } = await run({ "docker:host": "ssh://deploy@docker-host" });
-    expect(resources.filter((r) => r.type === GATE_TYPE)).toHaveLength(0);
+  it("gates on the container's health on whatever Docker host @pulumi/docker uses: ssh:// with docker:sshOpts, the provider's own wait off", async () => {
+    const server = { databaseMode: "server", databaseHost: "pg.example.com", databaseAdminUsername: "admin", databaseAdminPassword: "pw" };
+    const { resources } = await run({ ...server, "docker:host": "ssh://deploy@docker-host", "docker:sshOpts": '["-i","/keys/deploy"]' }, ["databaseAdminPassword"]);
+    const gate = only(resources, GATE_TYPE);
+    expect(gate.inputs).toMatchObject({ dockerHost: "ssh://deploy@docker-host", dockerConnection: { sshOpts: ["-i", "/keys/deploy"] } });
+    expect(only(resources, IDENTITY_DATABASE_SNAPSHOT_TYPE).inputs).toMatchObject({
+      dockerHost: "ssh://deploy@docker-host",
+      dockerConnection: { sshOpts: ["-i", "/keys/deploy"] },
+    });
     const container = only(resources, "docker:index/container:Container", "creatio-identity-service-container");
-    expect(container.inputs).toMatchObject({ wait: true, waitTimeout: 180 });
+    expect(container.inputs).toMatchObject({ wait: false, waitTimeout: 180 });
+    expect(gate.secretInputs.has("dockerConnection")).toBe(false);
+  });
+
+  it("hands TLS settings from docker:* config to the gate and the snapshot, secret when they hold the key", async () => {
+    const pem = (what: string) => `-----BEGIN ${what}-----\nfake\n-----END ${what}-----\n`;
+    const { resources } = await run(
+      { "docker:host": "tcp://127.0.0.1:2376", "docker:certMaterial": pem("CERTIFICATE"), "docker:keyMaterial": pem("PRIVATE KEY"), "docker:caMaterial": pem("CERTIFICATE") },
+      ["docker:keyMaterial"],
+    );
+    for (const r of [only(resources, GATE_TYPE), only(resources, IDENTITY_DATABASE_SNAPSHOT_TYPE)]) {
+      expect(r.inputs).toMatchObject({ dockerHost: "tcp://127.0.0.1:2376", dockerConnection: { keyMaterial: pem("PRIVATE KEY"), certMaterial: pem("CERTIFICATE") } });
+      expect(r.secretInputs.has("dockerConnection")).toBe(true);
+    }
+  });
+
+  it("gives the gate and the snapshot no Docker connection settings when the stack sets none (the environment is read where the calls run)", async () => {
+    const { resources } = await run({}, [], undefined, { DOCKER_HOST: "tcp://127.0.0.1:2375" });
+    for (const r of [only(resources, GATE_TYPE), only(resources, IDENTITY_DATABASE_SNAPSHOT_TYPE)]) {
+      expect(r.inputs.dockerHost).toBeUndefined();
+      expect(r.inputs.dockerConnection).toBeUndefined();
+    }
   });
 
   it("still records images for an MS SQL database, whose snapshot resource only warns", async () => {

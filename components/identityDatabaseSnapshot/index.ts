@@ -4,6 +4,7 @@ import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES } from "../../lib/typeTokens";
 import type { SnapshotInfo } from "../../lib/databaseSnapshots";
 import { identityDatabaseSnapshotProvider } from "./provider";
 import { IdentityDatabaseSnapshotOutputs, SnapshotDbProvider } from "./inputs";
+import type { DockerConnectionSettings } from "../../lib/dockerHost";
 
 export { identityDatabaseSnapshotProvider } from "./provider";
 export { IDENTITY_DATABASE_SNAPSHOT_TYPE } from "./inputs";
@@ -17,7 +18,7 @@ export type { IdentityDatabaseSnapshotInputs, IdentityDatabaseSnapshotOutputs, S
  * afterwards replaces the container. When the image changes (PostgreSQL), it copies every table of
  * the Identity Service's schema into a snapshot schema (lib/databaseSnapshots.ts) and keeps the
  * newest `keep`. When `restore` names a snapshot it has not restored yet, it stops the container
- * (Docker Engine API) or scales its Deployment to 0 (Kubernetes API), puts the tables back in one
+ * (Docker Engine API, on the engine @pulumi/docker uses) or scales its Deployment to 0 (Kubernetes API), puts the tables back in one
  * transaction, and runs it again: the container is started unless the engine replaces it next (its
  * image reference changes: the replacement starts it); the Deployment gets the next image first, then
  * its pods back.
@@ -41,8 +42,10 @@ export interface IdentityDatabaseSnapshotArgs {
   readonly containerName: pulumi.Input<string>;
   /** The exact image reference the container is given (an id or digest); lets a restore tell whether the container is replaced next. */
   readonly containerImage?: pulumi.Input<string>;
-  /** The Docker engine; default DOCKER_HOST, else unix:///var/run/docker.sock. */
+  /** The Docker engine (`docker:host`); default DOCKER_HOST, else unix:///var/run/docker.sock. */
   readonly dockerHost?: pulumi.Input<string | undefined>;
+  /** The other `docker:*` connection settings (context, certificates, sshOpts); unset ones fall back to the environment, as in @pulumi/docker. */
+  readonly dockerConnection?: pulumi.Input<DockerConnectionSettings | undefined>;
   /** On Kubernetes: where the Deployment is; a restore scales it to 0 and back instead of stopping a container. */
   readonly kubernetes?: pulumi.Input<{ kubeconfig?: pulumi.Input<string>; context?: pulumi.Input<string>; namespace: pulumi.Input<string> }>;
   /** What `pulumi destroy` leaves of the database and how to remove it: said when this resource is deleted. */
@@ -81,6 +84,7 @@ export class IdentityDatabaseSnapshot extends pulumi.dynamic.Resource {
         containerName: args.containerName,
         containerImage: args.containerImage,
         dockerHost: args.dockerHost,
+        dockerConnection: args.dockerConnection,
         kubernetes: args.kubernetes,
         keptOnDelete: args.keptOnDelete,
         healthTimeoutSeconds: args.healthTimeoutSeconds ?? DEFAULTS.healthTimeoutSeconds,
@@ -89,7 +93,11 @@ export class IdentityDatabaseSnapshot extends pulumi.dynamic.Resource {
         snapshots: undefined,
         lastRestore: undefined,
       },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connectionString", "kubernetes"] },
+      {
+        ...opts,
+        // The connection settings may hold a TLS key (named only when given: an unchanged stack keeps its options).
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connectionString", "kubernetes", ...(args.dockerConnection === undefined ? [] : ["dockerConnection"])],
+      },
       DYNAMIC_MODULE,
       DYNAMIC_TYPE_NAMES.databaseSnapshot,
     );

@@ -4,6 +4,7 @@ import { UNKNOWN_VALUE } from "../../lib/unknownValues";
 import { pgClientConfig } from "../../lib/connectionString";
 import type { SnapshotInfo } from "../../lib/databaseSnapshots";
 import { SNAPSHOT_NAME_PATTERN } from "../../lib/databaseSnapshotSql";
+import type { DockerConnectionSettings } from "../../lib/dockerHost";
 
 /** IdentityDatabaseSnapshot's inputs and state, and the checks of its inputs (index.ts says what it does). */
 
@@ -26,8 +27,10 @@ export interface IdentityDatabaseSnapshotInputs {
    */
   readonly containerName: string;
   readonly containerImage?: string;
-  /** The Docker engine (unix:// or tcp://); default DOCKER_HOST, else /var/run/docker.sock. */
+  /** The Docker engine (`docker:host`: unix://, tcp:// or ssh://); unset: DOCKER_HOST, else the default (lib/dockerHost.ts). */
   readonly dockerHost?: string;
+  /** The other `docker:*` connection settings the stack sets (context, certificates, sshOpts). Secret when it holds a key. */
+  readonly dockerConnection?: DockerConnectionSettings;
   /** On Kubernetes: the Deployment `containerName` names, scaled to 0 during a restore instead of a container stopped. Secret (the kubeconfig). */
   readonly kubernetes?: KubernetesWorkloadInputs;
   /** How long the service may take to stop, and to become healthy again, around a restore. */

@@ -66,7 +66,7 @@ async function apply(id: string, olds: IdentityDatabaseSnapshotOutputs | undefin
   };
   // MS SQL: nothing to copy; diff (which runs in preview and before this update) has warned.
   if (!snapshotsSupported(news.dbProvider)) return { ...base, snapshots: [] };
-  // Reached only when a restore needs it: snapshots work with any Docker host or cluster.
+  // Reached only when a restore needs it: a snapshot alone never talks to the Docker engine or the cluster.
   const workload = serviceWorkload(news);
   return withDatabase(news.connectionString, async (q) => {
     const restore = restoreWanted(olds, news) ? news.restore! : undefined;
@@ -155,7 +155,9 @@ export const identityDatabaseSnapshotProvider: pulumi.dynamic.ResourceProvider<I
 
   async diff(_id, olds, news) {
     const keys = ["dbProvider", "connectionString", "image", "keep", "restore", "containerName", "containerImage", "dockerHost", "healthTimeoutSeconds", "keptOnDelete"] as const;
-    const changes = keys.some((k) => (olds[k] ?? null) !== (news[k] ?? null)) || JSON.stringify(olds.kubernetes ?? null) !== JSON.stringify(news.kubernetes ?? null);
+    const changes =
+      keys.some((k) => (olds[k] ?? null) !== (news[k] ?? null)) ||
+      (["kubernetes", "dockerConnection"] as const).some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
     // Shown by `pulumi preview`, before anything happens: the time to take a backup by hand.
     if (!snapshotsSupported(news.dbProvider) && olds.image !== news.image && news.image !== UNKNOWN) say(msSqlWarning(olds.image, news.image));
     return { changes, replaces: [], deleteBeforeReplace: false };

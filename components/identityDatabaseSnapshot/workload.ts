@@ -1,4 +1,5 @@
-import { describeState, dockerEndpoint, inspectContainer, isHealthy, startContainer, stopContainer, waitUntilHealthy } from "../../lib/dockerEngine";
+import { describeState, inspectContainer, isHealthy, startContainer, stopContainer, waitUntilHealthy, withDockerEngine } from "../../lib/dockerEngine";
+import { DockerConnectionSettings, dockerTarget } from "../../lib/dockerHost";
 import {
   describeDeployment,
   DeploymentTarget,
@@ -40,25 +41,30 @@ export interface NextImage {
   readonly reference?: string;
 }
 
-/** The Identity Service container on a Docker host. */
-function dockerWorkload(containerName: string, dockerHost: string | undefined): ServiceWorkload {
-  const docker = () => dockerEndpoint(dockerHost);
+/**
+ * The Identity Service container on a Docker host: the engine @pulumi/docker uses (`docker:*` config,
+ * then the environment; lib/dockerHost.ts), resolved at each step, each step on a connection of its
+ * own that it closes when done.
+ */
+function dockerWorkload(containerName: string, dockerHost: string | undefined, dockerConnection: DockerConnectionSettings | undefined): ServiceWorkload {
+  const onEngine = <T>(work: Parameters<typeof withDockerEngine<T>>[1]) => withDockerEngine(dockerTarget({ ...dockerConnection, host: dockerHost }), work);
   return {
     label: `container ${containerName}`,
     logsHint: `\`docker logs ${containerName}\``,
-    stop: async () => (await stopContainer(docker(), containerName)) === "stopped",
-    startAgain: async () => void (await startContainer(docker(), containerName)),
-    async resume(next, timeoutMs) {
-      // A container the engine replaces next (its image reference changes) stays stopped: started on
-      // the image being left, it would migrate the restored tables again. The replacement starts it.
-      if (next.changes && (next.reference === undefined || (await inspectContainer(docker(), containerName)).image !== next.reference)) return { leftStopped: true };
-      const started = await startContainer(docker(), containerName).then(
-        () => waitUntilHealthy(docker(), containerName, timeoutMs),
-        (e: Error) => e,
-      );
-      if (started instanceof Error) return { leftStopped: false, problem: started.message };
-      return { leftStopped: false, problem: isHealthy(started) ? undefined : describeState(started) };
-    },
+    stop: () => onEngine(async (docker) => (await stopContainer(docker, containerName)) === "stopped"),
+    startAgain: () => onEngine(async (docker) => void (await startContainer(docker, containerName))),
+    resume: (next, timeoutMs) =>
+      onEngine(async (docker) => {
+        // A container the engine replaces next (its image reference changes) stays stopped: started on
+        // the image being left, it would migrate the restored tables again. The replacement starts it.
+        if (next.changes && (next.reference === undefined || (await inspectContainer(docker, containerName)).image !== next.reference)) return { leftStopped: true };
+        const started = await startContainer(docker, containerName).then(
+          () => waitUntilHealthy(docker, containerName, timeoutMs),
+          (e: Error) => e,
+        );
+        if (started instanceof Error) return { leftStopped: false, problem: started.message };
+        return { leftStopped: false, problem: isHealthy(started) ? undefined : describeState(started) };
+      }),
   };
 }
 
@@ -97,5 +103,7 @@ function kubernetesWorkload(k: KubernetesWorkloadInputs, deploymentName: string,
 
 /** The workload the inputs name: the Kubernetes Deployment when `kubernetes` is given, else the Docker container. */
 export function serviceWorkload(inputs: IdentityDatabaseSnapshotInputs): ServiceWorkload {
-  return inputs.kubernetes ? kubernetesWorkload(inputs.kubernetes, inputs.containerName, inputs.healthTimeoutSeconds) : dockerWorkload(inputs.containerName, inputs.dockerHost);
+  return inputs.kubernetes
+    ? kubernetesWorkload(inputs.kubernetes, inputs.containerName, inputs.healthTimeoutSeconds)
+    : dockerWorkload(inputs.containerName, inputs.dockerHost, inputs.dockerConnection);
 }

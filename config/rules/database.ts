@@ -5,13 +5,14 @@ import { DATABASE_SUPPORT, SNAPSHOTS_UNSUPPORTED } from "../../lib/databaseSuppo
 import { ConfigKey } from "../keys";
 import { StackConfig } from "../types";
 import { ConfigContext } from "../values";
+import { DockerSettings, dockerIsRemote } from "./docker";
 
 const SERVER_KEYS: ConfigKey[] = ["databaseHost", "databasePort", "databaseAdminUsername", "databaseAdminPassword", "databaseSslMode"];
 const CONTAINER_KEYS: ConfigKey[] = ["databaseImage", "databaseHostPort"];
 const SUPPLIED_KEYS: ConfigKey[] = ["databaseProvider", "databaseConnectionString"];
 
 /** The database settings as IdentityDatabase takes them, and the DbProvider they mean. */
-export function databaseConfig(ctx: ConfigContext, service: StackConfig["service"]): Pick<StackConfig, "database" | "dbProvider" | "databaseSnapshots"> {
+export function databaseConfig(ctx: ConfigContext, service: StackConfig["service"], docker: DockerSettings): Pick<StackConfig, "database" | "dbProvider" | "databaseSnapshots"> {
   const { typed } = ctx;
   let database: StackConfig["database"];
   let dbProvider: DbProvider = "Postgres";
@@ -53,6 +54,16 @@ export function databaseConfig(ctx: ConfigContext, service: StackConfig["service
       ctx.onlyWith([...SERVER_KEYS, ...SUPPLIED_KEYS], "with another databaseMode");
       if (typed.databaseHostPort === typed.httpPort || typed.databaseHostPort === typed.httpsPort) {
         ctx.problem("databaseHostPort", `${typed.databaseHostPort} is already used by the Identity Service. Fix: \`pulumi config set databaseHostPort 55432\`.`);
+      }
+      // The client sync and the snapshots reach the dev database on 127.0.0.1 of the machine running
+      // Pulumi, where its port is published only when the containers run there too.
+      if (dockerIsRemote(docker)) {
+        ctx.problem(
+          "databaseMode",
+          `container runs the dev PostgreSQL on the Docker host ${docker.target!.address}, another machine than this one, which reaches the database at 127.0.0.1:${typed.databaseHostPort} ` +
+            "(the client sync and the snapshots need it; its port is published on the Docker host's 127.0.0.1 only). " +
+            "Fix: `pulumi config set databaseMode server` with databaseHost and the admin login (a PostgreSQL server this machine and the Docker host both reach), or run `pulumi up` on the Docker host.",
+        );
       }
       database = {
         container: {

@@ -4,8 +4,9 @@ import * as path from "node:path";
 import { defaultPublicUrl } from "../../lib/defaults";
 import { StackConfig } from "../types";
 import { ConfigContext } from "../values";
+import { DockerSettings } from "./docker";
 
-export function serviceConfig(ctx: ConfigContext): StackConfig["service"] {
+export function serviceConfig(ctx: ConfigContext, docker: DockerSettings): StackConfig["service"] {
   const { typed } = ctx;
   // Image: a given image, or a build from the unpacked IdentityService.zip.
   let sourceDir: string | undefined;
@@ -37,6 +38,7 @@ export function serviceConfig(ctx: ConfigContext): StackConfig["service"] {
     urlForCreatio: typed.identityServerUrlForCreatio ?? publicUrl,
     logLevel: typed.logLevel,
     redisConnection: ctx.secret("redisConnection"),
-    dockerHost: ctx.raw.values["docker:host"] || undefined,
+    dockerHost: docker.host,
+    dockerConnection: docker.connection,
   };
 }

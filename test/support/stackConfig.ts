@@ -24,19 +24,30 @@ export function projectDir(withIdentityService = true): string {
   return dir;
 }
 
-/** Validates `values` (keys without the project prefix, except other namespaces' such as `kubernetes:context`); `secretKeys` were set with --secret. */
-export function parse(values: Record<string, string>, secretKeys: string[] = [], dir = projectDir()): StackConfig {
+/**
+ * Validates `values` (keys without the project prefix, except other namespaces' such as `kubernetes:context`); `secretKeys` were set with --secret.
+ * `env` is the environment @pulumi/docker's settings fall back to: none unless given, so a DOCKER_HOST of the machine running the tests changes nothing.
+ */
+export function parse(values: Record<string, string>, secretKeys: string[] = [], dir = projectDir(), env: Record<string, string> = {}): StackConfig {
   const full = (k: string) => (k.includes(":") ? k : `${PROJECT}:${k}`);
-  return parseStackConfig({ values: Object.fromEntries(Object.entries(values).map(([k, v]) => [full(k), v])), secretKeys: new Set(secretKeys.map(full)), projectDir: dir });
+  return parseStackConfig({ values: Object.fromEntries(Object.entries(values).map(([k, v]) => [full(k), v])), secretKeys: new Set(secretKeys.map(full)), projectDir: dir, env });
 }
 
 /** The problems validation lists for `values`; fails the test when there are none. */
-export function problems(values: Record<string, string>, secretKeys: string[] = [], dir?: string): string[] {
+export function problems(values: Record<string, string>, secretKeys: string[] = [], dir?: string, env?: Record<string, string>): string[] {
   try {
-    parse(values, secretKeys, dir);
+    parse(values, secretKeys, dir, env);
   } catch (e) {
     if (e instanceof ConfigError) return e.problems;
     throw e;
   }
   throw new Error("expected a ConfigError");
+}
+
+/** An environment whose PATH has an `ssh` program (an ssh:// Docker host needs one), whatever the machine has; `more` on top. */
+export function envWithSsh(more: Record<string, string> = {}): Record<string, string> {
+  const bin = path.join(projectDir(false), "bin");
+  fs.mkdirSync(bin);
+  fs.writeFileSync(path.join(bin, "ssh"), "#!/bin/sh\nexit 255\n", { mode: 0o755 });
+  return { PATH: bin, ...more };
 }
