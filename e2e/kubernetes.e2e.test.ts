@@ -23,6 +23,7 @@ import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { parseStackConfig, PROJECT as CONFIG_PROJECT } from "../config";
 import { createIdentityStack } from "../stack";
+import { createIdentityResources } from "../components/creatioIdentity";
 import { query } from "../test/support/pg";
 import { testCertificate, testPfx } from "../test/support/pfxFixtures";
 import { seedMissingClients, storedClients, hashClientSecret } from "./support/identityServiceDatabase";
@@ -66,10 +67,13 @@ const timed = stepTimer("e2e kubernetes");
 const desired: Record<string, string> = {};
 const SECRET_KEYS = ["kubeconfig", "databaseConnectionString", "clientSecret", "certificatePfxBase64", "certificatePassword", "redisConnection"];
 
+/** Which layout the program builds: the stack's own resources, as earlier versions made them, or one CreatioIdentity component. */
+let layout: "stack" | "component" = "stack";
+
 async function program(): Promise<Record<string, unknown>> {
   const values = Object.fromEntries(Object.entries(desired).map(([k, v]) => [`${CONFIG_PROJECT}:${k}`, v]));
   const config = parseStackConfig({ values, secretKeys: new Set(SECRET_KEYS.map((k) => `${CONFIG_PROJECT}:${k}`)), projectDir: engine.workDir });
-  return { ...createIdentityStack(config) };
+  return { ...(layout === "stack" ? createIdentityResources(config, "creatio-identity") : createIdentityStack(config)) };
 }
 
 const deploymentPath = `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${DEPLOYMENT}`;
@@ -234,6 +238,25 @@ describeWithPulumiTools("the Kubernetes platform under the Pulumi engine", () =>
       expect(state.findings).toEqual([]);
       // What the pods do on their first start: the tables, and the client from `Clients`.
       expect(await podsStart()).toEqual([CLIENT_ID]);
+    });
+
+    it("1b. an existing stack moves under the CreatioIdentity component with no change planned or made", async () => {
+      const before = (await engine.stack.exportStack()).deployment.resources.length;
+      layout = "component";
+      const rec = recorder();
+      const preview = await timed("1b. preview (the component layout)", () => engine.stack.preview(rec.opts));
+      // Not one resource updated, replaced or deleted: the only new entry is the component itself,
+      // which has no provider side (a ComponentResource only groups its children).
+      expect(changedResources(rec.events)).toEqual({ "creatio-identity": "create" });
+      expect(changesOf(preview.changeSummary)).toEqual({ create: 1 });
+      const moved = await up("1c. up (the component layout)");
+      expect(changesOf(moved.result.summary.resourceChanges)).toEqual({ create: 1 });
+      // The one new resource is the component itself (it has no provider side); everything else is now under it.
+      const state = (await engine.stack.exportStack()).deployment.resources as Array<{ urn: string; parent?: string; type: string }>;
+      expect(state).toHaveLength(before + 1);
+      const top = state.filter((r) => r.parent?.endsWith(`::pulumi:pulumi:Stack::${PROJECT}-${engine.stackName}`)).map((r) => r.type);
+      expect(top).toEqual(["creatio:identity:CreatioIdentity"]);
+      expect((await rolledOut()).status.readyReplicas).toBe(2);
     });
 
     it("2. plans no change on a second run", async () => {

@@ -10,6 +10,7 @@ export const COMPONENT_TYPES = {
   identityDatabase: "creatio:identity:IdentityDatabase",
   identityService: "creatio:identity:IdentityService",
   kubernetesIdentityService: "creatio:identity:KubernetesIdentityService",
+  creatioIdentity: "creatio:identity:CreatioIdentity",
 } as const;
 
 /** The module every dynamic resource of this package registers under (`pulumi.dynamic.Resource`'s module argument). */

@@ -14,17 +14,22 @@ jest.mock("@pulumi/pulumi/runtime/closure/serializeClosure", () => require("./su
 const PFX_PASSWORD = "Supplied-pfx-pw;42";
 const pfx = testPfx(testCertificate("identity.example.com", new Date(Date.now() - 86400000), new Date(Date.now() + 300 * 86400000)), PFX_PASSWORD).toString("base64");
 
-/** Loads index.ts afresh, as the CLI runs it: its exports, or what it threw. */
-function runIndex(): { exports?: Record<string, unknown>; error?: unknown } {
+/**
+ * Loads index.ts afresh, as the CLI runs it: its exports, or what it threw; and `settled`, which
+ * waits until that fresh copy of the SDK (it has its own queue of engine calls) has sent them all.
+ */
+function runIndex(): { exports?: Record<string, unknown>; error?: unknown; settled: () => Promise<void> } {
   let result: { exports?: Record<string, unknown>; error?: unknown } = {};
+  let settled: () => Promise<void> = async () => undefined;
   jest.isolateModules(() => {
+    settled = (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs;
     try {
       result = { exports: require("../index") as Record<string, unknown> };
     } catch (error) {
       result = { error };
     }
   });
-  return result;
+  return { ...result, settled };
 }
 
 describe("index.ts", () => {
@@ -40,7 +45,7 @@ describe("index.ts", () => {
 
   it("exports the documented outputs", async () => {
     installMocks({ fakers: { [PFX_BUNDLE_TYPE]: pfxBundleFaker }, config: { image: "is:8.1" } });
-    const { exports: mod = {}, error } = runIndex();
+    const { exports: mod = {}, error, settled } = runIndex();
     expect(error).toBeUndefined();
     expect(Object.keys(mod).sort()).toEqual(
       [
@@ -67,12 +72,13 @@ describe("index.ts", () => {
     expect([mod.kubernetesNamespace, mod.deploymentName, mod.serviceName]).toEqual([undefined, undefined, undefined]);
     expect(await valueOf(mod.identityServiceUrl as pulumi.Output<string>)).toBe("https://localhost:8443");
     expect(await valueOf(mod.image as pulumi.Output<string>)).toBe("is:8.1");
-    // Every output resolved means every registration is done (the isolated module has its own RPC queue).
+    // Every output resolved, and every call of that copy of the SDK sent (the component registers its outputs last).
     await Promise.all(
       Object.values(mod)
         .filter((v) => pulumi.Output.isInstance(v))
         .map((v) => valueOf(v)),
     );
+    await settled();
   });
 
   it("with a wrong password, fails with one RunError naming certificatePassword, before any resource and with no unhandled rejection", async () => {

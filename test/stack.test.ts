@@ -12,6 +12,7 @@ import { testCertificate, testPfx } from "./support/pfxFixtures";
 import { twoRuns } from "./support/determinism";
 import { CREATIO_OAUTH_INTEGRATION_TYPE } from "../components/creatioOAuthIntegration";
 import { expectSerializedProviders } from "./support/unserializedProviders";
+import { COMPONENT_TYPES } from "../lib/typeTokens";
 
 const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
 afterAll(() => fs.rmSync(projectDir, { recursive: true, force: true }));
@@ -28,6 +29,31 @@ async function runStack(values: Record<string, string> = {}, secretKeys: string[
   await settle();
   return { resources, outputs, resolved };
 }
+
+describe("one component for the whole deployment", () => {
+  it("is a CreatioIdentity whose top-level children keep their URNs through an alias to the stack", async () => {
+    const { resources } = await runStack({ creatioIntegration: "true", creatioPassword: "pw" }, ["creatioPassword"]);
+    const top = only(resources, COMPONENT_TYPES.creatioIdentity, "creatio-identity");
+    // The stack's own (under mocks there is no stack resource: no parent).
+    expect(top.parent).toBeUndefined();
+    const topUrn = "urn:pulumi:dev::creatio-identity::creatio:identity:CreatioIdentity::creatio-identity";
+    const children = resources.filter((r) => r.parent === topUrn);
+    expect(children.map((r) => r.name).sort()).toEqual(
+      [
+        "creatio-identity-client",
+        "creatio-identity-certificate",
+        "creatio-identity-db",
+        "creatio-identity-client-sync",
+        "creatio-identity-service",
+        "creatio-identity-creatio-oauth",
+      ].sort(),
+    );
+    // Each as earlier versions made it, at the stack's top: an existing stack plans no replacement.
+    for (const child of children) expect({ name: child.name, aliases: child.aliases }).toEqual({ name: child.name, aliases: [{ noParent: true }] });
+    // Nothing else sits at the stack's top any more.
+    expect(resources.filter((r) => r.parent === undefined).map((r) => r.name)).toEqual(["creatio-identity"]);
+  });
+});
 
 describe("the dev stack program", () => {
   it("builds the database, certificate, client and Identity Service with nothing configured", async () => {

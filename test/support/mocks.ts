@@ -8,8 +8,10 @@ export interface RecordedResource {
   readonly inputs: Record<string, any>;
   /** Top-level input names whose value (or any part of it) reached the engine as a secret. */
   readonly secretInputs: ReadonlySet<string>;
-  /** The aliases the resource registered with (as alias specs: type and/or name; a URN alias as `urn`). */
-  readonly aliases: ReadonlyArray<{ readonly type?: string; readonly name?: string; readonly urn?: string }>;
+  /** The aliases the resource registered with (as alias specs: type and/or name, `noParent` for "it was the stack's own"; a URN alias as `urn`). */
+  readonly aliases: ReadonlyArray<{ readonly type?: string; readonly name?: string; readonly noParent?: true; readonly urn?: string }>;
+  /** The parent's URN (the stack's own resources have the stack as parent). */
+  readonly parent?: string;
   /** The resource options the engine acts on that the mock engine's newResource does not receive. */
   readonly options: {
     readonly ignoreChanges: readonly string[];
@@ -25,7 +27,7 @@ function aliasesOf(req: any): RecordedResource["aliases"] {
   return (req.getAliasesList?.() ?? []).map((alias: any) => {
     if (alias.getUrn?.()) return { urn: alias.getUrn() };
     const spec = alias.getSpec();
-    return { ...(spec.getType() ? { type: spec.getType() } : {}), ...(spec.getName() ? { name: spec.getName() } : {}) };
+    return { ...(spec.getType() ? { type: spec.getType() } : {}), ...(spec.getName() ? { name: spec.getName() } : {}), ...(spec.getNoparent() ? { noParent: true as const } : {}) };
   });
 }
 
@@ -118,6 +120,7 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
   /** Aliases by resource name, read off each registration request before the mock sees it. */
   const aliasesByName = new Map<string, RecordedResource["aliases"]>();
   const optionsByName = new Map<string, RecordedResource["options"]>();
+  const parentByName = new Map<string, string>();
   pulumi.runtime.setAllConfig(config, secretKeys);
   pulumi.runtime.setMocks(
     {
@@ -138,6 +141,7 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
           inputs,
           secretInputs,
           aliases: aliasesByName.get(args.name) ?? [],
+          parent: parentByName.get(args.name) || undefined,
           options: optionsByName.get(args.name) ?? { ignoreChanges: [], deleteBeforeReplace: false, retainOnDelete: false, propertyDependencies: {} },
         });
         const faker = fakers[args.type];
@@ -157,6 +161,7 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: unknown) => {
     aliasesByName.set(req.getName(), aliasesOf(req));
+    parentByName.set(req.getName(), req.getParent());
     const propertyDependencies: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((deps: any, key: string) => (propertyDependencies[key] = deps.getUrnsList()));
     optionsByName.set(req.getName(), {
