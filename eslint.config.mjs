@@ -38,6 +38,10 @@ export default defineConfig(
       // ResourceProvider methods (check, diff, read, ...) return Promises by contract; an `async`
       // method with no `await` is how they are written, and turns a throw into a rejection.
       "@typescript-eslint/require-await": "off",
+      // A dynamic resource's outputs are declared by an interface of the class's name that extends its
+      // state's Output form (lib/dynamicResource.ts DynamicOutputs): an interface with one `extends`
+      // and no members of its own is that declaration, not an empty type.
+      "@typescript-eslint/no-empty-object-type": ["error", { allowInterfaces: "with-single-extends" }],
       // `const { secret: _omitted, ...rest } = x` is how an object is copied without a key.
       "@typescript-eslint/no-unused-vars": ["error", { ignoreRestSiblings: true }],
       // Rethrowing what a catch received (typed unknown) is fine, as only-throw-error allows by default.

@@ -4,6 +4,7 @@ import { CLIENT_SYNC_UNSUPPORTED, DATABASE_SUPPORT } from "../lib/databaseSuppor
 import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../lib/typeTokens";
 import { pgClientConfig, postgresDatabaseIdentity } from "../lib/connectionString";
 import { clientIdsToReseed, clientRowDeletionStatements, CLIENT_TABLES, EXISTING_TABLES_SQL, parseClientsJson } from "../lib/identityClientSql";
+import { changedInputs, DynamicOutputs, DynamicResourceSpec, registeredProperties, secretNames } from "../lib/dynamicResource";
 
 /**
  * IdentityClientSync makes changes to the `Clients` setting reach the Identity Service database.
@@ -55,6 +56,12 @@ export interface IdentityClientSyncOutputs extends IdentityClientSyncInputs {
 
 /** The Pulumi type token of the resource (what a mock engine records). */
 export const IDENTITY_CLIENT_SYNC_TYPE = DYNAMIC_TYPES.identityClientSync;
+
+/** Every property of IdentityClientSync, declared once (lib/dynamicResource.ts). */
+export const IDENTITY_CLIENT_SYNC_PROPERTIES = {
+  inputs: { dbProvider: {}, connectionString: { secret: true }, database: {}, clientsJson: { secret: true } },
+  outputs: { removedClientIds: {}, reseedToken: {} },
+} satisfies DynamicResourceSpec<IdentityClientSyncInputs, IdentityClientSyncOutputs>;
 
 /** Pulumi's placeholder for an input not known yet (during preview). */
 const UNKNOWN = UNKNOWN_VALUE;
@@ -228,7 +235,7 @@ export const identityClientSyncProvider: pulumi.dynamic.ResourceProvider<Identit
     // The same database reached another way is an update, which deletes only changed clients' rows.
     const moved = olds.dbProvider !== news.dbProvider ? "dbProvider" : differentDatabase(olds, news);
     const replaces = moved ? [moved] : [];
-    const changes = replaces.length > 0 || (["clientsJson", "connectionString", "database"] as const).some((k) => olds[k] !== news[k]);
+    const changes = replaces.length > 0 || changedInputs(IDENTITY_CLIENT_SYNC_PROPERTIES, olds, news).length > 0;
     return { changes, replaces, deleteBeforeReplace: false };
   },
 
@@ -291,36 +298,23 @@ export interface IdentityClientSyncArgs {
  * `reseedToken`): it restarts the container whenever rows were deleted.
  * `connectionString` and `clientsJson` are secret outputs.
  */
+// Its outputs are IdentityClientSyncOutputs' properties, which pulumi.dynamic.Resource sets at run time.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface IdentityClientSync extends DynamicOutputs<IdentityClientSyncOutputs> {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class IdentityClientSync extends pulumi.dynamic.Resource {
-  /** The Identity Service's `DbProvider`. */
-  declare public readonly dbProvider: pulumi.Output<IdentityDbProvider>;
-  /** The connection string used (secret). */
-  declare public readonly connectionString: pulumi.Output<string>;
-  /** The `Clients` value last applied (secret). */
-  declare public readonly clientsJson: pulumi.Output<string>;
-  /** ClientIds whose rows the last create or update deleted (sorted); deterministic, so a re-run plans no change. */
-  declare public readonly removedClientIds: pulumi.Output<string[]>;
-  /** The database as the Identity Service reaches it, if given. */
-  declare public readonly database: pulumi.Output<string | undefined>;
-  /** Changes whenever this resource deleted client rows (`<id>/<count>`; undefined before the first deletion): feed it to the container so it restarts. */
-  declare public readonly reseedToken: pulumi.Output<string | null | undefined>;
-
-  // `declare`: with ES2022 class fields a plain field declaration would overwrite, after super(),
-  // the outputs pulumi.CustomResource has just set.
   constructor(name: string, args: IdentityClientSyncArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       identityClientSyncProvider,
       name,
       // A fresh object: pulumi.dynamic.Resource adds __provider to the props it is given.
-      {
+      registeredProperties(IDENTITY_CLIENT_SYNC_PROPERTIES, {
         dbProvider: args.dbProvider,
         connectionString: args.connectionString,
         database: args.database,
         clientsJson: args.clientsJson,
-        removedClientIds: undefined,
-        reseedToken: undefined,
-      },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connectionString", "clientsJson"] },
+      }),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: secretNames(IDENTITY_CLIENT_SYNC_PROPERTIES) }),
       DYNAMIC_MODULE,
       DYNAMIC_TYPE_NAMES.identityClientSync,
     );

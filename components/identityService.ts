@@ -117,7 +117,8 @@ export class IdentityService extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      imageForContainer = snapshot.containerImage;
+      // Given above (containerImage: this.imageRef), so always set.
+      imageForContainer = snapshot.containerImage as pulumi.Output<string>;
     }
     this.previousImage = snapshot ? snapshot.previousImage : pulumi.output<string | undefined>(undefined);
     this.databaseSnapshots = snapshot ? snapshot.snapshots.apply((list) => list ?? []) : pulumi.output<SnapshotInfo[]>([]);

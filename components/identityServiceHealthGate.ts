@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { changedInputs, DynamicOutputs, DynamicResourceSpec, registeredProperties, secretNames } from "../lib/dynamicResource";
 import { DEFAULTS } from "../lib/defaults";
 import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES } from "../lib/typeTokens";
 import { describeState, isHealthy, waitUntilHealthy, withDockerEngine } from "../lib/dockerEngine";
@@ -39,6 +40,25 @@ export interface IdentityServiceHealthGateOutputs extends IdentityServiceHealthG
   readonly healthyAt: string;
 }
 
+/**
+ * Every property of IdentityServiceHealthGate, declared once (lib/dynamicResource.ts). The Docker
+ * connection settings may hold a TLS key: secret, named only when given (an unchanged stack keeps
+ * its options).
+ */
+export const HEALTH_GATE_PROPERTIES = {
+  inputs: {
+    containerName: {},
+    containerId: {},
+    image: {},
+    previousImage: {},
+    snapshot: {},
+    dockerHost: {},
+    dockerConnection: { secret: "whenSet" },
+    timeoutSeconds: {},
+  },
+  outputs: { healthyAt: {} },
+} satisfies DynamicResourceSpec<IdentityServiceHealthGateInputs, IdentityServiceHealthGateOutputs>;
+
 /** The failure message (exported for tests): the state, the logs to read, and the rollback when the image changed. */
 export function unhealthyMessage(inputs: IdentityServiceHealthGateInputs, state: string, imageChanged: boolean): string {
   const lines = [
@@ -74,9 +94,7 @@ export const identityServiceHealthGateProvider: pulumi.dynamic.ResourceProvider<
   },
 
   async diff(_id, olds, news) {
-    const keys = ["containerName", "containerId", "image", "previousImage", "snapshot", "dockerHost", "timeoutSeconds"] as const;
-    const changes = keys.some((k) => (olds[k] ?? null) !== (news[k] ?? null)) || JSON.stringify(olds.dockerConnection ?? null) !== JSON.stringify(news.dockerConnection ?? null);
-    return { changes, replaces: [], deleteBeforeReplace: false };
+    return { changes: changedInputs(HEALTH_GATE_PROPERTIES, olds, news).length > 0, replaces: [], deleteBeforeReplace: false };
   },
 
   async create(inputs) {
@@ -110,16 +128,19 @@ export interface IdentityServiceHealthGateArgs {
 }
 
 /** Waits until a new Identity Service container is healthy; fails naming the rollback. */
+// Its outputs are IdentityServiceHealthGateOutputs' properties, which pulumi.dynamic.Resource sets at run time.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface IdentityServiceHealthGate extends DynamicOutputs<IdentityServiceHealthGateOutputs> {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class IdentityServiceHealthGate extends pulumi.dynamic.Resource {
-  declare public readonly healthyAt: pulumi.Output<string>;
-
   constructor(name: string, args: IdentityServiceHealthGateArgs, opts?: pulumi.CustomResourceOptions) {
+    const inputs = { ...args, timeoutSeconds: args.timeoutSeconds ?? DEFAULTS.healthTimeoutSeconds };
+    const secrets = secretNames(HEALTH_GATE_PROPERTIES, inputs);
     super(
       identityServiceHealthGateProvider,
       name,
-      { ...args, timeoutSeconds: args.timeoutSeconds ?? DEFAULTS.healthTimeoutSeconds, healthyAt: undefined },
-      // The connection settings may hold a TLS key: secret in state, out as well as in.
-      args.dockerConnection === undefined ? opts : { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "dockerConnection"] },
+      registeredProperties(HEALTH_GATE_PROPERTIES, inputs),
+      secrets.length === 0 ? opts : pulumi.mergeOptions(opts, { additionalSecretOutputs: secrets }),
       DYNAMIC_MODULE,
       DYNAMIC_TYPE_NAMES.healthGate,
     );

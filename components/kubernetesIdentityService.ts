@@ -165,7 +165,8 @@ export class KubernetesIdentityService extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      imageForPods = snapshot.containerImage;
+      // Given above (containerImage: imageRef), so always set.
+      imageForPods = snapshot.containerImage as pulumi.Output<string>;
     }
     this.previousImage = snapshot ? snapshot.previousImage : pulumi.output<string | undefined>(undefined);
     this.databaseSnapshots = snapshot ? snapshot.snapshots.apply((list) => list ?? []) : pulumi.output<SnapshotInfo[]>([]);

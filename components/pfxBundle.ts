@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { UNKNOWN_VALUE } from "../lib/unknownValues";
 import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES, GENERIC_DYNAMIC_TYPE } from "../lib/typeTokens";
 import { buildPfx, pfxInputProblems } from "../lib/pfx";
+import { changedInputs, DynamicOutputs, DynamicResourceSpec, registeredProperties, secretNames } from "../lib/dynamicResource";
 
 /**
  * PfxBundle builds the PKCS#12 (PFX) for a key and certificate once and keeps it in state.
@@ -48,8 +49,11 @@ export const PFX_BUNDLE_LEGACY_TYPE = GENERIC_DYNAMIC_TYPE;
 /** Pulumi's placeholder for an input not known yet (during preview). */
 const UNKNOWN = UNKNOWN_VALUE;
 
-/** The inputs whose change rebuilds the PFX. */
-const INPUT_KEYS = ["privateKeyPem", "certificatePem", "password"] as const;
+/** Every property of PfxBundle, declared once (lib/dynamicResource.ts): a change of any input rebuilds the PFX. */
+export const PFX_BUNDLE_PROPERTIES = {
+  inputs: { privateKeyPem: { secret: true }, certificatePem: {}, password: { secret: true } },
+  outputs: { pfxBase64: { secret: true }, notAfter: {} },
+} satisfies DynamicResourceSpec<PfxBundleInputs, PfxBundleOutputs>;
 
 /** Input problems as Pulumi check failures; unknown values are skipped, messages never carry a value. */
 function inputFailures(news: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
@@ -93,7 +97,7 @@ export function pfxBundleProviderWith(options: PfxBundleProviderOptions): pulumi
 
     async diff(_id: pulumi.ID, olds: PfxBundleOutputs, news: PfxBundleInputs): Promise<PfxBundleDiffResult> {
       // An unknown new value (preview) differs from the old one, so it counts as a change.
-      const changedKeys = INPUT_KEYS.filter((k) => olds[k] !== news[k]);
+      const changedKeys = changedInputs(PFX_BUNDLE_PROPERTIES, olds, news);
       return { changes: changedKeys.length > 0, replaces: [], deleteBeforeReplace: false, changedKeys };
     },
 
@@ -141,31 +145,18 @@ export interface PfxBundleArgs {
  * A PFX (AES-256 PKCS#12) built once from a key and certificate and kept in state.
  * `pfxBase64`, `privateKeyPem` and `password` are secret outputs.
  */
+// Its outputs are PfxBundleOutputs' properties, which pulumi.dynamic.Resource sets at run time.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface PfxBundle extends DynamicOutputs<PfxBundleOutputs> {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class PfxBundle extends pulumi.dynamic.Resource {
-  /** The private key the PFX holds (secret). */
-  declare public readonly privateKeyPem: pulumi.Output<string>;
-  /** The certificate the PFX holds, PEM. */
-  declare public readonly certificatePem: pulumi.Output<string>;
-  /** The PFX password (secret). */
-  declare public readonly password: pulumi.Output<string>;
-  /** The PFX, base64 (secret). */
-  declare public readonly pfxBase64: pulumi.Output<string>;
-  /** The certificate's expiry, ISO 8601 (UTC). */
-  declare public readonly notAfter: pulumi.Output<string>;
-
   constructor(name: string, args: PfxBundleArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       pfxBundleProvider,
       name,
-      {
-        privateKeyPem: args.privateKeyPem,
-        certificatePem: args.certificatePem,
-        password: args.password,
-        pfxBase64: undefined,
-        notAfter: undefined,
-      },
+      registeredProperties(PFX_BUNDLE_PROPERTIES, { privateKeyPem: args.privateKeyPem, certificatePem: args.certificatePem, password: args.password }),
       // The alias moves stacks made before PfxBundle had its own type to it without a replacement.
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["pfxBase64", "privateKeyPem", "password"], aliases: [{ type: PFX_BUNDLE_LEGACY_TYPE }] }),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: secretNames(PFX_BUNDLE_PROPERTIES), aliases: [{ type: PFX_BUNDLE_LEGACY_TYPE }] }),
       DYNAMIC_MODULE,
       DYNAMIC_TYPE_NAMES.pfxBundle,
     );

@@ -8,7 +8,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../../lib/typeTokens";
 import { creatioOAuthApplicationProvider } from "./provider";
-import { SECRET_OUTPUTS } from "./state";
+import { ApplicationState, CREATIO_OAUTH_APPLICATION_PROPERTIES, SECRET_OUTPUTS } from "./state";
+import { DynamicOutputs, registeredProperties } from "../../lib/dynamicResource";
 import type { CreatioConnectionArgs, IdentityServiceReachArgs } from "../../lib/creatio/resourceArgs";
 
 export { creatioOAuthApplicationProvider } from "./provider";
@@ -46,45 +47,16 @@ export interface CreatioOAuthApplicationArgs extends IdentityServiceReachArgs {
  * on the CreatioOAuthIntegration (`dependsOn`): Creatio refuses applications while its OAuth 2.0
  * integration is off or has no default resource.
  */
+// Its outputs are ApplicationState's properties (each documented there), which pulumi.dynamic.Resource sets at run time.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface CreatioOAuthApplication extends DynamicOutputs<ApplicationState> {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class CreatioOAuthApplication extends pulumi.dynamic.Resource {
-  /** `OAuthClientApp.Id`. */
-  declare public readonly recordId: pulumi.Output<string>;
-  declare public readonly clientId: pulumi.Output<string>;
-  /** Secret. */
-  declare public readonly clientSecret: pulumi.Output<string>;
-  declare public readonly name: pulumi.Output<string>;
-  declare public readonly applicationUrl: pulumi.Output<string>;
-  declare public readonly redirectUrl: pulumi.Output<string>;
-  declare public readonly description: pulumi.Output<string>;
-  declare public readonly systemUser: pulumi.Output<string>;
-  declare public readonly systemUserId: pulumi.Output<string>;
-  /** Whether the system user is in System administrators (as Creatio had it at the last create, update or refresh). */
-  declare public readonly systemUserIsAdministrator: pulumi.Output<boolean>;
-  declare public readonly active: pulumi.Output<boolean>;
-  /**
-   * Whether Creatio's API accepted a token the Identity Service issued this application, at the last
-   * create, update or refresh. False on .NET 6/8 Creatio not restarted since its switch-over (it reads
-   * OAuth20IdentityServerUrl for its bearer check only as it starts): restart it, then `pulumi refresh`.
-   * Not desired state: it never makes a diff. See `warnUnlessCreatioAcceptsTokens`.
-   */
-  declare public readonly creatioAcceptsTokens: pulumi.Output<boolean>;
-
-  // `declare`: with ES2022 class fields a plain field declaration would overwrite, after super(),
-  // the outputs pulumi.CustomResource has just set.
   constructor(name: string, args: CreatioOAuthApplicationArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       creatioOAuthApplicationProvider,
       name,
-      {
-        ...args,
-        recordId: undefined,
-        clientId: undefined,
-        clientSecret: undefined,
-        systemUserId: undefined,
-        systemUserIsAdministrator: undefined,
-        creatioAcceptsTokens: undefined,
-        complete: undefined,
-      },
+      registeredProperties(CREATIO_OAUTH_APPLICATION_PROPERTIES, args),
       pulumi.mergeOptions(opts, { additionalSecretOutputs: CREATIO_OAUTH_APPLICATION_SECRET_OUTPUTS }),
       DYNAMIC_MODULE,
       DYNAMIC_TYPE_NAMES.creatioApplication,

@@ -2,7 +2,7 @@
  * What CreatioOAuthApplication keeps in the stack's state, and the diff. Pure: no I/O.
  */
 import { isUnknown, trimUrl } from "../../lib/inputChecks";
-import { canonical } from "../creatioOAuthIntegration/state";
+import { canonical, DynamicResourceSpec, inputPathsWith, secretNames, valueAt } from "../../lib/dynamicResource";
 import { ApplicationInputs } from "./inputs";
 
 /** The resource's state: its resolved inputs plus the record Creatio made. */
@@ -28,26 +28,47 @@ export interface ApplicationState extends ApplicationInputs {
   readonly complete: boolean;
 }
 
+/**
+ * Every property of CreatioOAuthApplication, declared once (lib/dynamicResource.ts): which are
+ * secret, which an update writes to Creatio in place (UpdateClient, or the Description through
+ * DataService), which it only records, and which replace the client (another Creatio, a new
+ * `rotation`).
+ */
+export const CREATIO_OAUTH_APPLICATION_PROPERTIES = {
+  inputs: {
+    creatio: { secret: true, parts: { url: { replaces: true }, username: { recordOnly: true }, password: { recordOnly: true }, netCore: { recordOnly: true } } },
+    name: {},
+    applicationUrl: {},
+    redirectUrl: {},
+    description: {},
+    systemUser: {},
+    active: {},
+    rotation: { replaces: true },
+    identityServerUrl: { recordOnly: true },
+    identityServerCaPem: { recordOnly: true },
+    identityServerCheckUrl: { recordOnly: true },
+    readinessTimeoutSeconds: { recordOnly: true },
+  },
+  outputs: {
+    recordId: {},
+    clientId: {},
+    clientSecret: { secret: true },
+    systemUserId: {},
+    systemUserIsAdministrator: {},
+    creatioAcceptsTokens: {},
+    complete: {},
+  },
+} satisfies DynamicResourceSpec<ApplicationInputs, ApplicationState>;
+
 /** Output properties that carry a secret. */
-export const SECRET_OUTPUTS = ["clientSecret", "creatio"];
+export const SECRET_OUTPUTS = secretNames(CREATIO_OAUTH_APPLICATION_PROPERTIES);
 
-/** Inputs an update writes to Creatio in place (UpdateClient, or the Description through DataService). */
-export const CREATIO_FIELDS = ["name", "applicationUrl", "redirectUrl", "description", "active", "systemUser"] as const;
-export type CreatioField = (typeof CREATIO_FIELDS)[number];
+/** Inputs an update writes to Creatio in place. */
+export const CREATIO_FIELDS = inputPathsWith(CREATIO_OAUTH_APPLICATION_PROPERTIES, "inPlace") as CreatioField[];
+type Inputs = (typeof CREATIO_OAUTH_APPLICATION_PROPERTIES)["inputs"];
+export type CreatioField = { [K in keyof Inputs]: Inputs[K] extends { recordOnly: true } | { replaces: true } | { parts: object } ? never : K }[keyof Inputs];
 /** Inputs whose change alters nothing in Creatio: an update with only these changes just records them. */
-export const STATE_ONLY_INPUTS = [
-  "identityServerUrl",
-  "identityServerCaPem",
-  "identityServerCheckUrl",
-  "readinessTimeoutSeconds",
-  "creatio.username",
-  "creatio.password",
-  "creatio.netCore",
-];
-
-function pick(o: Record<string, any> | undefined, path: string): unknown {
-  return path.split(".").reduce<any>((v, k) => (v && typeof v === "object" ? v[k] : undefined), o);
-}
+export const STATE_ONLY_INPUTS = inputPathsWith(CREATIO_OAUTH_APPLICATION_PROPERTIES, "recordOnly");
 
 /** The Creatio fields whose value differs between the state (as Creatio last showed it) and the new inputs. */
 export function changedFields(olds: Record<string, any>, news: Record<string, any>): CreatioField[] {
@@ -56,7 +77,7 @@ export function changedFields(olds: Record<string, any>, news: Record<string, an
 
 /** The operational inputs that differ. */
 export function changedStateOnlyInputs(olds: Record<string, any>, news: Record<string, any>): string[] {
-  return STATE_ONLY_INPUTS.filter((p) => canonical(pick(olds, p)) !== canonical(pick(news, p)));
+  return STATE_ONLY_INPUTS.filter((p) => canonical(valueAt(olds, p)) !== canonical(valueAt(news, p)));
 }
 
 /** A keeper's value: unset and "" are the same. */

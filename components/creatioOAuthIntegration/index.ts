@@ -9,7 +9,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../../lib/typeTokens";
 import { creatioOAuthIntegrationProvider } from "./provider";
-import { SECRET_OUTPUTS } from "./state";
+import { CREATIO_OAUTH_INTEGRATION_PROPERTIES, IntegrationState, SECRET_OUTPUTS } from "./state";
+import { DynamicOutputs, registeredProperties } from "../../lib/dynamicResource";
 import type { CreatioConnectionArgs, IdentityServiceReachArgs } from "../../lib/creatio/resourceArgs";
 
 export { creatioOAuthIntegrationProvider } from "./provider";
@@ -48,44 +49,19 @@ export interface CreatioOAuthIntegrationArgs extends IdentityServiceReachArgs {
  * found. Make it depend on the Identity Service container (`dependsOn`): it waits for a token
  * anyway, but not forever.
  */
+// Its outputs are IntegrationState's properties (each documented there), which pulumi.dynamic.Resource
+// sets at run time. Give `creatio` to the integrated applications as theirs: a property dependency,
+// so that when this resource is replaced (another Creatio) the engine deletes the applications
+// first, while Creatio still accepts OAuth calls.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface CreatioOAuthIntegration extends DynamicOutputs<IntegrationState> {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class CreatioOAuthIntegration extends pulumi.dynamic.Resource {
-  /**
-   * How this resource reaches Creatio (secret). Give it to the integrated applications as their
-   * `creatio`: a property dependency, so that when this resource is replaced (another Creatio) the
-   * engine deletes the applications first, while Creatio still accepts OAuth calls.
-   */
-  declare public readonly creatio: pulumi.Output<CreatioConnectionArgs>;
-  declare public readonly identityServerUrl: pulumi.Output<string>;
-  declare public readonly clientId: pulumi.Output<string>;
-  declare public readonly featureId: pulumi.Output<string>;
-  /** SysAdminUnitId → OAuth20Integration state, as Creatio has it now. */
-  declare public readonly featureStates: pulumi.Output<Record<string, number>>;
-  declare public readonly previousFeatureStates: pulumi.Output<Array<{ id: string; sysAdminUnitId: string; featureState: number }>>;
-  declare public readonly insertedFeatureStateIds: pulumi.Output<string[]>;
-  declare public readonly settingsWritten: pulumi.Output<string[]>;
-  /** Name of Creatio's default OAuth resource (null when it has none). */
-  declare public readonly defaultResource: pulumi.Output<string | null>;
-  /** Name of the default OAuth resource this stack created (null when one was there before). */
-  declare public readonly createdDefaultResource: pulumi.Output<string | null>;
-
-  // `declare`: with ES2022 class fields a plain field declaration would overwrite, after super(),
-  // the outputs pulumi.CustomResource has just set.
   constructor(name: string, args: CreatioOAuthIntegrationArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       creatioOAuthIntegrationProvider,
       name,
-      {
-        ...args,
-        featureId: undefined,
-        featureStates: undefined,
-        previousFeatureStates: undefined,
-        insertedFeatureStateIds: undefined,
-        settingsWritten: undefined,
-        previousSettings: undefined,
-        defaultResource: undefined,
-        createdDefaultResource: undefined,
-        complete: undefined,
-      },
+      registeredProperties(CREATIO_OAUTH_INTEGRATION_PROPERTIES, args),
       pulumi.mergeOptions(opts, { additionalSecretOutputs: CREATIO_OAUTH_INTEGRATION_SECRET_OUTPUTS }),
       DYNAMIC_MODULE,
       DYNAMIC_TYPE_NAMES.creatioIntegration,

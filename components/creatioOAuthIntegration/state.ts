@@ -5,6 +5,7 @@
 import { FeatureStateRow } from "../../lib/creatio/entities";
 import { OAUTH_SETTING_CODES } from "../../lib/creatio/constants";
 import { isUnknown, trimUrl } from "../../lib/inputChecks";
+import { canonical, DynamicResourceSpec, inputPaths, inputPathsWith, secretNames, valueAt } from "../../lib/dynamicResource";
 import { IntegrationInputs } from "./inputs";
 
 /** A setting as create found it. The client secret's value is never known: only whether it had one. */
@@ -38,13 +39,41 @@ export interface IntegrationState extends IntegrationInputs {
   readonly complete: boolean;
 }
 
+/**
+ * Every property of CreatioOAuthIntegration, declared once (lib/dynamicResource.ts): which are
+ * secret, and which inputs alter nothing in Creatio (an update with only those just records them).
+ * Another `creatio.url` is another Creatio: the diff replaces the resource.
+ */
+export const CREATIO_OAUTH_INTEGRATION_PROPERTIES = {
+  inputs: {
+    identityServerUrl: {},
+    clientId: {},
+    clientSecret: { secret: true },
+    creatio: { secret: true, parts: { url: { replaces: true }, username: { recordOnly: true }, password: { recordOnly: true }, netCore: { recordOnly: true } } },
+    featureAdminUnitIds: {},
+    createDefaultResource: {},
+    readinessTimeoutSeconds: { recordOnly: true },
+    identityServerCaPem: { recordOnly: true },
+    identityServerCheckUrl: { recordOnly: true },
+  },
+  outputs: {
+    featureId: {},
+    featureStates: {},
+    previousFeatureStates: {},
+    insertedFeatureStateIds: {},
+    settingsWritten: {},
+    previousSettings: { secret: true },
+    defaultResource: {},
+    createdDefaultResource: {},
+    complete: {},
+  },
+} satisfies DynamicResourceSpec<IntegrationInputs, IntegrationState>;
+
 /** Output properties that carry a secret. */
-export const SECRET_OUTPUTS = ["clientSecret", "creatio", "previousSettings"];
+export const SECRET_OUTPUTS = secretNames(CREATIO_OAUTH_INTEGRATION_PROPERTIES);
 
 /** Inputs whose change alters nothing in Creatio: an update with only these changes just records them. */
-export const STATE_ONLY_INPUTS = ["readinessTimeoutSeconds", "identityServerCaPem", "identityServerCheckUrl", "creatio.username", "creatio.password", "creatio.netCore"];
-/** Inputs an update writes to Creatio. */
-const CREATIO_INPUTS = ["identityServerUrl", "clientId", "clientSecret", "featureAdminUnitIds", "createDefaultResource"];
+export const STATE_ONLY_INPUTS = inputPathsWith(CREATIO_OAUTH_INTEGRATION_PROPERTIES, "recordOnly");
 
 /**
  * Reads a state of any version as the current shape. The first version (0.1) reached Creatio's
@@ -84,27 +113,11 @@ export function isFirstVersionState(raw: Record<string, any>): boolean {
   return raw.creatio?.databaseConnectionString !== undefined || !("complete" in raw);
 }
 
-/** JSON with sorted keys, for comparing input values. */
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (v && typeof v === "object") {
-    return `{${Object.keys(v)
-      .sort()
-      .filter((k) => (v as any)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v) ?? "undefined";
-}
-
-function pick(o: Record<string, any> | undefined, path: string): unknown {
-  return path.split(".").reduce<any>((v, k) => (v && typeof v === "object" ? v[k] : undefined), o);
-}
-
 /** The inputs (dotted paths) whose value differs between the state and the new inputs. */
 export function changedInputs(olds: Record<string, any>, news: Record<string, any>): string[] {
-  const paths = [...CREATIO_INPUTS, ...STATE_ONLY_INPUTS, "creatio.url"];
-  return paths.filter((p) => canonical(pick(olds, p)) !== canonical(pick(news, p)));
+  return inputPaths(CREATIO_OAUTH_INTEGRATION_PROPERTIES)
+    .map((p) => p.path)
+    .filter((p) => canonical(valueAt(olds, p)) !== canonical(valueAt(news, p)));
 }
 
 /** What Creatio shows now that differs from what the state says this stack set up (drift seen by read). */

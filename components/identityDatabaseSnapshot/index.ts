@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULTS } from "../../lib/defaults";
 import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES } from "../../lib/typeTokens";
-import type { SnapshotInfo } from "../../lib/databaseSnapshots";
 import { identityDatabaseSnapshotProvider } from "./provider";
-import { IdentityDatabaseSnapshotOutputs, SnapshotDbProvider } from "./inputs";
+import { IDENTITY_DATABASE_SNAPSHOT_PROPERTIES, IdentityDatabaseSnapshotOutputs, SnapshotDbProvider } from "./inputs";
+import { DynamicOutputs, registeredProperties, secretNames } from "../../lib/dynamicResource";
 import type { DockerConnectionSettings } from "../../lib/dockerHost";
 
 export { identityDatabaseSnapshotProvider } from "./provider";
@@ -54,50 +54,25 @@ export interface IdentityDatabaseSnapshotArgs {
   readonly healthTimeoutSeconds?: pulumi.Input<number>;
 }
 
-/** Snapshots the Identity Service database before its container changes image, and restores one on request. */
+/**
+ * Snapshots the Identity Service database before its container changes image, and restores one on
+ * request. Of its outputs, give `containerImage` (the exact image reference as this resource last
+ * applied it) to the container or the Deployment as its image: then no image change can happen
+ * without this resource's update, and so without the snapshot (`pulumi up --target` on the
+ * container alone gets the image recorded here, the old one).
+ */
+// Its outputs are IdentityDatabaseSnapshotOutputs' properties, which pulumi.dynamic.Resource sets at run time.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface IdentityDatabaseSnapshot extends DynamicOutputs<IdentityDatabaseSnapshotOutputs> {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class IdentityDatabaseSnapshot extends pulumi.dynamic.Resource {
-  /** The image, once the snapshot (if any) is taken. */
-  declare public readonly image: pulumi.Output<string>;
-  /**
-   * The exact image reference (`containerImage`) as this resource last applied it: give it to the
-   * container (or the Deployment) as its image. Then no image change can happen without this
-   * resource's update, and so without the snapshot: `pulumi up --target` on the container alone
-   * gets the image recorded here, the old one.
-   */
-  declare public readonly containerImage: pulumi.Output<string>;
-  declare public readonly previousImage: pulumi.Output<string | undefined>;
-  declare public readonly snapshotBeforeImageChange: pulumi.Output<string | undefined>;
-  declare public readonly snapshots: pulumi.Output<SnapshotInfo[]>;
-  declare public readonly lastRestore: pulumi.Output<IdentityDatabaseSnapshotOutputs["lastRestore"]>;
-  declare public readonly connectionString: pulumi.Output<string>;
-
   constructor(name: string, args: IdentityDatabaseSnapshotArgs, opts?: pulumi.CustomResourceOptions) {
+    const inputs = { ...args, keep: args.keep ?? DEFAULTS.databaseSnapshotsToKeep, healthTimeoutSeconds: args.healthTimeoutSeconds ?? DEFAULTS.healthTimeoutSeconds };
     super(
       identityDatabaseSnapshotProvider,
       name,
-      {
-        dbProvider: args.dbProvider,
-        connectionString: args.connectionString,
-        image: args.image,
-        keep: args.keep ?? DEFAULTS.databaseSnapshotsToKeep,
-        restore: args.restore,
-        containerName: args.containerName,
-        containerImage: args.containerImage,
-        dockerHost: args.dockerHost,
-        dockerConnection: args.dockerConnection,
-        kubernetes: args.kubernetes,
-        keptOnDelete: args.keptOnDelete,
-        healthTimeoutSeconds: args.healthTimeoutSeconds ?? DEFAULTS.healthTimeoutSeconds,
-        previousImage: undefined,
-        snapshotBeforeImageChange: undefined,
-        snapshots: undefined,
-        lastRestore: undefined,
-      },
-      {
-        ...opts,
-        // The connection settings may hold a TLS key (named only when given: an unchanged stack keeps its options).
-        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connectionString", "kubernetes", ...(args.dockerConnection === undefined ? [] : ["dockerConnection"])],
-      },
+      registeredProperties(IDENTITY_DATABASE_SNAPSHOT_PROPERTIES, inputs),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: secretNames(IDENTITY_DATABASE_SNAPSHOT_PROPERTIES, inputs) }),
       DYNAMIC_MODULE,
       DYNAMIC_TYPE_NAMES.databaseSnapshot,
     );

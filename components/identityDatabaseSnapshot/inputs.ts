@@ -4,6 +4,7 @@ import { UNKNOWN_VALUE } from "../../lib/unknownValues";
 import { pgClientConfig } from "../../lib/connectionString";
 import type { SnapshotInfo } from "../../lib/databaseSnapshots";
 import { SNAPSHOT_NAME_PATTERN } from "../../lib/databaseSnapshotSql";
+import type { DynamicResourceSpec } from "../../lib/dynamicResource";
 import type { DockerConnectionSettings } from "../../lib/dockerHost";
 
 /** IdentityDatabaseSnapshot's inputs and state, and the checks of its inputs (index.ts says what it does). */
@@ -59,6 +60,29 @@ export interface IdentityDatabaseSnapshotOutputs extends IdentityDatabaseSnapsho
 }
 
 export const IDENTITY_DATABASE_SNAPSHOT_TYPE = DYNAMIC_TYPES.databaseSnapshot;
+
+/**
+ * Every property of IdentityDatabaseSnapshot, declared once (lib/dynamicResource.ts). The Docker
+ * connection settings may hold a TLS key (secret, named only when given: an unchanged stack keeps
+ * its options); `kubernetes` holds the kubeconfig.
+ */
+export const IDENTITY_DATABASE_SNAPSHOT_PROPERTIES = {
+  inputs: {
+    dbProvider: {},
+    connectionString: { secret: true },
+    image: {},
+    keep: {},
+    restore: {},
+    containerName: {},
+    containerImage: {},
+    dockerHost: {},
+    dockerConnection: { secret: "whenSet" },
+    kubernetes: { secret: true },
+    healthTimeoutSeconds: {},
+    keptOnDelete: {},
+  },
+  outputs: { previousImage: {}, snapshotBeforeImageChange: {}, snapshots: {}, lastRestore: {} },
+} satisfies DynamicResourceSpec<IdentityDatabaseSnapshotInputs, IdentityDatabaseSnapshotOutputs>;
 const UNKNOWN = UNKNOWN_VALUE;
 
 /** Whether this engine's database is copied before an image change (PostgreSQL; lib/databaseSupport decides). */

@@ -15,7 +15,8 @@ import {
   takeSnapshot,
 } from "../../lib/databaseSnapshots";
 import { shortImageLabel } from "../../lib/imageTag";
-import { IdentityDatabaseSnapshotInputs, IdentityDatabaseSnapshotOutputs, inputFailures, restoreWanted, snapshotsSupported } from "./inputs";
+import { IDENTITY_DATABASE_SNAPSHOT_PROPERTIES, IdentityDatabaseSnapshotInputs, IdentityDatabaseSnapshotOutputs, inputFailures, restoreWanted, snapshotsSupported } from "./inputs";
+import { changedInputs } from "../../lib/dynamicResource";
 import { serviceWorkload } from "./workload";
 import { providerLog } from "../../lib/providerLog";
 
@@ -154,10 +155,7 @@ export const identityDatabaseSnapshotProvider: pulumi.dynamic.ResourceProvider<I
   },
 
   async diff(_id, olds, news) {
-    const keys = ["dbProvider", "connectionString", "image", "keep", "restore", "containerName", "containerImage", "dockerHost", "healthTimeoutSeconds", "keptOnDelete"] as const;
-    const changes =
-      keys.some((k) => (olds[k] ?? null) !== (news[k] ?? null)) ||
-      (["kubernetes", "dockerConnection"] as const).some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+    const changes = changedInputs(IDENTITY_DATABASE_SNAPSHOT_PROPERTIES, olds, news).length > 0;
     // Shown by `pulumi preview`, before anything happens: the time to take a backup by hand.
     if (!snapshotsSupported(news.dbProvider) && olds.image !== news.image && news.image !== UNKNOWN) say(msSqlWarning(olds.image, news.image));
     return { changes, replaces: [], deleteBeforeReplace: false };
