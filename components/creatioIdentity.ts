@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
 import { ClientCredentials } from "./clientCredentials";
 import { Certificate } from "./certificate";
-import { IdentityDatabase } from "./identityDatabase";
+import { IdentityDatabase, IdentityDatabaseArgs } from "./identityDatabase";
 import { IdentityService } from "./identityService";
 import { KubernetesIdentityService } from "./kubernetesIdentityService";
 import { IdentityClientSync } from "./identityClientSync";
@@ -19,13 +19,10 @@ import { CreatioOAuthApplication, warnUnlessCreatioAcceptsTokens } from "./creat
 import type { SnapshotInfo } from "../lib/databaseSnapshots";
 import { devDatabaseDockerNames } from "../lib/defaults";
 import { COMPONENT_TYPES } from "../lib/typeTokens";
+import { OAuthSettingValues, oauthSettingValues } from "../lib/creatio/constants";
 
-/** Creatio's three OAuth 2.0 system settings and the values this stack gives them. */
-export interface CreatioSettings {
-  readonly OAuth20IdentityServerUrl: string;
-  readonly OAuth20IdentityServerClientId: string;
-  readonly OAuth20IdentityServerClientSecret: string;
-}
+/** Creatio's three OAuth 2.0 system settings (lib/creatio/constants OAUTH_SETTING_CODES) and the values this stack gives them. */
+export type CreatioSettings = OAuthSettingValues;
 
 export interface StackOutputs {
   /** The Identity Service URL Creatio and browsers use. */
@@ -134,11 +131,9 @@ export function createIdentityResources(config: StackConfig, name: string, top: 
   // service.url, i.e. on the healthy container.
   const urlForCreatio = service.url.apply(() => config.service.urlForCreatio);
   const creatioSettings = pulumi.secret(
-    pulumi.all([urlForCreatio, client.clientId, client.clientSecret]).apply(([url, clientId, clientSecret]): CreatioSettings => ({
-      OAuth20IdentityServerUrl: url,
-      OAuth20IdentityServerClientId: clientId,
-      OAuth20IdentityServerClientSecret: clientSecret,
-    })),
+    pulumi
+      .all([urlForCreatio, client.clientId, client.clientSecret])
+      .apply(([identityServerUrl, clientId, clientSecret]) => oauthSettingValues({ identityServerUrl, clientId, clientSecret })),
   );
   const creatio = config.creatio ? switchCreatioOver(name, config.creatio, { client, certificate, service, urlForCreatio }, top) : undefined;
 
@@ -162,8 +157,12 @@ export function createIdentityResources(config: StackConfig, name: string, top: 
   };
 }
 
-/** The dev database's Docker network and volume named for this stack (lib/defaults devDatabaseDockerNames): two stacks on one Docker host get their own. */
-function withStackDockerNames(database: StackConfig["database"], component: string): StackConfig["database"] {
+/**
+ * IdentityDatabase's arguments from the database config, the dev database's Docker network and
+ * volume named for this stack (lib/defaults devDatabaseDockerNames): two stacks on one Docker host
+ * get their own.
+ */
+function withStackDockerNames(database: StackConfig["database"], component: string): IdentityDatabaseArgs {
   if (!database.container) return database;
   const { network, volume } = devDatabaseDockerNames(component, pulumi.getStack());
   return { ...database, container: { networkName: network, volumeName: volume, ...database.container } };

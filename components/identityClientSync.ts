@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { UNKNOWN_VALUE } from "../lib/unknownValues";
+import { isUnknownValue } from "../lib/unknownValues";
 import { CLIENT_SYNC_UNSUPPORTED, DATABASE_SUPPORT } from "../lib/databaseSupport";
 import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../lib/typeTokens";
 import { pgClientConfig, postgresDatabaseIdentity } from "../lib/connectionString";
@@ -63,21 +63,18 @@ export const IDENTITY_CLIENT_SYNC_PROPERTIES = {
   outputs: { removedClientIds: {}, reseedToken: {} },
 } satisfies DynamicResourceSpec<IdentityClientSyncInputs, IdentityClientSyncOutputs>;
 
-/** Pulumi's placeholder for an input not known yet (during preview). */
-const UNKNOWN = UNKNOWN_VALUE;
-
 const MS_SQL_NOT_SUPPORTED = `IdentityClientSync: ${CLIENT_SYNC_UNSUPPORTED}. Use PostgreSQL for the Identity Service database (dbProvider Postgres), or leave IdentityClientSync out`;
 
 /** Input problems as Pulumi check failures. Messages name the property, never a value (connection string and secret stay out). */
 function inputFailures(news: Record<string, unknown>): { property: string; reason: string }[] {
   const failures: { property: string; reason: string }[] = [];
   const { dbProvider, connectionString, clientsJson, database } = news;
-  if (dbProvider !== UNKNOWN) {
+  if (!isUnknownValue(dbProvider)) {
     if (dbProvider === "MsSqlServer" || dbProvider === "Postgres") {
       if (!DATABASE_SUPPORT[dbProvider].clientSync) failures.push({ property: "dbProvider", reason: MS_SQL_NOT_SUPPORTED });
     } else failures.push({ property: "dbProvider", reason: "dbProvider must be Postgres or MsSqlServer (the Identity Service's DbProvider setting)" });
   }
-  if (connectionString !== UNKNOWN && dbProvider === "Postgres") {
+  if (!isUnknownValue(connectionString) && dbProvider === "Postgres") {
     if (typeof connectionString !== "string" || connectionString.trim() === "") {
       failures.push({
         property: "connectionString",
@@ -95,13 +92,13 @@ function inputFailures(news: Record<string, unknown>): { property: string; reaso
       }
     }
   }
-  if (database !== undefined && database !== UNKNOWN && (typeof database !== "string" || database.trim() === "")) {
+  if (database !== undefined && !isUnknownValue(database) && (typeof database !== "string" || database.trim() === "")) {
     failures.push({
       property: "database",
       reason: "database must be a non-empty string naming the database as the Identity Service reaches it (e.g. host:port/name), or be left out",
     });
   }
-  if (clientsJson !== UNKNOWN) {
+  if (!isUnknownValue(clientsJson)) {
     try {
       parseClientsJson(clientsJson as string, "clientsJson");
     } catch (e) {
@@ -213,9 +210,9 @@ function identityOf(connectionString: string): string {
  */
 function differentDatabase(olds: IdentityClientSyncOutputs, news: IdentityClientSyncInputs): "database" | "connectionString" | undefined {
   if (olds.database !== undefined && news.database !== undefined) {
-    return news.database === UNKNOWN || olds.database === news.database ? undefined : "database";
+    return isUnknownValue(news.database) || olds.database === news.database ? undefined : "database";
   }
-  if (news.database === UNKNOWN || news.connectionString === UNKNOWN) return undefined;
+  if (isUnknownValue(news.database) || isUnknownValue(news.connectionString)) return undefined;
   return identityOf(olds.connectionString) === identityOf(news.connectionString) ? undefined : "connectionString";
 }
 

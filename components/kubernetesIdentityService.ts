@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { COMPONENT_TYPES } from "../lib/typeTokens";
+import { podCountProblem } from "../lib/validators";
 import { DEFAULTS } from "../lib/defaults";
 import { DbProvider } from "../lib/connectionString";
 import { DISCOVERY_PATH, identityServiceVariables } from "../lib/identityServiceEnv";
@@ -107,8 +108,9 @@ export class KubernetesIdentityService extends pulumi.ComponentResource {
   constructor(name: string, args: KubernetesIdentityServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.kubernetesIdentityService, name, {}, opts);
     const replicas = args.replicas ?? DEFAULTS.replicas;
-    if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`KubernetesIdentityService ${name}: replicas must be a whole number, 1 or more.`);
-    if (args.replicasMax !== undefined && !(Number.isInteger(args.replicasMax) && args.replicasMax >= replicas)) {
+    const pods = podCountProblem(replicas);
+    if (pods) throw new Error(`KubernetesIdentityService ${name}: replicas ${pods}.`);
+    if (args.replicasMax !== undefined && (podCountProblem(args.replicasMax) || args.replicasMax < replicas)) {
       throw new Error(`KubernetesIdentityService ${name}: replicasMax must be a whole number, at least replicas (${replicas}).`);
     }
     if (replicas > 1 && args.redisConnection === undefined) {

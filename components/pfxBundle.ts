@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { UNKNOWN_VALUE } from "../lib/unknownValues";
+import { isUnknownValue } from "../lib/unknownValues";
 import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES, GENERIC_DYNAMIC_TYPE } from "../lib/typeTokens";
 import { buildPfx, pfxInputProblems } from "../lib/pfx";
 import { changedInputs, DynamicOutputs, DynamicResourceSpec, registeredProperties, secretNames } from "../lib/dynamicResource";
@@ -46,9 +46,6 @@ export const PFX_BUNDLE_TYPE = DYNAMIC_TYPES.pfxBundle;
  */
 export const PFX_BUNDLE_LEGACY_TYPE = GENERIC_DYNAMIC_TYPE;
 
-/** Pulumi's placeholder for an input not known yet (during preview). */
-const UNKNOWN = UNKNOWN_VALUE;
-
 /** Every property of PfxBundle, declared once (lib/dynamicResource.ts): a change of any input rebuilds the PFX. */
 export const PFX_BUNDLE_PROPERTIES = {
   inputs: { privateKeyPem: { secret: true }, certificatePem: {}, password: { secret: true } },
@@ -57,7 +54,7 @@ export const PFX_BUNDLE_PROPERTIES = {
 
 /** Input problems as Pulumi check failures; unknown values are skipped, messages never carry a value. */
 function inputFailures(news: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
-  const known = (value: unknown) => (value === UNKNOWN ? undefined : (value ?? ""));
+  const known = (value: unknown) => (isUnknownValue(value) ? undefined : (value ?? ""));
   return pfxInputProblems({
     privateKeyPem: known(news.privateKeyPem),
     certificatePem: known(news.certificatePem),

@@ -3,9 +3,7 @@
  * gives. Each part has the shape of the component that takes it, so stack.ts passes it through.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { CertificateArgs } from "../components/certificate";
-import type { ClientCredentialsArgs } from "../components/clientCredentials";
-import type { IdentityDatabaseArgs } from "../components/identityDatabase";
+import type { PfxContents } from "../lib/pfx";
 import type { CreatioApplicationConfig } from "../lib/creatioApplicationsConfig";
 import type { DbProvider } from "../lib/connectionString";
 import type { DockerConnectionSettings } from "../lib/dockerHost";
@@ -42,6 +40,39 @@ export interface KubernetesConfig {
   readonly registry?: { readonly server: string; readonly username: string; readonly password: Secret };
 }
 
+/** Creatio's client at the Identity Service: generated, or supplied. */
+export interface ClientConfig {
+  readonly creatioUrl: string;
+  readonly clientName: string;
+  readonly clientId?: string;
+  readonly clientSecret?: Secret;
+  /** Keeper: a new value generates a new secret. */
+  readonly rotation?: string;
+}
+
+/** The HTTPS certificate: self-signed, or the supplied PFX as validation read it. Exactly one. */
+export interface CertificateConfig {
+  readonly selfSigned?: { readonly dnsNames: string[]; readonly validityDays: number; readonly earlyRenewalDays: number };
+  readonly pfx?: { readonly base64?: Secret; readonly file?: string; readonly password: Secret; readonly contents?: PfxContents };
+}
+
+/** The Identity Service database: exactly one of container (dev), server, connectionString. */
+export interface DatabaseConfig {
+  readonly container?: { readonly image: string; readonly hostPort: number; readonly databaseName: string; readonly username: string; readonly containerName: string };
+  readonly server?: {
+    readonly host: string;
+    readonly port: number;
+    readonly adminUsername: string;
+    readonly adminPassword: Secret;
+    readonly sslMode: string;
+    readonly databaseName: string;
+    readonly username: string;
+  };
+  readonly connectionString?: { readonly provider: DbProvider; readonly value: Secret };
+  /** Server and container modes: keep the database when the stack is destroyed. */
+  readonly retainOnDelete?: boolean;
+}
+
 export interface StackConfig {
   readonly creatioUrl: string;
   /** Where the Identity Service runs. */
@@ -49,7 +80,7 @@ export interface StackConfig {
   /** The Kubernetes settings; undefined unless platform is kubernetes. */
   readonly kubernetes?: KubernetesConfig;
   /** ClientCredentials' arguments. */
-  readonly client: ClientCredentialsArgs;
+  readonly client: ClientConfig;
   readonly service: {
     readonly sourceDir?: string;
     readonly image?: string;
@@ -72,9 +103,9 @@ export interface StackConfig {
   /** Snapshots of the Identity Service database around image changes (PostgreSQL). */
   readonly databaseSnapshots: { readonly keep: number; readonly restore?: string };
   /** Certificate's arguments: a self-signed certificate, or the supplied PFX as validation read it. */
-  readonly certificate: CertificateArgs;
+  readonly certificate: CertificateConfig;
   /** IdentityDatabase's arguments: exactly one of container, server, connectionString. */
-  readonly database: IdentityDatabaseArgs;
+  readonly database: DatabaseConfig;
   /** The Identity Service's DbProvider, decided by the database settings. */
   readonly dbProvider: DbProvider;
   /** The Creatio integration; undefined unless `creatioIntegration` is true. */

@@ -10,6 +10,8 @@
  * Values set with `pulumi config set --path` arrive typed: "true"/"false" as booleans and whole
  * numbers as numbers (the CLI's rule), so `active` takes either form and text fields take numbers.
  */
+import { DEFAULTS } from "./defaults";
+import { httpUrlProblem } from "./validators";
 import { z } from "zod";
 
 /** One application as configured, defaults applied. */
@@ -46,21 +48,12 @@ const EXAMPLES: Record<string, string> = {
   rotation: "2026-11",
 };
 
-function isHttpUrl(v: string): boolean {
-  try {
-    const u = new URL(v);
-    return (u.protocol === "http:" || u.protocol === "https:") && !u.username && !u.password && !u.hash && v.trim() === v;
-  } catch {
-    return false;
-  }
-}
-
 /** Text, or a number the CLI typed as one (`--path ... 2026`). */
 const text = (what: string) => z.union([z.string(), z.number().transform(String)], { error: `${what} must be text` });
 const url = (what: string) =>
   z
     .string({ error: `${what} must be an http:// or https:// URL` })
-    .refine(isHttpUrl, { error: `${what} must be an http:// or https:// URL without user name, password or #fragment` })
+    .refine((v) => httpUrlProblem(v, "link") === undefined, { error: `${what} must be an http:// or https:// URL without user name, password or #fragment` })
     .refine((v) => v.length <= MAX, { error: `${what} is longer than ${MAX} characters` });
 
 const entrySchema = z.strictObject({
@@ -78,7 +71,7 @@ const entrySchema = z.strictObject({
     .refine((v) => v.length <= MAX, { error: `description is longer than ${MAX} characters` })
     .optional(),
   systemUser: text("systemUser").refine((v) => v.trim() !== "" && v.trim() === v, { error: "systemUser must be a Creatio user's login name without surrounding spaces" }),
-  active: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")], { error: "active must be true or false" }).default(true),
+  active: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")], { error: "active must be true or false" }).default(DEFAULTS.applicationActive),
   rotation: text("rotation").optional(),
 });
 

@@ -33,6 +33,14 @@ export const DEFAULTS = {
   /** pulumi destroy keeps the Identity Service database (its clients, keys and snapshots) unless told otherwise. */
   databaseRetainOnDelete: true,
   creatioUsername: "Supervisor",
+  /** .NET Framework Creatio (its application under /0) unless told otherwise. */
+  creatioNetCore: false,
+  /** Create Creatio's default OAuth resource when it has none (integrated applications need it). */
+  creatioCreateDefaultResource: true,
+  /** An integrated application may get tokens unless made inactive. */
+  applicationActive: true,
+  /** How long an integrated application's create waits for the Identity Service to issue its client a token. */
+  applicationReadinessTimeoutSeconds: 60,
   creatioFeatureAdminUnitIds: [ALL_EMPLOYEES_ID] as string[],
   readinessTimeoutSeconds: 300,
   platform: "docker",

@@ -2,7 +2,9 @@
  * Input checks shared by the dynamic providers' `check` (Pulumi check failures that name the
  * property and the fix, never a value). Unknown values (preview) pass unchecked.
  */
-import { UNKNOWN_VALUE } from "./creatio/constants";
+import { DEFAULTS } from "./defaults";
+import { httpUrlProblem } from "./validators";
+import { isUnknownValue } from "./unknownValues";
 
 export interface CheckFailure {
   readonly property: string;
@@ -11,7 +13,7 @@ export interface CheckFailure {
 
 /** Whether a value is Pulumi's placeholder for "not known until the resources it depends on exist". */
 export function isUnknown(v: unknown): boolean {
-  return v === UNKNOWN_VALUE;
+  return isUnknownValue(v);
 }
 
 /** `https://x/` → `https://x`: settings and paths built from URLs carry no trailing slash. */
@@ -31,17 +33,9 @@ export function inputChecker() {
       fail(property, `${property} is required: an http:// or https:// URL such as ${example}`);
       return undefined;
     }
-    let u: URL;
-    try {
-      u = new URL(value);
-    } catch {
-      fail(property, `${property} is not a valid URL; give an http:// or https:// URL such as ${example}`);
-      return undefined;
-    }
-    if (u.protocol !== "http:" && u.protocol !== "https:") fail(property, `${property} must start with http:// or https://, e.g. ${example}`);
-    else if (u.username || u.password) fail(property, `${property} must not contain a user name or password`);
-    else if (u.search || u.hash) fail(property, `${property} must not have a query or fragment: give the base URL, e.g. ${example}`);
-    else return trimUrl(value);
+    const problem = httpUrlProblem(value, "base");
+    if (!problem) return trimUrl(value);
+    fail(property, `${property} ${problem}, e.g. ${example}`);
     return undefined;
   };
 
@@ -110,7 +104,7 @@ export function checkCreatioConnection(c: InputChecker, creatio: unknown): Recor
   }
   c.text("creatio.username", raw.username, "a Creatio administrator's user name, e.g. Supervisor");
   if (!isUnknown(raw.password) && (typeof raw.password !== "string" || raw.password === "")) c.fail("creatio.password", "creatio.password is required: that user's password");
-  const netCore = c.flag("creatio.netCore", raw.netCore, false, "true for .NET 6/8 Creatio, false for .NET Framework Creatio (app under /0)");
+  const netCore = c.flag("creatio.netCore", raw.netCore, DEFAULTS.creatioNetCore, "true for .NET 6/8 Creatio, false for .NET Framework Creatio (app under /0)");
   if (netCore !== undefined) out.netCore = netCore;
   if (raw.databaseConnectionString !== undefined) {
     c.fail("creatio.databaseConnectionString", "creatio.databaseConnectionString is no longer used: Creatio is changed through its API only; remove it");

@@ -19,17 +19,35 @@ export function portProblem(v: number): string | undefined {
   return Number.isInteger(v) && v >= 1 && v <= 65535 ? undefined : "must be a TCP port from 1 to 65535";
 }
 
+/** A count of pods (replicas, replicasMax). */
+export function podCountProblem(v: number): string | undefined {
+  return Number.isInteger(v) && v >= 1 ? undefined : "must be 1 or more";
+}
+
 export function positiveProblem(v: number): string | undefined {
   return Number.isInteger(v) && v > 0 ? undefined : "must be a positive whole number";
 }
 
-export function httpUrlProblem(v: string): string | undefined {
+/**
+ * The one URL rule, for config and for the resources' own input checks: an absolute http(s) URL
+ * without surrounding white space, user name, password or #fragment. A `base` URL (where paths are
+ * added: Creatio's, the Identity Service's) has no query either; a `link` (an application's URL, a
+ * redirect URI, compared as given) may.
+ */
+export function httpUrlProblem(v: unknown, kind: "base" | "link" = "base"): string | undefined {
+  if (typeof v !== "string" || v.trim() === "") return "must be an http:// or https:// URL";
+  if (v.trim() !== v) return "has leading or trailing white space; remove it";
+  let u: URL;
   try {
-    const u = new URL(v);
-    return u.protocol === "http:" || u.protocol === "https:" ? undefined : "must be an http:// or https:// URL";
+    u = new URL(v);
   } catch {
     return "must be an absolute http:// or https:// URL";
   }
+  if (u.protocol !== "http:" && u.protocol !== "https:") return "must start with http:// or https://";
+  if (u.username || u.password) return "must not contain a user name or password";
+  if (u.hash) return "must not have a #fragment";
+  if (kind === "base" && u.search) return "must not have a query: give the base URL";
+  return undefined;
 }
 
 /**

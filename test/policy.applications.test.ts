@@ -10,7 +10,6 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Secret } from "@pulumi/policy";
 import { administratorSystemUserViolations, creatioApiTlsViolations, noAdministratorAsApplicationUser, PlainResource, plainSensitiveValues, RESOURCE_TYPES } from "../policy/rules";
-import { CREATIO_OAUTH_APPLICATION_TYPE } from "../components/creatioOAuthApplication";
 import { parseStackConfig, PROJECT } from "../config";
 import { createIdentityStack } from "../stack";
 import { installMocks, settle } from "./support/mocks";
@@ -32,10 +31,6 @@ function app(name: string, props: Record<string, unknown>): PlainResource {
 }
 
 describe("the rule", () => {
-  it("knows the component's type token", () => {
-    expect(RESOURCE_TYPES.creatioApplication).toBe(CREATIO_OAUTH_APPLICATION_TYPE);
-  });
-
   it("flags, on production, an application whose system user Creatio reports as an administrator, or whose name is listed", () => {
     const member = app("a-member", { systemUser: "Integrator", systemUserIsAdministrator: true });
     const listed = app("a-listed", { systemUser: "supervisor" }); // preview of a new one: no output yet

@@ -42,9 +42,7 @@ import { policies, POLICY_PACK_NAME } from "../policy/policies";
 import { identityServiceEnvironment, KESTREL_CERTIFICATE_PATH } from "../lib/identityServiceEnv";
 import { buildClientsJson } from "../lib/clientsJson";
 import { npgsqlConnectionString, sqlClientConnectionString } from "../lib/connectionString";
-import { PFX_BUNDLE_LEGACY_TYPE, PFX_BUNDLE_TYPE } from "../components/pfxBundle";
-import { IDENTITY_CLIENT_SYNC_TYPE } from "../components/identityClientSync";
-import { CREATIO_OAUTH_INTEGRATION_TYPE } from "../components/creatioOAuthIntegration";
+import { PFX_BUNDLE_TYPE } from "../components/pfxBundle";
 import { installMocks, settle, OutputFaker, RecordedResource } from "./support/mocks";
 import { testCertificate } from "./support/pfxFixtures";
 import { parseStackConfig, PROJECT } from "../config";
@@ -117,38 +115,6 @@ beforeAll(() => {
 });
 afterAll(async () => {
   await (await packStarting?.catch(() => undefined))?.stop();
-});
-
-describe("the rules' resource types", () => {
-  it("are the type tokens the components register", () => {
-    expect(RESOURCE_TYPES.pfxBundle).toBe(PFX_BUNDLE_TYPE);
-    expect(RESOURCE_TYPES.pfxBundleLegacy).toBe(PFX_BUNDLE_LEGACY_TYPE);
-    expect(RESOURCE_TYPES.identityClientSync).toBe(IDENTITY_CLIENT_SYNC_TYPE);
-    expect(RESOURCE_TYPES.creatioIntegration).toBe(CREATIO_OAUTH_INTEGRATION_TYPE);
-  });
-
-  it("read the environment variable names the IdentityService component sets", () => {
-    const keys = identityServiceEnvironment({
-      dbProvider: "Postgres",
-      connectionString: "c",
-      clientsJson: "[]",
-      redisConnection: "r",
-      certificatePassword: "p",
-      logLevel: "Information",
-    }).map((e) => e.split("=")[0]);
-    for (const name of [
-      ENV.urls,
-      ENV.httpsPort,
-      ENV.kestrelCertificatePath,
-      ENV.kestrelCertificatePassword,
-      ENV.clients,
-      ENV.dbProvider,
-      ENV.postgresConnection,
-      ENV.redisConnection,
-    ]) {
-      expect(keys).toContain(name);
-    }
-  });
 });
 
 describe("identity-service-https", () => {

@@ -1,12 +1,14 @@
 /**
  * CreatioOAuthApplication's inputs: their resolved shape, the defaults and the `check` validation.
  */
+import { DEFAULTS } from "../../lib/defaults";
+import { httpUrlProblem } from "../../lib/validators";
 import { CheckFailure, checkCreatioConnection, inputChecker, isUnknown, resolveWith } from "../../lib/inputChecks";
 import { creatioSecretsOf } from "../../lib/creatio/resourceArgs";
 import { CreatioCredentials } from "../../lib/creatio/session";
 
 /** How long to wait for the Identity Service to issue the new client a token. */
-export const DEFAULT_APPLICATION_READINESS_TIMEOUT_SECONDS = 60;
+export const DEFAULT_APPLICATION_READINESS_TIMEOUT_SECONDS = DEFAULTS.applicationReadinessTimeoutSeconds;
 /** Creatio's MediumText columns (Name, ApplicationUrl, RedirectUrl, Description) hold 250 characters. */
 export const MAX_TEXT_LENGTH = 250;
 
@@ -63,7 +65,7 @@ export function validateInputs(raw: Record<string, any>): { inputs: Record<strin
   else if (!isUnknown(raw.description) && typeof raw.description !== "string") c.fail("description", "description must be text");
   limited("description", raw.description);
   c.text("systemUser", raw.systemUser, "the login name of the Creatio user the application acts as, e.g. IntegrationUser (a user with only the rights the application needs)");
-  const active = c.flag("active", raw.active, true, "whether the application may get tokens");
+  const active = c.flag("active", raw.active, DEFAULTS.applicationActive, "whether the application may get tokens");
   if (active !== undefined) inputs.active = active;
   if (raw.rotation === undefined || raw.rotation === "") delete inputs.rotation;
   else if (!isUnknown(raw.rotation) && typeof raw.rotation !== "string")
@@ -83,16 +85,8 @@ function absoluteUrl(fail: (property: string, reason: string) => void, property:
   if (isUnknown(value) || (!required && value === undefined)) return;
   const example = property === "redirectUrl" ? "https://billing.example.com/oauth/callback" : "https://billing.example.com";
   if (typeof value !== "string" || value.trim() === "") return fail(property, `${property} is required: an http:// or https:// URL such as ${example}`);
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    return fail(property, `${property} is not a valid URL; give an http:// or https:// URL such as ${example}`);
-  }
-  if (u.protocol !== "http:" && u.protocol !== "https:") fail(property, `${property} must start with http:// or https://, e.g. ${example}`);
-  else if (u.username || u.password) fail(property, `${property} must not contain a user name or password`);
-  else if (u.hash) fail(property, `${property} must not have a #fragment`);
-  else if (value.trim() !== value) fail(property, `${property} has leading or trailing white space; remove it`);
+  const problem = httpUrlProblem(value, "link");
+  if (problem) fail(property, `${property} ${problem}, e.g. ${example}`);
 }
 
 /** The inputs with defaults applied; throws the check failures. */

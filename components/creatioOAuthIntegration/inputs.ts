@@ -60,7 +60,12 @@ export function validateInputs(raw: Record<string, any>): { inputs: Record<strin
       else inputs.featureAdminUnitIds = [...new Set(units.map((u: string) => (isUnknown(u) ? u : u.toLowerCase())))];
     }
   }
-  const create = c.flag("createDefaultResource", raw.createDefaultResource, true, "whether to create Creatio's default OAuth resource when it has none");
+  const create = c.flag(
+    "createDefaultResource",
+    raw.createDefaultResource,
+    DEFAULTS.creatioCreateDefaultResource,
+    "whether to create Creatio's default OAuth resource when it has none",
+  );
   if (create !== undefined) inputs.createDefaultResource = create;
   const timeout = c.seconds("readinessTimeoutSeconds", raw.readinessTimeoutSeconds, DEFAULT_READINESS_TIMEOUT_SECONDS);
   if (timeout !== undefined) inputs.readinessTimeoutSeconds = timeout;

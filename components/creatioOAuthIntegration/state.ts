@@ -2,8 +2,9 @@
  * What CreatioOAuthIntegration keeps in the stack's state, how a state written by an earlier version
  * is read, and the diff. Pure: no I/O.
  */
+import { DEFAULTS } from "../../lib/defaults";
 import { FeatureStateRow } from "../../lib/creatio/entities";
-import { OAUTH_SETTING_CODES } from "../../lib/creatio/constants";
+import { oauthSettingValues } from "../../lib/creatio/constants";
 import { isUnknown, trimUrl } from "../../lib/inputChecks";
 import { canonical, DynamicResourceSpec, inputPaths, inputPathsWith, secretNames, valueAt } from "../../lib/dynamicResource";
 import { IntegrationInputs } from "./inputs";
@@ -83,7 +84,7 @@ export const STATE_ONLY_INPUTS = inputPathsWith(CREATIO_OAUTH_INTEGRATION_PROPER
 export function normalizeState(raw: Record<string, any>): IntegrationState {
   const creatio = { ...(raw.creatio ?? {}) };
   delete creatio.databaseConnectionString;
-  if (creatio.netCore === undefined) creatio.netCore = false;
+  if (creatio.netCore === undefined) creatio.netCore = DEFAULTS.creatioNetCore;
   const previousSettings: FoundSetting[] = (Array.isArray(raw.previousSettings) ? raw.previousSettings : []).map((s: any) => {
     if ("hadValue" in s) return { code: String(s.code), value: s.value ?? null, hadValue: !!s.hadValue };
     // 0.1: { code, valueTypeName, valueRowExisted, textValue } as stored in SysSettingsValue.
@@ -95,7 +96,7 @@ export function normalizeState(raw: Record<string, any>): IntegrationState {
     ...(raw as IntegrationState),
     creatio,
     featureAdminUnitIds: raw.featureAdminUnitIds ?? [],
-    createDefaultResource: raw.createDefaultResource ?? true,
+    createDefaultResource: raw.createDefaultResource ?? DEFAULTS.creatioCreateDefaultResource,
     featureStates: raw.featureStates ?? {},
     previousFeatureStates: raw.previousFeatureStates ?? [],
     insertedFeatureStateIds: raw.insertedFeatureStateIds ?? [],
@@ -152,11 +153,7 @@ export function diffState(oldsRaw: Record<string, any>, news: Record<string, any
 
 /** The values the three settings get. */
 export function settingValues(i: Pick<IntegrationInputs, "identityServerUrl" | "clientId" | "clientSecret">): Record<string, string> {
-  return {
-    [OAUTH_SETTING_CODES.url]: i.identityServerUrl,
-    [OAUTH_SETTING_CODES.clientId]: i.clientId,
-    [OAUTH_SETTING_CODES.clientSecret]: i.clientSecret,
-  };
+  return { ...oauthSettingValues(i) };
 }
 
 /** SysAdminUnitId → FeatureState. */

@@ -1,6 +1,6 @@
 import { DATABASE_SUPPORT, SNAPSHOTS_UNSUPPORTED } from "../../lib/databaseSupport";
 import { DYNAMIC_TYPES } from "../../lib/typeTokens";
-import { UNKNOWN_VALUE } from "../../lib/unknownValues";
+import { isUnknownValue } from "../../lib/unknownValues";
 import { pgClientConfig } from "../../lib/connectionString";
 import type { SnapshotInfo } from "../../lib/databaseSnapshots";
 import { SNAPSHOT_NAME_PATTERN } from "../../lib/databaseSnapshotSql";
@@ -83,7 +83,6 @@ export const IDENTITY_DATABASE_SNAPSHOT_PROPERTIES = {
   },
   outputs: { previousImage: {}, snapshotBeforeImageChange: {}, snapshots: {}, lastRestore: {} },
 } satisfies DynamicResourceSpec<IdentityDatabaseSnapshotInputs, IdentityDatabaseSnapshotOutputs>;
-const UNKNOWN = UNKNOWN_VALUE;
 
 /** Whether this engine's database is copied before an image change (PostgreSQL; lib/databaseSupport decides). */
 export function snapshotsSupported(dbProvider: unknown): boolean {
@@ -92,7 +91,7 @@ export function snapshotsSupported(dbProvider: unknown): boolean {
 
 export function inputFailures(news: IdentityDatabaseSnapshotInputs): { property: string; reason: string }[] {
   const f: { property: string; reason: string }[] = [];
-  const known = (v: unknown) => v !== UNKNOWN;
+  const known = (v: unknown) => !isUnknownValue(v);
   if (known(news.dbProvider) && news.dbProvider !== "Postgres" && news.dbProvider !== "MsSqlServer")
     f.push({ property: "dbProvider", reason: "dbProvider must be Postgres or MsSqlServer" });
   if (known(news.connectionString) && news.dbProvider === "Postgres") {

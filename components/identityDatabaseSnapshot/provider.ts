@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { partialStateError, plain } from "../../lib/undo";
-import { UNKNOWN_VALUE } from "../../lib/unknownValues";
+import { isUnknownValue } from "../../lib/unknownValues";
 import { pgClientConfig } from "../../lib/connectionString";
 import {
   isSnapshotNotFound,
@@ -21,8 +21,6 @@ import { serviceWorkload } from "./workload";
 import { providerLog } from "../../lib/providerLog";
 
 /** IdentityDatabaseSnapshot's dynamic provider: snapshot on an image change, the declared restore, pruning (index.ts says when). */
-
-const UNKNOWN = UNKNOWN_VALUE;
 
 /** PostgreSQL's message with its detail and SQLSTATE (a dependent view, a missing privilege, ...). */
 function errorText(e: unknown): string {
@@ -147,7 +145,7 @@ export const identityDatabaseSnapshotProvider: pulumi.dynamic.ResourceProvider<I
   async check(olds, news) {
     const failures = inputFailures(news);
     // A restore of a snapshot that does not exist stops `pulumi preview` (and `up`) before anything changes.
-    if (failures.length === 0 && news.dbProvider === "Postgres" && restoreWanted(olds, news) && news.connectionString !== UNKNOWN && news.restore !== UNKNOWN) {
+    if (failures.length === 0 && news.dbProvider === "Postgres" && restoreWanted(olds, news) && !isUnknownValue(news.connectionString) && !isUnknownValue(news.restore)) {
       const existing = await withDatabase(news.connectionString, listSnapshots).catch(() => undefined); // unreachable now: update checks again
       if (existing && !existing.some((s) => s.name === news.restore)) failures.push({ property: "restore", reason: snapshotNotFoundMessage(news.restore!, existing) });
     }
@@ -157,7 +155,7 @@ export const identityDatabaseSnapshotProvider: pulumi.dynamic.ResourceProvider<I
   async diff(_id, olds, news) {
     const changes = changedInputs(IDENTITY_DATABASE_SNAPSHOT_PROPERTIES, olds, news).length > 0;
     // Shown by `pulumi preview`, before anything happens: the time to take a backup by hand.
-    if (!snapshotsSupported(news.dbProvider) && olds.image !== news.image && news.image !== UNKNOWN) say(msSqlWarning(olds.image, news.image));
+    if (!snapshotsSupported(news.dbProvider) && olds.image !== news.image && !isUnknownValue(news.image)) say(msSqlWarning(olds.image, news.image));
     return { changes, replaces: [], deleteBeforeReplace: false };
   },
 

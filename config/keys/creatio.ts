@@ -8,7 +8,7 @@ export const CREATIO_KEYS = {
   // --- Creatio integration (post-deploy) ---------------------------------------------------
   creatioIntegration: {
     type: "boolean",
-    default: false,
+    default: DEFAULTS.creatioNetCore,
     example: "true",
     description: "Switch Creatio over to the Identity Service after it runs: enable OAuth20Integration and write the three system settings.",
   },
@@ -26,13 +26,13 @@ export const CREATIO_KEYS = {
   },
   creatioNetCore: {
     type: "boolean",
-    default: false,
+    default: DEFAULTS.creatioNetCore,
     example: "true",
     description: "creatioIntegration: true for Creatio on .NET 6/8 (API at the site root); false for .NET Framework (API under /0).",
   },
   creatioCreateDefaultResource: {
     type: "boolean",
-    default: true,
+    default: DEFAULTS.creatioCreateDefaultResource,
     example: "false",
     description: 'creatioIntegration: create Creatio\'s default OAuth resource ("Application access", which integrated applications need) when it has none.',
   },

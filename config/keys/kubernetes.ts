@@ -1,6 +1,6 @@
 /** Config keys: where the Identity Service runs (one Docker host, or Kubernetes) and the Kubernetes platform's settings. */
 import { DEFAULTS } from "../../lib/defaults";
-import { cpuQuantityProblem, dnsLabelProblem, memoryQuantityProblem } from "../../lib/validators";
+import { cpuQuantityProblem, dnsLabelProblem, memoryQuantityProblem, podCountProblem } from "../../lib/validators";
 import { ConfigKeySpec, oneOf } from "./spec";
 
 export const PLATFORMS = ["docker", "kubernetes"] as const;
@@ -51,13 +51,13 @@ export const KUBERNETES_KEYS = {
     default: DEFAULTS.replicas,
     example: "2",
     description: "platform kubernetes: Identity Service pods. More than 1 needs redisConnection (the pods share the machine key through Redis).",
-    check: (v: number) => (Number.isInteger(v) && v >= 1 ? undefined : "must be 1 or more"),
+    check: podCountProblem,
   },
   replicasMax: {
     type: "integer",
     example: "6",
     description: "platform kubernetes: set it to scale on CPU with a HorizontalPodAutoscaler between replicas and replicasMax pods. Unset: a fixed number of pods.",
-    check: (v: number) => (Number.isInteger(v) && v >= 1 ? undefined : "must be 1 or more"),
+    check: podCountProblem,
   },
   autoscaleCpuPercent: {
     type: "integer",

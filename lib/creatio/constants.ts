@@ -23,6 +23,18 @@ export const OAUTH_SETTING_CODES = {
   clientSecret: "OAuth20IdentityServerClientSecret",
 } as const;
 
+/** The three settings' values, by setting code. */
+export type OAuthSettingValues = { readonly [Code in (typeof OAUTH_SETTING_CODES)[keyof typeof OAUTH_SETTING_CODES]]: string };
+
+/** The values the three settings get for an Identity Service URL and Creatio's client. */
+export function oauthSettingValues(v: { readonly identityServerUrl: string; readonly clientId: string; readonly clientSecret: string }): OAuthSettingValues {
+  return {
+    [OAUTH_SETTING_CODES.url]: v.identityServerUrl,
+    [OAUTH_SETTING_CODES.clientId]: v.clientId,
+    [OAUTH_SETTING_CODES.clientSecret]: v.clientSecret,
+  };
+}
+
 /** The codes in the order they are written. */
 export const OAUTH_SETTING_CODE_LIST: readonly string[] = [OAUTH_SETTING_CODES.url, OAUTH_SETTING_CODES.clientId, OAUTH_SETTING_CODES.clientSecret];
 
