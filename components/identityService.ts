@@ -6,9 +6,8 @@ import { DbProvider } from "../lib/connectionString";
 import { identityServiceEnvironment, KESTREL_CERTIFICATE_PATH, DISCOVERY_PATH, healthCheckCommand } from "../lib/identityServiceEnv";
 import type { DockerConnectionSettings } from "../lib/dockerHost";
 import type { SnapshotInfo } from "../lib/databaseSnapshots";
-import { IdentityDatabaseSnapshot } from "./identityDatabaseSnapshot";
 import { IdentityServiceHealthGate } from "./identityServiceHealthGate";
-import { identityServiceImage, IdentityServiceImageArgs } from "./identityServiceImage";
+import { identityServiceImage, IdentityServiceImageArgs, ServiceSnapshotArgs, snapshotBeforeImageChanges } from "./identityServiceImage";
 
 export interface IdentityServiceArgs extends IdentityServiceImageArgs {
   /** Container name. Default "creatio-identity-service". */
@@ -47,16 +46,7 @@ export interface IdentityServiceArgs extends IdentityServiceImageArgs {
    * Snapshot the Identity Service database before the container changes image, and restore one on
    * request (IdentityDatabaseSnapshot). Without it, image changes are not backed up.
    */
-  readonly databaseSnapshots?: {
-    /** The database as the machine running Pulumi reaches it (Npgsql syntax for Postgres). Secret. */
-    readonly connectionString: pulumi.Input<string>;
-    /** Snapshots to keep, newest first. Default 3; 0 takes none. */
-    readonly keep?: pulumi.Input<number>;
-    /** A snapshot to restore (once). */
-    readonly restore?: pulumi.Input<string | undefined>;
-    /** What `pulumi destroy` leaves of the database (IdentityDatabase keptOnDelete), said when it runs. */
-    readonly keptOnDelete?: pulumi.Input<string | undefined>;
-  };
+  readonly databaseSnapshots?: ServiceSnapshotArgs;
   /**
    * The Docker engine the snapshot restore and the health gate call: the one @pulumi/docker creates
    * the container on. `docker:host`; default DOCKER_HOST, else the local socket (lib/dockerHost.ts).
@@ -91,37 +81,23 @@ export class IdentityService extends pulumi.ComponentResource {
 
   constructor(name: string, args: IdentityServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.identityService, name, {}, opts);
-    const { image, imageRef } = identityServiceImage(name, args, { kind: "localEngine" }, this);
-    this.imageRef = imageRef;
-    this.image = image;
+    const built = identityServiceImage(name, args, { kind: "localEngine" }, this);
+    this.imageRef = built.imageRef;
+    this.image = built.image;
+    const image = built.image;
 
     const containerName = args.containerName ?? DEFAULTS.containerName;
     // The snapshot runs before the container changes image: the container's image comes through it.
-    let imageForContainer: pulumi.Output<string> = this.imageRef;
-    let snapshot: IdentityDatabaseSnapshot | undefined;
-    if (args.databaseSnapshots) {
-      snapshot = new IdentityDatabaseSnapshot(
-        `${name}-db-snapshot`,
-        {
-          dbProvider: args.dbProvider,
-          connectionString: args.databaseSnapshots.connectionString,
-          image,
-          keep: args.databaseSnapshots.keep,
-          restore: args.databaseSnapshots.restore,
-          keptOnDelete: args.databaseSnapshots.keptOnDelete,
-          containerName,
-          containerImage: this.imageRef,
-          dockerHost: args.dockerHost,
-          dockerConnection: args.dockerConnection,
-          healthTimeoutSeconds: args.healthTimeoutSeconds,
-        },
-        { parent: this },
-      );
-      // Given above (containerImage: this.imageRef), so always set.
-      imageForContainer = snapshot.containerImage as pulumi.Output<string>;
-    }
-    this.previousImage = snapshot ? snapshot.previousImage : pulumi.output<string | undefined>(undefined);
-    this.databaseSnapshots = snapshot ? snapshot.snapshots.apply((list) => list ?? []) : pulumi.output<SnapshotInfo[]>([]);
+    const snapshotted = snapshotBeforeImageChanges(name, this, built, args.dbProvider, args.databaseSnapshots, {
+      containerName,
+      dockerHost: args.dockerHost,
+      dockerConnection: args.dockerConnection,
+      healthTimeoutSeconds: args.healthTimeoutSeconds,
+    });
+    const { snapshot } = snapshotted;
+    const imageForContainer = snapshotted.imageToRun;
+    this.previousImage = snapshotted.previousImage;
+    this.databaseSnapshots = snapshotted.databaseSnapshots;
     const healthTimeoutSeconds = args.healthTimeoutSeconds ?? DEFAULTS.healthTimeoutSeconds;
 
     const httpPort = args.httpPort ?? DEFAULTS.httpPort;

@@ -3,6 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { DEFAULTS } from "../lib/defaults";
 import { builtImageReference, parseImageReference } from "../lib/imageTag";
+import type { DbProvider } from "../lib/connectionString";
+import type { SnapshotInfo } from "../lib/databaseSnapshots";
+import { IdentityDatabaseSnapshot, IdentityDatabaseSnapshotArgs } from "./identityDatabaseSnapshot";
 
 /**
  * Where the Identity Service's image comes from, for both platforms: built from the unpacked
@@ -67,4 +70,48 @@ export function identityServiceImage(name: string, args: IdentityServiceImageArg
   // An older image built by this package is still in the local engine: RemoteImage finds it there before pulling.
   const pulled = new docker.RemoteImage(`${name}-image`, { name: args.image!, keepLocally: true }, { parent });
   return { image: given, imageRef: pulled.imageId };
+}
+
+/** What both services take for their database's snapshots (IdentityDatabaseSnapshot). */
+export interface ServiceSnapshotArgs {
+  /** The database as the machine running Pulumi reaches it (Npgsql syntax for Postgres). Secret. */
+  readonly connectionString: pulumi.Input<string>;
+  readonly keep?: pulumi.Input<number>;
+  readonly restore?: pulumi.Input<string | undefined>;
+  /** What `pulumi destroy` leaves of the database (IdentityDatabase keptOnDelete), said when it runs. */
+  readonly keptOnDelete?: pulumi.Input<string | undefined>;
+}
+
+/** The service's image and snapshots, once `snapshotBeforeImageChanges` has put the snapshot between them. */
+export interface SnapshottedImage {
+  /** The image reference to run: the snapshot resource's recorded one, so no image change happens without a snapshot. */
+  readonly imageToRun: pulumi.Output<string>;
+  readonly previousImage: pulumi.Output<string | undefined>;
+  readonly databaseSnapshots: pulumi.Output<SnapshotInfo[]>;
+  readonly snapshot?: IdentityDatabaseSnapshot;
+}
+
+/**
+ * Puts IdentityDatabaseSnapshot (`${name}-db-snapshot`, a child of `parent`) between the image and
+ * the service that runs it: the service takes its image from the snapshot resource, which copies
+ * the database first. Without `snapshots`, the image goes straight to the service. `workload` says
+ * where the running service is, for a declared restore.
+ */
+export function snapshotBeforeImageChanges(
+  name: string,
+  parent: pulumi.Resource,
+  image: IdentityServiceImage,
+  dbProvider: pulumi.Input<DbProvider>,
+  snapshots: ServiceSnapshotArgs | undefined,
+  workload: Pick<IdentityDatabaseSnapshotArgs, "containerName" | "dockerHost" | "dockerConnection" | "kubernetes" | "healthTimeoutSeconds">,
+): SnapshottedImage {
+  if (!snapshots) return { imageToRun: image.imageRef, previousImage: pulumi.output<string | undefined>(undefined), databaseSnapshots: pulumi.output<SnapshotInfo[]>([]) };
+  const snapshot = new IdentityDatabaseSnapshot(`${name}-db-snapshot`, { dbProvider, ...snapshots, image: image.image, containerImage: image.imageRef, ...workload }, { parent });
+  return {
+    // Given above (containerImage), so always set.
+    imageToRun: snapshot.containerImage as pulumi.Output<string>,
+    previousImage: snapshot.previousImage,
+    databaseSnapshots: snapshot.snapshots.apply((list) => list ?? []),
+    snapshot,
+  };
 }

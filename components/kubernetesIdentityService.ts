@@ -19,8 +19,7 @@ import {
   RESEED_TOKEN_ANNOTATION,
 } from "../lib/kubernetesManifests";
 import type { SnapshotInfo } from "../lib/databaseSnapshots";
-import { IdentityDatabaseSnapshot } from "./identityDatabaseSnapshot";
-import { identityServiceImage, IdentityServiceImageArgs } from "./identityServiceImage";
+import { identityServiceImage, IdentityServiceImageArgs, ServiceSnapshotArgs, snapshotBeforeImageChanges } from "./identityServiceImage";
 
 export interface KubernetesIdentityServiceArgs extends IdentityServiceImageArgs {
   /** `DbProvider`: Postgres or MsSqlServer. */
@@ -40,14 +39,7 @@ export interface KubernetesIdentityServiceArgs extends IdentityServiceImageArgs 
   /** IdentityClientSync's `reseedToken`: a new value rolls the pods (a pod-template annotation), so they seed the clients it deleted. */
   readonly reseedToken?: pulumi.Input<string | null | undefined>;
   /** Snapshot the database before every image change, and restore one on request (IdentityDatabaseSnapshot). */
-  readonly databaseSnapshots?: {
-    /** The database as the machine running Pulumi reaches it (Npgsql syntax for Postgres). Secret. */
-    readonly connectionString: pulumi.Input<string>;
-    readonly keep?: pulumi.Input<number>;
-    readonly restore?: pulumi.Input<string | undefined>;
-    /** What `pulumi destroy` leaves of the database (IdentityDatabase keptOnDelete), said when it runs. */
-    readonly keptOnDelete?: pulumi.Input<string | undefined>;
-  };
+  readonly databaseSnapshots?: ServiceSnapshotArgs;
   /** The cluster's kubeconfig (contents or path; secret). Unset: the stack's `kubernetes:*` config, else the ambient one. */
   readonly kubeconfig?: pulumi.Input<string>;
   /** The kubeconfig context. Unset: its current one. */
@@ -139,39 +131,23 @@ export class KubernetesIdentityService extends pulumi.ComponentResource {
     const ns = namespace ? namespace.metadata.name : pulumi.output(namespaceName);
     const meta = (extra: Record<string, unknown> = {}) => ({ namespace: ns, labels, ...extra });
 
-    const { image, imageRef } = identityServiceImage(
+    const built = identityServiceImage(
       name,
       args,
       { kind: "registry", registry: args.registry ? { server: args.registry.server, username: args.registry.username, password: args.registry.password } : undefined },
       this,
     );
-    this.image = image;
-    this.imageRef = imageRef;
+    this.image = built.image;
+    this.imageRef = built.imageRef;
 
     // The snapshot runs before the Deployment changes image: the Deployment's image comes through it.
-    let imageForPods: pulumi.Output<string> = imageRef;
-    let snapshot: IdentityDatabaseSnapshot | undefined;
-    if (args.databaseSnapshots) {
-      snapshot = new IdentityDatabaseSnapshot(
-        `${name}-db-snapshot`,
-        {
-          dbProvider: args.dbProvider,
-          connectionString: args.databaseSnapshots.connectionString,
-          image,
-          keep: args.databaseSnapshots.keep,
-          restore: args.databaseSnapshots.restore,
-          keptOnDelete: args.databaseSnapshots.keptOnDelete,
-          containerName: deploymentName,
-          containerImage: imageRef,
-          kubernetes: { kubeconfig: args.kubeconfig, context: args.context, namespace: namespaceName },
-        },
-        { parent: this },
-      );
-      // Given above (containerImage: imageRef), so always set.
-      imageForPods = snapshot.containerImage as pulumi.Output<string>;
-    }
-    this.previousImage = snapshot ? snapshot.previousImage : pulumi.output<string | undefined>(undefined);
-    this.databaseSnapshots = snapshot ? snapshot.snapshots.apply((list) => list ?? []) : pulumi.output<SnapshotInfo[]>([]);
+    const snapshotted = snapshotBeforeImageChanges(name, this, built, args.dbProvider, args.databaseSnapshots, {
+      containerName: deploymentName,
+      kubernetes: { kubeconfig: args.kubeconfig, context: args.context, namespace: namespaceName },
+    });
+    const imageForPods = snapshotted.imageToRun;
+    this.previousImage = snapshotted.previousImage;
+    this.databaseSnapshots = snapshotted.databaseSnapshots;
 
     // The credentials: immutable Secrets without a fixed name, so a changed value is a new Secret and
     // the pod template, which names it, rolls the pods; the old Secret goes once they have rolled.
