@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DeclaredDynamicResource } from "./declaredDynamicResource";
 import { isUnknownValue } from "../lib/unknownValues";
 import { CLIENT_SYNC_UNSUPPORTED, DATABASE_SUPPORT } from "../lib/databaseSupport";
-import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../lib/typeTokens";
+import { DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../lib/typeTokens";
 import { pgClientConfig, postgresDatabaseIdentity } from "../lib/connectionString";
 import { clientIdsToReseed, clientRowDeletionStatements, CLIENT_TABLES, EXISTING_TABLES_SQL, parseClientsJson } from "../lib/identityClientSql";
-import { changedInputs, DynamicOutputs, DynamicResourceSpec, registeredProperties, secretNames } from "../lib/dynamicResource";
+import { changedInputs, DynamicOutputs, DynamicResourceSpec } from "../lib/dynamicResource";
 
 /**
  * IdentityClientSync makes changes to the `Clients` setting reach the Identity Service database.
@@ -299,21 +300,9 @@ export interface IdentityClientSyncArgs {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface IdentityClientSync extends DynamicOutputs<IdentityClientSyncOutputs> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class IdentityClientSync extends pulumi.dynamic.Resource {
+export class IdentityClientSync extends DeclaredDynamicResource {
   constructor(name: string, args: IdentityClientSyncArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      identityClientSyncProvider,
-      name,
-      // A fresh object: pulumi.dynamic.Resource adds __provider to the props it is given.
-      registeredProperties(IDENTITY_CLIENT_SYNC_PROPERTIES, {
-        dbProvider: args.dbProvider,
-        connectionString: args.connectionString,
-        database: args.database,
-        clientsJson: args.clientsJson,
-      }),
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: secretNames(IDENTITY_CLIENT_SYNC_PROPERTIES) }),
-      DYNAMIC_MODULE,
-      DYNAMIC_TYPE_NAMES.identityClientSync,
-    );
+    const inputs = { dbProvider: args.dbProvider, connectionString: args.connectionString, database: args.database, clientsJson: args.clientsJson };
+    super(identityClientSyncProvider, IDENTITY_CLIENT_SYNC_PROPERTIES, DYNAMIC_TYPE_NAMES.identityClientSync, name, inputs, opts);
   }
 }

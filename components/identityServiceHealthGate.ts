@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { changedInputs, DynamicOutputs, DynamicResourceSpec, registeredProperties, secretNames } from "../lib/dynamicResource";
+import { DeclaredDynamicResource } from "./declaredDynamicResource";
+import { changedInputs, DynamicOutputs, DynamicResourceSpec } from "../lib/dynamicResource";
 import { DEFAULTS } from "../lib/defaults";
-import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES } from "../lib/typeTokens";
+import { DYNAMIC_TYPE_NAMES } from "../lib/typeTokens";
 import { describeState, isHealthy, waitUntilHealthy, withDockerEngine } from "../lib/dockerEngine";
 import { DockerConnectionSettings, dockerTarget } from "../lib/dockerHost";
 
@@ -132,17 +133,9 @@ export interface IdentityServiceHealthGateArgs {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface IdentityServiceHealthGate extends DynamicOutputs<IdentityServiceHealthGateOutputs> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class IdentityServiceHealthGate extends pulumi.dynamic.Resource {
+export class IdentityServiceHealthGate extends DeclaredDynamicResource {
   constructor(name: string, args: IdentityServiceHealthGateArgs, opts?: pulumi.CustomResourceOptions) {
     const inputs = { ...args, timeoutSeconds: args.timeoutSeconds ?? DEFAULTS.healthTimeoutSeconds };
-    const secrets = secretNames(HEALTH_GATE_PROPERTIES, inputs);
-    super(
-      identityServiceHealthGateProvider,
-      name,
-      registeredProperties(HEALTH_GATE_PROPERTIES, inputs),
-      secrets.length === 0 ? opts : pulumi.mergeOptions(opts, { additionalSecretOutputs: secrets }),
-      DYNAMIC_MODULE,
-      DYNAMIC_TYPE_NAMES.healthGate,
-    );
+    super(identityServiceHealthGateProvider, HEALTH_GATE_PROPERTIES, DYNAMIC_TYPE_NAMES.healthGate, name, inputs, opts);
   }
 }

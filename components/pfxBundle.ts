@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DeclaredDynamicResource } from "./declaredDynamicResource";
 import { isUnknownValue } from "../lib/unknownValues";
-import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES, GENERIC_DYNAMIC_TYPE } from "../lib/typeTokens";
+import { DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES, GENERIC_DYNAMIC_TYPE } from "../lib/typeTokens";
 import { buildPfx, pfxInputProblems } from "../lib/pfx";
-import { changedInputs, DynamicOutputs, DynamicResourceSpec, registeredProperties, secretNames } from "../lib/dynamicResource";
+import { changedInputs, DynamicOutputs, DynamicResourceSpec } from "../lib/dynamicResource";
 
 /**
  * PfxBundle builds the PKCS#12 (PFX) for a key and certificate once and keeps it in state.
@@ -146,16 +147,10 @@ export interface PfxBundleArgs {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface PfxBundle extends DynamicOutputs<PfxBundleOutputs> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class PfxBundle extends pulumi.dynamic.Resource {
+export class PfxBundle extends DeclaredDynamicResource {
   constructor(name: string, args: PfxBundleArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      pfxBundleProvider,
-      name,
-      registeredProperties(PFX_BUNDLE_PROPERTIES, { privateKeyPem: args.privateKeyPem, certificatePem: args.certificatePem, password: args.password }),
-      // The alias moves stacks made before PfxBundle had its own type to it without a replacement.
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: secretNames(PFX_BUNDLE_PROPERTIES), aliases: [{ type: PFX_BUNDLE_LEGACY_TYPE }] }),
-      DYNAMIC_MODULE,
-      DYNAMIC_TYPE_NAMES.pfxBundle,
-    );
+    const inputs = { privateKeyPem: args.privateKeyPem, certificatePem: args.certificatePem, password: args.password };
+    // The alias moves stacks made before PfxBundle had its own type to it without a replacement.
+    super(pfxBundleProvider, PFX_BUNDLE_PROPERTIES, DYNAMIC_TYPE_NAMES.pfxBundle, name, inputs, pulumi.mergeOptions(opts, { aliases: [{ type: PFX_BUNDLE_LEGACY_TYPE }] }));
   }
 }

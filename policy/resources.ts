@@ -7,7 +7,7 @@
 import { Secret } from "@pulumi/policy";
 import { IDENTITY_SERVICE_ENV } from "../lib/identityServiceEnv";
 import { COMPONENT_TYPES, DYNAMIC_TYPES, GENERIC_DYNAMIC_TYPE, PROVIDER_TYPES } from "../lib/typeTokens";
-import { UNKNOWN_SENTINELS } from "../lib/unknownValues";
+import { isUnknownValue } from "../lib/unknownValues";
 
 /** Type tokens of the resources the rules look at. */
 export const RESOURCE_TYPES = {
@@ -62,7 +62,7 @@ export interface StackContext {
 
 /** Whether a value is Pulumi's placeholder for "not known until the resources it depends on exist". */
 export function isUnknown(value: unknown): boolean {
-  return typeof value === "string" && UNKNOWN_SENTINELS.has(value);
+  return isUnknownValue(value);
 }
 
 /** Thrown by a resource rule that needs a value not known yet; the adapter turns it into @pulumi/policy's advisory. */

@@ -22,7 +22,8 @@ function runIndex(): { exports?: Record<string, unknown>; error?: unknown; settl
   let result: { exports?: Record<string, unknown>; error?: unknown } = {};
   let settled: () => Promise<void> = async () => undefined;
   jest.isolateModules(() => {
-    settled = (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs;
+    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+    settled = () => settings.waitForRPCs();
     try {
       result = { exports: require("../index") as Record<string, unknown> };
     } catch (error) {

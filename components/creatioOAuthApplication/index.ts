@@ -6,10 +6,11 @@
  * application that uses them. See docs/integrated-applications.md.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../../lib/typeTokens";
+import { DeclaredDynamicResource } from "../declaredDynamicResource";
+import { DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../../lib/typeTokens";
 import { creatioOAuthApplicationProvider } from "./provider";
 import { ApplicationState, CREATIO_OAUTH_APPLICATION_PROPERTIES, SECRET_OUTPUTS } from "./state";
-import { DynamicOutputs, registeredProperties } from "../../lib/dynamicResource";
+import { DynamicOutputs } from "../../lib/dynamicResource";
 import type { CreatioConnectionArgs, IdentityServiceReachArgs } from "../../lib/creatio/resourceArgs";
 
 export { creatioOAuthApplicationProvider } from "./provider";
@@ -51,16 +52,9 @@ export interface CreatioOAuthApplicationArgs extends IdentityServiceReachArgs {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface CreatioOAuthApplication extends DynamicOutputs<ApplicationState> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class CreatioOAuthApplication extends pulumi.dynamic.Resource {
+export class CreatioOAuthApplication extends DeclaredDynamicResource {
   constructor(name: string, args: CreatioOAuthApplicationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      creatioOAuthApplicationProvider,
-      name,
-      registeredProperties(CREATIO_OAUTH_APPLICATION_PROPERTIES, args),
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: CREATIO_OAUTH_APPLICATION_SECRET_OUTPUTS }),
-      DYNAMIC_MODULE,
-      DYNAMIC_TYPE_NAMES.creatioApplication,
-    );
+    super(creatioOAuthApplicationProvider, CREATIO_OAUTH_APPLICATION_PROPERTIES, DYNAMIC_TYPE_NAMES.creatioApplication, name, args, opts);
   }
 }
 

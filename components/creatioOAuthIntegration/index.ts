@@ -7,10 +7,11 @@
  * See docs/creatio-integration.md for exactly what it touches and how to roll back.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../../lib/typeTokens";
+import { DeclaredDynamicResource } from "../declaredDynamicResource";
+import { DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../../lib/typeTokens";
 import { creatioOAuthIntegrationProvider } from "./provider";
 import { CREATIO_OAUTH_INTEGRATION_PROPERTIES, IntegrationState, SECRET_OUTPUTS } from "./state";
-import { DynamicOutputs, registeredProperties } from "../../lib/dynamicResource";
+import { DynamicOutputs } from "../../lib/dynamicResource";
 import type { CreatioConnectionArgs, IdentityServiceReachArgs } from "../../lib/creatio/resourceArgs";
 
 export { creatioOAuthIntegrationProvider } from "./provider";
@@ -56,15 +57,8 @@ export interface CreatioOAuthIntegrationArgs extends IdentityServiceReachArgs {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface CreatioOAuthIntegration extends DynamicOutputs<IntegrationState> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class CreatioOAuthIntegration extends pulumi.dynamic.Resource {
+export class CreatioOAuthIntegration extends DeclaredDynamicResource {
   constructor(name: string, args: CreatioOAuthIntegrationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      creatioOAuthIntegrationProvider,
-      name,
-      registeredProperties(CREATIO_OAUTH_INTEGRATION_PROPERTIES, args),
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: CREATIO_OAUTH_INTEGRATION_SECRET_OUTPUTS }),
-      DYNAMIC_MODULE,
-      DYNAMIC_TYPE_NAMES.creatioIntegration,
-    );
+    super(creatioOAuthIntegrationProvider, CREATIO_OAUTH_INTEGRATION_PROPERTIES, DYNAMIC_TYPE_NAMES.creatioIntegration, name, args, opts);
   }
 }

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DeclaredDynamicResource } from "../declaredDynamicResource";
 import { DEFAULTS } from "../../lib/defaults";
-import { DYNAMIC_MODULE, DYNAMIC_TYPE_NAMES } from "../../lib/typeTokens";
+import { DYNAMIC_TYPE_NAMES } from "../../lib/typeTokens";
 import { identityDatabaseSnapshotProvider } from "./provider";
 import { IDENTITY_DATABASE_SNAPSHOT_PROPERTIES, IdentityDatabaseSnapshotOutputs, SnapshotDbProvider } from "./inputs";
-import { DynamicOutputs, registeredProperties, secretNames } from "../../lib/dynamicResource";
+import { DynamicOutputs } from "../../lib/dynamicResource";
 import type { DockerConnectionSettings } from "../../lib/dockerHost";
 
 export { identityDatabaseSnapshotProvider } from "./provider";
@@ -65,16 +66,9 @@ export interface IdentityDatabaseSnapshotArgs {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface IdentityDatabaseSnapshot extends DynamicOutputs<IdentityDatabaseSnapshotOutputs> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class IdentityDatabaseSnapshot extends pulumi.dynamic.Resource {
+export class IdentityDatabaseSnapshot extends DeclaredDynamicResource {
   constructor(name: string, args: IdentityDatabaseSnapshotArgs, opts?: pulumi.CustomResourceOptions) {
     const inputs = { ...args, keep: args.keep ?? DEFAULTS.databaseSnapshotsToKeep, healthTimeoutSeconds: args.healthTimeoutSeconds ?? DEFAULTS.healthTimeoutSeconds };
-    super(
-      identityDatabaseSnapshotProvider,
-      name,
-      registeredProperties(IDENTITY_DATABASE_SNAPSHOT_PROPERTIES, inputs),
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: secretNames(IDENTITY_DATABASE_SNAPSHOT_PROPERTIES, inputs) }),
-      DYNAMIC_MODULE,
-      DYNAMIC_TYPE_NAMES.databaseSnapshot,
-    );
+    super(identityDatabaseSnapshotProvider, IDENTITY_DATABASE_SNAPSHOT_PROPERTIES, DYNAMIC_TYPE_NAMES.databaseSnapshot, name, inputs, opts);
   }
 }
