@@ -400,16 +400,64 @@ describe("README", () => {
   });
 });
 
+/** A stack file's config as the CLI hands it to the program: strings as they are, structured values (lists) as JSON. */
+function cliValues(doc: { config: Record<string, unknown> }): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc.config)) values[k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k] = typeof v === "string" ? v : JSON.stringify(v);
+  return values;
+}
+
+/**
+ * What the Pulumi CLI refuses in a stack file before the program runs (`pulumi preview`: "Stack 'test'
+ * with configuration key 'certificateDnsNames' must be of type 'array<string>'"), by Pulumi.yaml's types.
+ */
+function cliTypeProblems(doc: { config: Record<string, unknown> }): string[] {
+  const declared = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")).config as Record<string, { type?: string }>;
+  const found: string[] = [];
+  for (const [k, v] of Object.entries(doc.config)) {
+    if (!k.startsWith(`${PROJECT}:`)) continue;
+    const key = k.slice(PROJECT.length + 1);
+    const type = declared[key]?.type;
+    const ok =
+      type === "array"
+        ? Array.isArray(v)
+        : type === "integer"
+          ? Number.isInteger(v) || (typeof v === "string" && /^-?\d+$/.test(v))
+          : type === "boolean"
+            ? typeof v === "boolean" || v === "true" || v === "false"
+            : type === "string"
+              ? typeof v === "string" || typeof v === "number" || typeof v === "boolean"
+              : true;
+    if (!ok) found.push(`${key} must be of type '${type}'`);
+  }
+  return found;
+}
+
+describe("the example stack files", () => {
+  const examples = fs.readdirSync(path.join(__dirname, "..", "examples")).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
+
+  it.each(examples)("%s passes the Pulumi CLI's type check of stack config", (file) => {
+    expect(cliTypeProblems(YAML.parse(fs.readFileSync(path.join(__dirname, "..", "examples", file), "utf8")))).toEqual([]);
+  });
+
+  it("the check catches a list written as a string, as the CLI does", () => {
+    expect(cliTypeProblems({ config: { [`${PROJECT}:certificateDnsNames`]: '["identity.example.com"]', [`${PROJECT}:httpPort`]: "80x" } })).toEqual([
+      "certificateDnsNames must be of type 'array'",
+      "httpPort must be of type 'integer'",
+    ]);
+  });
+});
+
 describe("examples/Pulumi.test.yaml", () => {
   it("validates once its documented secrets are set, and deploys to the test Docker host", () => {
     const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "examples", "Pulumi.test.yaml"), "utf8"));
-    const values: Record<string, string> = {};
-    for (const [k, v] of Object.entries<any>(doc.config)) values[k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k] = String(v);
+    const values = cliValues(doc);
     const secrets = { databaseAdminPassword: "pw", creatioPassword: "pw" };
     const cfg = parse({ ...values, ...secrets }, Object.keys(secrets), projectDir(false), envWithSsh());
     expect(cfg.service.dockerHost).toBe("ssh://deploy@docker-test.example.com");
     expect(cfg.database.server).toMatchObject({ host: "pg-test.example.com", databaseName: "identity_service_test" });
     expect(cfg.service.image).toBe("registry.example.com/creatio/identity-service:8.1.4");
+    expect(cfg.certificate).toMatchObject({ selfSigned: { dnsNames: ["identity-test.example.com"] } });
   });
 });
 
