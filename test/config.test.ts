@@ -462,22 +462,19 @@ describe("examples/Pulumi.test.yaml", () => {
 });
 
 describe("examples/Pulumi.prod.yaml", () => {
-  it("validates once its documented secrets are set", () => {
+  it("validates once its documented secrets are set, the PFX among them (CI has no git-ignored .pfx file)", () => {
     const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "examples", "Pulumi.prod.yaml"), "utf8"));
     const dir = projectDir(false);
-    fs.mkdirSync(path.join(dir, "certs"));
-    // A real PFX: validation opens it with certificatePassword.
-    fs.writeFileSync(
-      path.join(dir, "certs", "identity.pfx"),
-      testPfx(testCertificate("identity.example.com", new Date(Date.now() - 86400000), new Date(Date.now() + 400 * 86400000)), "pw"),
-    );
-    const values: Record<string, string> = {};
-    for (const [k, v] of Object.entries<any>(doc.config)) values[k.replace(`${PROJECT}:`, "")] = String(v);
-    const secrets = { certificatePassword: "pw", databaseAdminPassword: "pw", redisConnection: "r:6379", creatioPassword: "pw" };
-    const cfg = parse({ ...values, ...secrets }, Object.keys(secrets), dir);
+    // A real PFX, as CI has it: a secret in the stack file (*.pfx is git-ignored). Validation opens it with certificatePassword.
+    const pfx = testPfx(testCertificate("identity.example.com", new Date(Date.now() - 86400000), new Date(Date.now() + 400 * 86400000)), "pw");
+    expect(cliValues(doc).certificatePfxFile).toBeUndefined();
+    const secrets = { certificatePfxBase64: pfx.toString("base64"), certificatePassword: "pw", databaseAdminPassword: "pw", redisConnection: "r:6379", creatioPassword: "pw" };
+    const cfg = parse({ ...cliValues(doc), ...secrets }, Object.keys(secrets), dir, envWithSsh());
     expect(cfg.database.server).toMatchObject({ host: "pg.example.com", sslMode: "require" });
     expect(cfg.certificate.pfx).toBeDefined();
     expect(cfg.creatio?.connection.netCore).toBe(true);
     expect(cfg.service.publicUrl).toBe("https://identity.example.com");
+    // CI deploys it: the containers go to the production Docker host, not to the runner.
+    expect(cfg.service.dockerHost).toBe("ssh://deploy@docker-prod.example.com");
   });
 });
