@@ -12,9 +12,16 @@ const SECRET_NOTE = " Secret: set with `pulumi config set --secret`.";
 export const README_TABLE_BEGIN = "<!-- config-keys: generated from config/keys/ by `npm run generate:config`; do not edit by hand -->";
 export const README_TABLE_END = "<!-- /config-keys -->";
 
-/** One key as Pulumi.yaml declares it. Keys without a default get `""` (or `[]`): the CLI makes a typed key without a default required. */
+/**
+ * One key as Pulumi.yaml declares it. Keys without a default get `""` (or `[]`): the CLI makes a typed
+ * key without a default required. The CLI also refuses to load a project whose default does not have
+ * the declared type ("The default value specified for configuration key 'replicasMax' is not of the
+ * expected type 'integer'"), so an optional integer or boolean is declared without a type: the
+ * program checks its value (config/values.ts) as it checks every key.
+ */
 function declaration(spec: ConfigKeySpec): Record<string, unknown> {
-  const out: Record<string, unknown> = { type: spec.type };
+  const untyped = spec.default === undefined && (spec.type === "integer" || spec.type === "boolean");
+  const out: Record<string, unknown> = untyped ? {} : { type: spec.type };
   if (spec.type === "array") out.items = { type: spec.items ?? "string" };
   out.description = spec.secret ? `${spec.description}${SECRET_NOTE}` : spec.description;
   out.default = spec.default !== undefined ? (Array.isArray(spec.default) ? [...spec.default] : spec.default) : spec.type === "array" ? [] : "";

@@ -400,36 +400,81 @@ describe("README", () => {
   });
 });
 
+/** A stack file's config as the CLI hands it to the program: strings as they are, structured values (lists) as JSON. */
+function cliValues(doc: { config: Record<string, unknown> }): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc.config)) values[k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k] = typeof v === "string" ? v : JSON.stringify(v);
+  return values;
+}
+
+/**
+ * What the Pulumi CLI refuses in a stack file before the program runs (`pulumi preview`: "Stack 'test'
+ * with configuration key 'certificateDnsNames' must be of type 'array<string>'"), by Pulumi.yaml's types.
+ */
+function cliTypeProblems(doc: { config: Record<string, unknown> }): string[] {
+  const declared = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")).config as Record<string, { type?: string }>;
+  const found: string[] = [];
+  for (const [k, v] of Object.entries(doc.config)) {
+    if (!k.startsWith(`${PROJECT}:`)) continue;
+    const key = k.slice(PROJECT.length + 1);
+    const type = declared[key]?.type;
+    const ok =
+      type === "array"
+        ? Array.isArray(v)
+        : type === "integer"
+          ? Number.isInteger(v) || (typeof v === "string" && /^-?\d+$/.test(v))
+          : type === "boolean"
+            ? typeof v === "boolean" || v === "true" || v === "false"
+            : type === "string"
+              ? typeof v === "string" || typeof v === "number" || typeof v === "boolean"
+              : true;
+    if (!ok) found.push(`${key} must be of type '${type}'`);
+  }
+  return found;
+}
+
+describe("the example stack files", () => {
+  const examples = fs.readdirSync(path.join(__dirname, "..", "examples")).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
+
+  it.each(examples)("%s passes the Pulumi CLI's type check of stack config", (file) => {
+    expect(cliTypeProblems(YAML.parse(fs.readFileSync(path.join(__dirname, "..", "examples", file), "utf8")))).toEqual([]);
+  });
+
+  it("the check catches a list written as a string, as the CLI does", () => {
+    expect(cliTypeProblems({ config: { [`${PROJECT}:certificateDnsNames`]: '["identity.example.com"]', [`${PROJECT}:httpPort`]: "80x" } })).toEqual([
+      "certificateDnsNames must be of type 'array'",
+      "httpPort must be of type 'integer'",
+    ]);
+  });
+});
+
 describe("examples/Pulumi.test.yaml", () => {
   it("validates once its documented secrets are set, and deploys to the test Docker host", () => {
     const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "examples", "Pulumi.test.yaml"), "utf8"));
-    const values: Record<string, string> = {};
-    for (const [k, v] of Object.entries<any>(doc.config)) values[k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k] = String(v);
+    const values = cliValues(doc);
     const secrets = { databaseAdminPassword: "pw", creatioPassword: "pw" };
     const cfg = parse({ ...values, ...secrets }, Object.keys(secrets), projectDir(false), envWithSsh());
     expect(cfg.service.dockerHost).toBe("ssh://deploy@docker-test.example.com");
     expect(cfg.database.server).toMatchObject({ host: "pg-test.example.com", databaseName: "identity_service_test" });
     expect(cfg.service.image).toBe("registry.example.com/creatio/identity-service:8.1.4");
+    expect(cfg.certificate).toMatchObject({ selfSigned: { dnsNames: ["identity-test.example.com"] } });
   });
 });
 
 describe("examples/Pulumi.prod.yaml", () => {
-  it("validates once its documented secrets are set", () => {
+  it("validates once its documented secrets are set, the PFX among them (CI has no git-ignored .pfx file)", () => {
     const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "examples", "Pulumi.prod.yaml"), "utf8"));
     const dir = projectDir(false);
-    fs.mkdirSync(path.join(dir, "certs"));
-    // A real PFX: validation opens it with certificatePassword.
-    fs.writeFileSync(
-      path.join(dir, "certs", "identity.pfx"),
-      testPfx(testCertificate("identity.example.com", new Date(Date.now() - 86400000), new Date(Date.now() + 400 * 86400000)), "pw"),
-    );
-    const values: Record<string, string> = {};
-    for (const [k, v] of Object.entries<any>(doc.config)) values[k.replace(`${PROJECT}:`, "")] = String(v);
-    const secrets = { certificatePassword: "pw", databaseAdminPassword: "pw", redisConnection: "r:6379", creatioPassword: "pw" };
-    const cfg = parse({ ...values, ...secrets }, Object.keys(secrets), dir);
+    // A real PFX, as CI has it: a secret in the stack file (*.pfx is git-ignored). Validation opens it with certificatePassword.
+    const pfx = testPfx(testCertificate("identity.example.com", new Date(Date.now() - 86400000), new Date(Date.now() + 400 * 86400000)), "pw");
+    expect(cliValues(doc).certificatePfxFile).toBeUndefined();
+    const secrets = { certificatePfxBase64: pfx.toString("base64"), certificatePassword: "pw", databaseAdminPassword: "pw", redisConnection: "r:6379", creatioPassword: "pw" };
+    const cfg = parse({ ...cliValues(doc), ...secrets }, Object.keys(secrets), dir, envWithSsh());
     expect(cfg.database.server).toMatchObject({ host: "pg.example.com", sslMode: "require" });
     expect(cfg.certificate.pfx).toBeDefined();
     expect(cfg.creatio?.connection.netCore).toBe(true);
     expect(cfg.service.publicUrl).toBe("https://identity.example.com");
+    // CI deploys it: the containers go to the production Docker host, not to the runner.
+    expect(cfg.service.dockerHost).toBe("ssh://deploy@docker-prod.example.com");
   });
 });
