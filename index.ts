@@ -20,7 +20,7 @@ export const certificateExpiresAt = outputs.certificateExpiresAt;
 export const certificatePem = outputs.certificatePem;
 /** What the Creatio integration changed (undefined unless `creatioIntegration` is true). */
 export const creatioIntegration = outputs.creatioIntegration;
-/** Secret. Each OAuth 2.0 integrated application's { clientId, clientSecret, tokenUrl }, by name (undefined unless `creatioIntegration` is true). */
+/** Secret. Each OAuth 2.0 integrated application's { clientId, clientSecret, tokenUrl }, by its `key` (the name unless a key is set; undefined unless `creatioIntegration` is true). */
 export const creatioOAuthApplications = outputs.creatioOAuthApplications;
 /** Upgrades (docs/upgrade.md): the image running, the one before it, and the database snapshots. */
 export const image = outputs.image;
