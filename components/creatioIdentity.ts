@@ -176,14 +176,26 @@ interface ServiceInputs {
   readonly reseedToken?: pulumi.Output<string | null | undefined>;
 }
 
-/** The image settings of config as the components take them: exactly one of image and sourceDir. */
-function imageArgs(svc: StackConfig["service"]) {
-  return svc.image !== undefined ? { image: svc.image } : { sourceDir: svc.sourceDir, imageName: svc.imageName };
-}
-
-/** Upgrades: a snapshot of the database before the service changes image, and the declared restore (docs/upgrade.md); the database as this machine reaches it, like the client sync. */
-function snapshotArgs(config: StackConfig, database: IdentityDatabase) {
-  return { connectionString: database.connectionStringFromHost, ...config.databaseSnapshots, keptOnDelete: database.keptOnDelete };
+/**
+ * What both platforms' service components take alike: the image settings (exactly one of image and
+ * sourceDir), the service's settings, the database, `Clients`, the certificate, and the snapshot
+ * of the database before an image change with the declared restore (docs/upgrade.md), reaching the
+ * database as this machine does, like the client sync.
+ */
+function commonServiceArgs(config: StackConfig, certificate: Certificate, inputs: ServiceInputs) {
+  const svc = config.service;
+  return {
+    ...(svc.image !== undefined ? { image: svc.image } : { sourceDir: svc.sourceDir, imageName: svc.imageName }),
+    publicUrl: svc.publicUrl,
+    logLevel: svc.logLevel,
+    redisConnection: svc.redisConnection,
+    dbProvider: inputs.database.dbProvider,
+    connectionString: inputs.database.connectionString,
+    clientsJson: inputs.clientsJson,
+    certificate: { pfxBase64: certificate.pfxBase64, password: certificate.password },
+    reseedToken: inputs.reseedToken,
+    databaseSnapshots: { connectionString: inputs.database.connectionStringFromHost, ...config.databaseSnapshots, keptOnDelete: inputs.database.keptOnDelete },
+  };
 }
 
 /** platform docker: one container on one Docker host. */
@@ -192,23 +204,14 @@ function dockerService(name: string, config: StackConfig, certificate: Certifica
   return new IdentityService(
     `${name}-service`,
     {
-      ...imageArgs(svc),
+      ...commonServiceArgs(config, certificate, inputs),
       containerName: svc.containerName,
       httpPort: svc.httpPort,
       httpsPort: svc.httpsPort,
       listenAddress: svc.listenAddress,
-      publicUrl: svc.publicUrl,
-      logLevel: svc.logLevel,
-      redisConnection: svc.redisConnection,
       dockerHost: svc.dockerHost,
       dockerConnection: svc.dockerConnection,
-      dbProvider: inputs.database.dbProvider,
-      connectionString: inputs.database.connectionString,
-      clientsJson: inputs.clientsJson,
-      certificate: { pfxBase64: certificate.pfxBase64, password: certificate.password },
       networkName: inputs.database.networkName,
-      reseedToken: inputs.reseedToken,
-      databaseSnapshots: snapshotArgs(config, inputs.database),
     },
     top,
   );
@@ -216,21 +219,11 @@ function dockerService(name: string, config: StackConfig, certificate: Certifica
 
 /** platform kubernetes: a Deployment, its Service and what keeps it available. */
 function kubernetesService(name: string, config: StackConfig, certificate: Certificate, inputs: ServiceInputs, top: DeploymentParent): KubernetesIdentityService {
-  const svc = config.service;
   const k = config.kubernetes!;
   return new KubernetesIdentityService(
     `${name}-service`,
     {
-      ...imageArgs(svc),
-      publicUrl: svc.publicUrl,
-      logLevel: svc.logLevel,
-      redisConnection: svc.redisConnection,
-      dbProvider: inputs.database.dbProvider,
-      connectionString: inputs.database.connectionString,
-      clientsJson: inputs.clientsJson,
-      certificate: { pfxBase64: certificate.pfxBase64, password: certificate.password },
-      reseedToken: inputs.reseedToken,
-      databaseSnapshots: snapshotArgs(config, inputs.database),
+      ...commonServiceArgs(config, certificate, inputs),
       kubeconfig: k.kubeconfig,
       context: k.context,
       namespace: k.namespace,
