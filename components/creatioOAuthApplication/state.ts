@@ -1,7 +1,8 @@
 /**
  * What CreatioOAuthApplication keeps in the stack's state, and the diff. Pure: no I/O.
  */
-import { isUnknown, trimUrl } from "../../lib/inputChecks";
+import { isUnknown } from "../../lib/inputChecks";
+import { isAnotherCreatio } from "../../lib/creatio/resourceArgs";
 import { canonical, DynamicResourceSpec, inputPathsWith, secretNames, valueAt } from "../../lib/dynamicResource";
 import { ApplicationInputs } from "./inputs";
 
@@ -93,9 +94,7 @@ function keeper(v: unknown): unknown {
  */
 export function diffState(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
   const replaces: string[] = [];
-  const newCreatio = news.creatio;
-  const newUrl = isUnknown(newCreatio) ? newCreatio : newCreatio?.url;
-  if (isUnknown(newUrl) || (typeof newUrl === "string" && trimUrl(newUrl) !== trimUrl(String(olds.creatio?.url ?? "")))) replaces.push("creatio");
+  if (isAnotherCreatio(olds, news)) replaces.push("creatio");
   if (isUnknown(news.rotation) || keeper(news.rotation) !== keeper(olds.rotation)) replaces.push("rotation");
   // A state from before creatioAcceptsTokens lacks it: one update records it (an absent output is unknown in every preview).
   const unobserved = typeof olds.creatioAcceptsTokens !== "boolean";

@@ -5,7 +5,8 @@
 import { DEFAULTS } from "../../lib/defaults";
 import { FeatureStateRow } from "../../lib/creatio/entities";
 import { oauthSettingValues } from "../../lib/creatio/constants";
-import { isUnknown, trimUrl } from "../../lib/inputChecks";
+import { isUnknown } from "../../lib/inputChecks";
+import { isAnotherCreatio } from "../../lib/creatio/resourceArgs";
 import { canonical, DynamicResourceSpec, inputPaths, inputPathsWith, secretNames, valueAt } from "../../lib/dynamicResource";
 import { IntegrationInputs } from "./inputs";
 
@@ -141,9 +142,7 @@ export function driftOf(state: IntegrationState): string[] {
  */
 export function diffState(oldsRaw: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
   const olds = normalizeState(oldsRaw);
-  const newCreatio = news.creatio;
-  const newUrl = isUnknown(newCreatio) ? newCreatio : newCreatio?.url;
-  const replaces = isUnknown(newUrl) || (typeof newUrl === "string" && trimUrl(newUrl) !== trimUrl(String(olds.creatio?.url ?? ""))) ? ["creatio"] : [];
+  const replaces = isAnotherCreatio(olds, news) ? ["creatio"] : [];
   const changes = replaces.length > 0 || changedInputs(olds, news).length > 0 || driftOf(olds).length > 0 || !olds.complete || isFirstVersionState(oldsRaw);
   // Put the old Creatio back before switching the new one over: if both are in fact the same
   // Creatio (another host name for it), create-before-delete would record the switched-on state as

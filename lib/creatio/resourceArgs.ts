@@ -3,6 +3,7 @@
  * how it checks that the Identity Service issues tokens before it changes anything.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { isUnknown, trimUrl } from "../inputChecks";
 
 /** The connection to Creatio's API, as resource arguments. */
 export interface CreatioConnectionArgs {
@@ -26,6 +27,16 @@ export interface IdentityServiceReachArgs {
   readonly identityServerCaPem?: pulumi.Input<string>;
   /** How long to wait for the Identity Service to issue a token. */
   readonly readinessTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/**
+ * Whether a Creatio resource's new inputs name another Creatio than its state (the URL, trailing
+ * slashes aside), or one not known yet: both resources replace for it, and a preview must not
+ * promise an update that becomes a replacement.
+ */
+export function isAnotherCreatio(olds: Record<string, any>, news: Record<string, any>): boolean {
+  const newUrl = isUnknown(news.creatio) ? news.creatio : news.creatio?.url;
+  return isUnknown(newUrl) || (typeof newUrl === "string" && trimUrl(newUrl) !== trimUrl(String(olds.creatio?.url ?? "")));
 }
 
 /**
