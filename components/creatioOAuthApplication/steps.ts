@@ -18,7 +18,7 @@ import {
 } from "../../lib/creatio/clientApps";
 import { CreatioClient } from "../../lib/creatio/session";
 import { messageOf } from "../../lib/redact";
-import { StepResult } from "../creatioOAuthIntegration/steps";
+import type { StepResult } from "../../lib/creatio/providerSupport";
 import { ApplicationInputs } from "./inputs";
 
 function failed<T>(did: T, e: unknown, what: string): StepResult<T> {

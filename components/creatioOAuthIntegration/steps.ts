@@ -26,13 +26,8 @@ import {
 import { callOAuthConfigService, clearFeatureCache, OAUTH_DISABLED_PATTERN, oauthConfigFileFix, postSysSettingsValues } from "../../lib/creatio/services";
 import { CreatioClient } from "../../lib/creatio/session";
 import { messageOf } from "../../lib/redact";
+import type { StepResult } from "../../lib/creatio/providerSupport";
 import { FoundSetting } from "./state";
-
-/** What a step did, and its error when it failed. */
-export interface StepResult<T> {
-  readonly did: T;
-  readonly error?: Error;
-}
 
 function failed<T>(did: T, e: unknown): StepResult<T> {
   return { did, error: e instanceof Error ? e : new Error(messageOf(e)) };

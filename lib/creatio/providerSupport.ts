@@ -7,6 +7,12 @@ import { connectCreatio, CreatioClient, CreatioCredentials } from "./session";
 
 export { providerLog } from "../providerLog";
 
+/** What a step did, and its error when it failed: the provider undoes or records what `did` says. */
+export interface StepResult<T> {
+  readonly did: T;
+  readonly error?: Error;
+}
+
 /** Per-call limit for Creatio's API (the readiness wait has its own, readinessTimeoutSeconds). */
 export const CREATIO_CALL_TIMEOUT_MS = 60000;
 
