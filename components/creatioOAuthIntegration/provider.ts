@@ -14,7 +14,7 @@
  * required inside the functions, and every message passes through `redact`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { OAUTH_FEATURE_CODE, OAUTH_SETTING_CODES, OAUTH_SETTING_CODE_LIST } from "../../lib/creatio/constants";
+import { OAUTH_FEATURE_CODE, OAUTH_SETTING_CODES, OAUTH_SETTING_CODE_LIST, oauthSettingValues } from "../../lib/creatio/constants";
 import { selectBatch } from "../../lib/creatio/dataService";
 import {
   defaultResourceOf,
@@ -36,7 +36,7 @@ import { checkWith } from "../../lib/inputChecks";
 import { connectAsAdministrator, providerLog } from "../../lib/creatio/providerSupport";
 import { clearCacheAfterUndo, foundSettingValues, LOST_SECRET_WARNING, partialStateError, putBackSettings, runUndo, UndoAction, undoFeatureChange } from "./compensation";
 import { IntegrationInputs, resolveInputs, secretsOf, validateInputs } from "./inputs";
-import { changedInputs, diffState, driftOf, IntegrationState, isFirstVersionState, normalizeState, settingValues, stateMap, STATE_ONLY_INPUTS } from "./state";
+import { changedInputs, diffState, driftOf, IntegrationState, isFirstVersionState, normalizeState, stateMap, STATE_ONLY_INPUTS } from "./state";
 import { addDefaultResource, clearFeatures, enableFeature, FeatureChange, FoundInCreatio, readCreatio, writeSettings } from "./steps";
 
 const log = providerLog;
@@ -101,7 +101,7 @@ async function switchOver(client: CreatioClient, i: IntegrationInputs, plan: Swi
   const cleared = await clearFeatures(client);
   if (cleared.error) return fail(cleared.error);
   if (plan.writeSettings) {
-    const settings = await writeSettings(client, settingValues(i), i.creatio.username);
+    const settings = await writeSettings(client, oauthSettingValues(i), i.creatio.username);
     done = { ...done, written: settings.did };
     const back = Object.fromEntries(settings.did.map((c) => [c, plan.settingsBefore[c] ?? ""]));
     if (settings.did.length > 0) undo.push(putBackSettings(client, back));
@@ -214,7 +214,7 @@ async function updateIntegration(id: string, oldsRaw: IntegrationState, news: In
       writeSettings: settingsChanged,
       // Undo goes back to what Creatio held before this update: this stack's earlier values, or
       // what create found when create itself did not finish.
-      settingsBefore: olds.complete && !firstVersion ? settingValues(olds) : foundSettingValues(olds.previousSettings, OAUTH_SETTING_CODE_LIST).values,
+      settingsBefore: olds.complete && !firstVersion ? oauthSettingValues(olds) : foundSettingValues(olds.previousSettings, OAUTH_SETTING_CODE_LIST).values,
       defaultResource: current.defaultResource,
     });
     const removed = new Set(done.feature.removed.map((r) => r.id));

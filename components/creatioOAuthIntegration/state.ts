@@ -4,7 +4,6 @@
  */
 import { DEFAULTS } from "../../lib/defaults";
 import { FeatureStateRow } from "../../lib/creatio/entities";
-import { oauthSettingValues } from "../../lib/creatio/constants";
 import { isUnknown } from "../../lib/inputChecks";
 import { isAnotherCreatio } from "../../lib/creatio/resourceArgs";
 import { canonical, DynamicResourceSpec, inputPaths, inputPathsWith, secretNames, valueAt } from "../../lib/dynamicResource";
@@ -148,11 +147,6 @@ export function diffState(oldsRaw: Record<string, any>, news: Record<string, any
   // Creatio (another host name for it), create-before-delete would record the switched-on state as
   // "found" and the old delete would then switch it off.
   return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
-}
-
-/** The values the three settings get. */
-export function settingValues(i: Pick<IntegrationInputs, "identityServerUrl" | "clientId" | "clientSecret">): Record<string, string> {
-  return { ...oauthSettingValues(i) };
 }
 
 /** SysAdminUnitId → FeatureState. */
