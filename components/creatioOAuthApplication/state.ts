@@ -2,7 +2,7 @@
  * What CreatioOAuthApplication keeps in the stack's state, and the diff. Pure: no I/O.
  */
 import { isUnknown } from "../../lib/inputChecks";
-import { isAnotherCreatio } from "../../lib/creatio/resourceArgs";
+import { CREATIO_CONNECTION_PROPERTY, IDENTITY_SERVICE_CHECK_PROPERTIES, isAnotherCreatio } from "../../lib/creatio/resourceArgs";
 import { canonical, DynamicResourceSpec, inputPathsWith, secretNames, valueAt } from "../../lib/dynamicResource";
 import { ApplicationInputs } from "./inputs";
 
@@ -37,7 +37,7 @@ export interface ApplicationState extends ApplicationInputs {
  */
 export const CREATIO_OAUTH_APPLICATION_PROPERTIES = {
   inputs: {
-    creatio: { secret: true, parts: { url: { replaces: true }, username: { recordOnly: true }, password: { recordOnly: true }, netCore: { recordOnly: true } } },
+    creatio: CREATIO_CONNECTION_PROPERTY,
     name: {},
     applicationUrl: {},
     redirectUrl: {},
@@ -46,9 +46,7 @@ export const CREATIO_OAUTH_APPLICATION_PROPERTIES = {
     active: {},
     rotation: { replaces: true },
     identityServerUrl: { recordOnly: true },
-    identityServerCaPem: { recordOnly: true },
-    identityServerCheckUrl: { recordOnly: true },
-    readinessTimeoutSeconds: { recordOnly: true },
+    ...IDENTITY_SERVICE_CHECK_PROPERTIES,
   },
   outputs: {
     recordId: {},

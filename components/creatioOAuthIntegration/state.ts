@@ -5,7 +5,7 @@
 import { DEFAULTS } from "../../lib/defaults";
 import { FeatureStateRow } from "../../lib/creatio/entities";
 import { isUnknown } from "../../lib/inputChecks";
-import { isAnotherCreatio } from "../../lib/creatio/resourceArgs";
+import { CREATIO_CONNECTION_PROPERTY, IDENTITY_SERVICE_CHECK_PROPERTIES, isAnotherCreatio } from "../../lib/creatio/resourceArgs";
 import { canonical, DynamicResourceSpec, inputPaths, inputPathsWith, secretNames, valueAt } from "../../lib/dynamicResource";
 import { IntegrationInputs } from "./inputs";
 
@@ -50,12 +50,10 @@ export const CREATIO_OAUTH_INTEGRATION_PROPERTIES = {
     identityServerUrl: {},
     clientId: {},
     clientSecret: { secret: true },
-    creatio: { secret: true, parts: { url: { replaces: true }, username: { recordOnly: true }, password: { recordOnly: true }, netCore: { recordOnly: true } } },
+    creatio: CREATIO_CONNECTION_PROPERTY,
     featureAdminUnitIds: {},
     createDefaultResource: {},
-    readinessTimeoutSeconds: { recordOnly: true },
-    identityServerCaPem: { recordOnly: true },
-    identityServerCheckUrl: { recordOnly: true },
+    ...IDENTITY_SERVICE_CHECK_PROPERTIES,
   },
   outputs: {
     featureId: {},

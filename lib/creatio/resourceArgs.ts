@@ -4,6 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown, trimUrl } from "../inputChecks";
+import type { PropertySpec } from "../dynamicResource";
 
 /** The connection to Creatio's API, as resource arguments. */
 export interface CreatioConnectionArgs {
@@ -17,6 +18,16 @@ export interface CreatioConnectionArgs {
   readonly netCore?: pulumi.Input<boolean>;
 }
 
+/**
+ * `creatio` as both Creatio resources declare it (lib/dynamicResource.ts): secret, since it holds the
+ * password; another URL is another Creatio and replaces the resource; the login only reaches Creatio
+ * (a new administrator or password is recorded, nothing in Creatio changes).
+ */
+export const CREATIO_CONNECTION_PROPERTY: PropertySpec = {
+  secret: true,
+  parts: { url: { replaces: true }, username: { recordOnly: true }, password: { recordOnly: true }, netCore: { recordOnly: true } },
+};
+
 /** Where the Identity Service is, for Creatio and for the readiness check made from this machine. */
 export interface IdentityServiceReachArgs {
   /** The Identity Service URL as Creatio's server reaches it. */
@@ -28,6 +39,13 @@ export interface IdentityServiceReachArgs {
   /** How long to wait for the Identity Service to issue a token. */
   readonly readinessTimeoutSeconds?: pulumi.Input<number>;
 }
+
+/** How this machine checks the Identity Service (IdentityServiceReachArgs but its URL for Creatio): recorded only, since nothing in Creatio depends on it. */
+export const IDENTITY_SERVICE_CHECK_PROPERTIES = {
+  identityServerCaPem: { recordOnly: true },
+  identityServerCheckUrl: { recordOnly: true },
+  readinessTimeoutSeconds: { recordOnly: true },
+} satisfies Record<string, PropertySpec>;
 
 /**
  * Whether a Creatio resource's new inputs name another Creatio than its state (the URL, trailing
