@@ -6,6 +6,9 @@ import * as docker from "@pulumi/docker";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import { checkSuppliedConnectionString, DbProvider, npgsqlConnectionString, sslModeSettings } from "../lib/connectionString";
+import type { DockerConnectionSettings } from "../lib/dockerHost";
+import { KeptDatabaseCheck } from "./keptDatabaseCheck";
+import { ContainerDatabasePassword } from "./containerDatabasePassword";
 
 /** The database the Identity Service keeps its clients, grants and keys in. Set exactly one mode. */
 export interface IdentityDatabaseArgs {
@@ -28,6 +31,10 @@ export interface IdentityDatabaseArgs {
      */
     readonly networkName?: string;
     readonly volumeName?: string;
+    /** The Docker engine (`docker:host`), for the kept-volume check; default DOCKER_HOST, else the local socket. */
+    readonly dockerHost?: pulumi.Input<string | undefined>;
+    /** The other `docker:*` connection settings (context, certificates, sshOpts). */
+    readonly dockerConnection?: pulumi.Input<DockerConnectionSettings | undefined>;
   };
   /** An existing PostgreSQL server: a login role with a generated password and a database it owns (@pulumi/postgresql). */
   readonly server?: {
@@ -57,6 +64,13 @@ export interface IdentityDatabaseArgs {
    * the data volume of the container. Default true: they hold the clients, keys and snapshots.
    */
   readonly retainOnDelete?: boolean;
+  /**
+   * Server and container modes: when the database is created and finds one an earlier `pulumi
+   * destroy` kept under the same names, take it back (server: import the role and the database and
+   * give the role this stack's password; container: use the volume and give its role this stack's
+   * password) instead of stopping. Default false: the `up` stops and says what it found.
+   */
+  readonly takeBack?: boolean;
 }
 
 const DEFAULT_IMAGE = DEFAULTS.databaseImage;
@@ -79,7 +93,7 @@ export function keptServerDatabaseNotice(host: string, port: number, database: s
   return (
     `pulumi destroy kept the Identity Service database "${database}" and its role "${role}" on ${host}:${port} (databaseRetainOnDelete), with its clients, keys and snapshots. ` +
     `To remove them, as the admin role: DROP DATABASE "${database}"; DROP ROLE "${role}";. ` +
-    `A new stack with the same names stops at "role already exists" until they are removed, or it uses other names (databaseName, databaseUsername).`
+    `An \`up\` of a stack with the same names stops and says so; to take them back, with their clients, keys and snapshots: \`pulumi config set databaseTakeBack true\`, then \`pulumi up\`.`
   );
 }
 
@@ -87,7 +101,7 @@ export function keptServerDatabaseNotice(host: string, port: number, database: s
 export function keptVolumeNotice(volume: string): string {
   return (
     `pulumi destroy kept the Docker volume "${volume}" with the Identity Service database, its clients, keys and snapshots (databaseRetainOnDelete). ` +
-    `To remove it: docker volume rm ${volume}. A new stack would start the database on it with the old password, which went with this stack: remove the volume first.`
+    `To remove it: docker volume rm ${volume}. An \`up\` of this stack stops and says so; to take it back, with its clients, keys and snapshots: \`pulumi config set databaseTakeBack true\`, then \`pulumi up\`.`
   );
 }
 
@@ -125,8 +139,9 @@ export class IdentityDatabase extends pulumi.ComponentResource {
       keptOnDelete: pulumi.Output<string | undefined>;
     };
     const retain = args.retainOnDelete ?? DEFAULTS.databaseRetainOnDelete;
-    if (args.container) result = this.createContainer(name, args.container, retain);
-    else if (args.server) result = this.createOnServer(name, args.server, retain);
+    const takeBack = args.takeBack ?? DEFAULTS.databaseTakeBack;
+    if (args.container) result = this.createContainer(name, args.container, retain, takeBack);
+    else if (args.server) result = this.createOnServer(name, args.server, retain, takeBack);
     else result = this.useSupplied(args.connectionString!);
 
     this.dbProvider = result.dbProvider;
@@ -143,13 +158,17 @@ export class IdentityDatabase extends pulumi.ComponentResource {
     });
   }
 
-  private createContainer(name: string, c: NonNullable<IdentityDatabaseArgs["container"]>, retain: boolean) {
+  private createContainer(name: string, c: NonNullable<IdentityDatabaseArgs["container"]>, retain: boolean, takeBack: boolean) {
     const containerName = checked(c.containerName ?? `${name}-postgres`, checkContainerName);
     const databaseName = checked(c.databaseName ?? DEFAULT_DATABASE, (v) => checkNonEmpty(v, "container.databaseName"));
     const username = checked(c.username ?? DEFAULT_USERNAME, (v) => checkNonEmpty(v, "container.username"));
     const hostPort = checked(c.hostPort ?? DEFAULT_HOST_PORT, (v) => checkPort(v, "container.hostPort"));
 
     const password = newPassword(name, this);
+    const volumeName = c.volumeName ?? `${name}-data`;
+    // Before the volume: Docker would hand a kept volume of the same name to the new container
+    // without a word (lib/keptDatabase.ts).
+    const keptCheck = new KeptDatabaseCheck(`${name}-kept-check`, { volumeName, dockerHost: c.dockerHost, dockerConnection: c.dockerConnection, takeBack }, { parent: this });
     // The names stay what they were when created (ignoreChanges): a stack made before they were
     // derived from the stack keeps its network and, above all, its data volume, instead of having
     // them replaced (a new, empty volume) on the next `up`.
@@ -157,7 +176,7 @@ export class IdentityDatabase extends pulumi.ComponentResource {
     const image = new docker.RemoteImage(`${name}-postgres-image`, { name: c.image ?? DEFAULT_IMAGE, keepLocally: true }, { parent: this });
     // A named volume keeps the Identity Service's clients and keys across container replacements
     // (and, retained, across `pulumi destroy`).
-    const volume = new docker.Volume(`${name}-data`, { name: c.volumeName ?? `${name}-data` }, { parent: this, ignoreChanges: ["name"], retainOnDelete: retain });
+    const volume = new docker.Volume(`${name}-data`, { name: volumeName }, { parent: this, ignoreChanges: ["name"], retainOnDelete: retain, dependsOn: keptCheck });
     const container = new docker.Container(
       `${name}-postgres`,
       {
@@ -188,12 +207,22 @@ export class IdentityDatabase extends pulumi.ComponentResource {
       { parent: this, deleteBeforeReplace: true },
     );
 
-    // Built from the container's outputs so anything using them waits for the healthy container.
+    // A taken-back volume keeps the password of the stack that made it: give its role this one's.
+    const readyName = takeBack
+      ? new ContainerDatabasePassword(
+          `${name}-password-set`,
+          { containerName: container.name, containerId: container.id, dockerHost: c.dockerHost, dockerConnection: c.dockerConnection },
+          { parent: this },
+        ).containerName
+      : container.name;
+
+    // Built from the container's outputs so anything using them waits for the healthy container
+    // (and, taken back, for its password).
     const connectionString = pulumi
-      .all([container.name, databaseName, username, password])
+      .all([readyName, databaseName, username, password])
       .apply(([host, database, user, pw]) => npgsqlConnectionString({ host, port: POSTGRES_PORT, database, username: user, password: pw }));
     const connectionStringFromHost = pulumi
-      .all([container.name, hostPort, databaseName, username, password])
+      .all([readyName, hostPort, databaseName, username, password])
       .apply(([, port, database, user, pw]) => npgsqlConnectionString({ host: "127.0.0.1", port, database, username: user, password: pw }));
     return {
       dbProvider: pulumi.output<DbProvider>("Postgres"),
@@ -204,7 +233,7 @@ export class IdentityDatabase extends pulumi.ComponentResource {
     };
   }
 
-  private createOnServer(name: string, s: NonNullable<IdentityDatabaseArgs["server"]>, retain: boolean) {
+  private createOnServer(name: string, s: NonNullable<IdentityDatabaseArgs["server"]>, retain: boolean, takeBack: boolean) {
     const port = checked(s.port ?? POSTGRES_PORT, (v) => checkPort(v, "server.port"));
     const host = checked(s.host, (v) => checkNonEmpty(v, "server.host"));
     const ssl = s.sslMode === undefined ? undefined : checked(s.sslMode, checkSslMode);
@@ -225,10 +254,44 @@ export class IdentityDatabase extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const role = new postgresql.Role(`${name}-role`, { name: s.username ?? DEFAULT_USERNAME, login: true, password }, { parent: this, provider, retainOnDelete: retain });
+    const roleName = s.username ?? DEFAULT_USERNAME;
+    const databaseName = s.databaseName ?? DEFAULT_DATABASE;
+    const keptCheck = new KeptDatabaseCheck(
+      `${name}-kept-check`,
+      {
+        server: pulumi.all([host, port, s.adminUsername, ssl ?? pulumi.output(undefined), databaseName, roleName]).apply(([h, p, admin, mode, db, user]) => ({
+          host: h,
+          port: p,
+          adminUsername: admin,
+          ...(mode ? { sslMode: mode.libpq } : {}),
+          databaseName: db,
+          username: user,
+        })),
+        adminPassword: pulumi.secret(s.adminPassword),
+        password,
+        takeBack,
+      },
+      { parent: this },
+    );
+    // Taking back: the engine imports the kept role and database (by name, their ids), then updates
+    // the role's password to this stack's. On a stack that already has them, `import` does nothing.
+    const importAs = (value: pulumi.Input<string>, key: string): { import?: string } => {
+      if (!takeBack) return {};
+      if (typeof value !== "string") throw new Error(`IdentityDatabase ${name}: with takeBack, server.${key} must be a plain string (the id the kept one is imported by)`);
+      return { import: value };
+    };
+    const role = new postgresql.Role(
+      `${name}-role`,
+      { name: roleName, login: true, password },
+      { parent: this, provider, retainOnDelete: retain, dependsOn: keptCheck, ...importAs(roleName, "username") },
+    );
     // Owning the database lets the Identity Service create and migrate its tables (PostgreSQL 15+
     // gives the public schema to the database owner).
-    const database = new postgresql.Database(`${name}-db`, { name: s.databaseName ?? DEFAULT_DATABASE, owner: role.name }, { parent: this, provider, retainOnDelete: retain });
+    const database = new postgresql.Database(
+      `${name}-db`,
+      { name: databaseName, owner: role.name },
+      { parent: this, provider, retainOnDelete: retain, dependsOn: keptCheck, ...importAs(databaseName, "databaseName") },
+    );
 
     const connectionString = pulumi
       .all([host, port, database.name, role.name, password, ssl ?? pulumi.output(undefined)])

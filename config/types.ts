@@ -58,7 +58,16 @@ export interface CertificateConfig {
 
 /** The Identity Service database: exactly one of container (dev), server, connectionString. */
 export interface DatabaseConfig {
-  readonly container?: { readonly image: string; readonly hostPort: number; readonly databaseName: string; readonly username: string; readonly containerName: string };
+  readonly container?: {
+    readonly image: string;
+    readonly hostPort: number;
+    readonly databaseName: string;
+    readonly username: string;
+    readonly containerName: string;
+    /** The Docker engine the container runs on, as the service's (the kept-volume check looks there). */
+    readonly dockerHost?: string;
+    readonly dockerConnection?: pulumi.Output<DockerConnectionSettings>;
+  };
   readonly server?: {
     readonly host: string;
     readonly port: number;
@@ -71,6 +80,8 @@ export interface DatabaseConfig {
   readonly connectionString?: { readonly provider: DbProvider; readonly value: Secret };
   /** Server and container modes: keep the database when the stack is destroyed. */
   readonly retainOnDelete?: boolean;
+  /** Server and container modes: take back a database an earlier destroy kept, instead of stopping. */
+  readonly takeBack?: boolean;
 }
 
 export interface StackConfig {

@@ -32,6 +32,7 @@ export const DEFAULTS = {
   databaseProvider: "Postgres",
   /** pulumi destroy keeps the Identity Service database (its clients, keys and snapshots) unless told otherwise. */
   databaseRetainOnDelete: true,
+  databaseTakeBack: false,
   creatioUsername: "Supervisor",
   /** .NET Framework Creatio (its application under /0) unless told otherwise. */
   creatioNetCore: false,

@@ -218,3 +218,49 @@ export function describeState(state: ContainerState): string {
   if (state.status === "exited") parts.push(`exit code ${state.exitCode}`);
   return `${parts.join(", ")}${state.lastHealthOutput ? ` (last health check: ${state.lastHealthOutput})` : ""}`;
 }
+
+/** `docker volume inspect` and `docker ps -a --filter volume=`: whether the volume exists, and which containers (running or not) use it. */
+export async function volumeUsage(engine: DockerEngine, volume: string): Promise<{ exists: boolean; usedBy: string[] }> {
+  const r = await call(engine, `inspect volume ${volume}`, 60000, (abortSignal) => engine.docker.getVolume(volume).inspect({ abortSignal }), [404]);
+  if (r.status === 404) return { exists: false, usedBy: [] };
+  const users = await call(engine, `list the containers using volume ${volume}`, 60000, (abortSignal) =>
+    engine.docker.listContainers({ all: true, filters: JSON.stringify({ volume: [volume] }), abortSignal }),
+  );
+  return { exists: true, usedBy: (users.value ?? []).map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, "")).sort() };
+}
+
+/**
+ * `docker exec <container> <command>`: runs it in the container's environment and waits for it;
+ * returns its exit code and its output (stdout and stderr together, the last 2000 characters).
+ */
+export async function execInContainer(engine: DockerEngine, container: string, command: readonly string[], timeoutMs = 60000): Promise<{ exitCode: number; output: string }> {
+  const created = await call(engine, `create an exec in container ${container}`, timeoutMs, (abortSignal) =>
+    engine.docker.getContainer(container).exec({ Cmd: [...command], AttachStdout: true, AttachStderr: true, abortSignal }),
+  );
+  const exec = created.value!;
+  const chunks: Buffer[] = [];
+  await call(engine, `run an exec in container ${container}`, timeoutMs, async () => {
+    const stream = await exec.start({ hijack: false, stdin: false, Detach: false });
+    await new Promise<void>((resolve, reject) => {
+      // Not a TTY: the engine multiplexes stdout and stderr in frames of 8-byte headers.
+      const sink = new (require("node:stream").Writable)({
+        write(chunk: Buffer, _enc: string, done: () => void) {
+          chunks.push(chunk);
+          done();
+        },
+      });
+      engine.docker.modem.demuxStream(stream, sink, sink);
+      stream.on("end", resolve);
+      stream.on("close", resolve);
+      stream.on("error", reject);
+    });
+  });
+  // The output can end a moment before the engine records the exit code.
+  let info = await call(engine, `inspect an exec in container ${container}`, timeoutMs, () => exec.inspect());
+  for (let i = 0; i < 50 && info.value!.Running; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    info = await call(engine, `inspect an exec in container ${container}`, timeoutMs, () => exec.inspect());
+  }
+  const output = Buffer.concat(chunks).toString("utf8").trim();
+  return { exitCode: info.value!.ExitCode ?? -1, output: output.length > 2000 ? output.slice(-2000) : output };
+}

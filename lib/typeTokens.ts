@@ -29,6 +29,8 @@ export const DYNAMIC_TYPE_NAMES = {
   creatioApplication: "CreatioOAuthApplication",
   databaseSnapshot: "IdentityDatabaseSnapshot",
   healthGate: "IdentityServiceHealthGate",
+  keptDatabaseCheck: "KeptDatabaseCheck",
+  containerDatabasePassword: "ContainerDatabasePassword",
 } as const;
 
 /** The dynamic resources' full types. */
@@ -39,6 +41,8 @@ export const DYNAMIC_TYPES = {
   creatioApplication: dynamicType(DYNAMIC_TYPE_NAMES.creatioApplication),
   databaseSnapshot: dynamicType(DYNAMIC_TYPE_NAMES.databaseSnapshot),
   healthGate: dynamicType(DYNAMIC_TYPE_NAMES.healthGate),
+  keptDatabaseCheck: dynamicType(DYNAMIC_TYPE_NAMES.keptDatabaseCheck),
+  containerDatabasePassword: dynamicType(DYNAMIC_TYPE_NAMES.containerDatabasePassword),
 } as const;
 
 /** Pulumi's generic dynamic type: what a dynamic resource without its own type name registers as (PfxBundle's before it had one). */

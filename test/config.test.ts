@@ -34,6 +34,7 @@ describe("stack config", () => {
     expect(cfg.database).toEqual({
       container: { image: "postgres:16-alpine", hostPort: 55432, databaseName: "identity_service", username: "identity_service", containerName: "creatio-identity-service-db" },
       retainOnDelete: true,
+      takeBack: false,
     });
     expect(cfg.dbProvider).toBe("Postgres");
     expect(cfg.creatio).toBeUndefined();

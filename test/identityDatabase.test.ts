@@ -52,6 +52,7 @@ describe("container mode (dev)", () => {
         "docker:index/remoteImage:RemoteImage db-postgres-image",
         "docker:index/volume:Volume db-data",
         "docker:index/container:Container db-postgres",
+        "pulumi-nodejs:dynamic/creatio-identity:KeptDatabaseCheck db-kept-check",
       ].sort(),
     );
     expect(only(children, "random:index/randomPassword:RandomPassword").inputs).toEqual({ length: 32, special: false });
@@ -137,6 +138,7 @@ describe("server mode (an existing PostgreSQL server)", () => {
         "pulumi:providers:postgresql db-provider",
         "postgresql:index/role:Role db-role",
         "postgresql:index/database:Database db-db",
+        "pulumi-nodejs:dynamic/creatio-identity:KeptDatabaseCheck db-kept-check",
       ].sort(),
     );
     expect(only(children, "random:index/randomPassword:RandomPassword").inputs).toEqual({ length: 32, special: false });
@@ -212,6 +214,69 @@ describe("databaseRetainOnDelete: what pulumi destroy keeps, and says it keeps",
     expect(gone.outputs.keptOnDelete.value).toBeUndefined();
     const serverGone = await build({ server, retainOnDelete: false });
     expect(serverGone.children.filter((c) => c.options.retainOnDelete)).toEqual([]);
+  });
+});
+
+describe("databaseTakeBack: an up after a destroy that kept the database", () => {
+  const server = { host: "pg.example.com", port: 6432, adminUsername: "admin", adminPassword: pulumi.secret("admin-pw"), sslMode: "verify-full" };
+  const CHECK = "pulumi-nodejs:dynamic/creatio-identity:KeptDatabaseCheck";
+  const PASSWORD_SET = "pulumi-nodejs:dynamic/creatio-identity:ContainerDatabasePassword";
+  /** The names of the resources `r` depends on (the last part of each URN). */
+  const dependencies = (r: RecordedResource) => r.options.dependencies.map((urn) => urn.split("::").pop());
+
+  test("server mode: the check looks first, with the admin login and the stack's password, both secret", async () => {
+    const { children } = await build({ server });
+    const check = only(children, CHECK);
+    expect(check.inputs).toMatchObject({
+      server: { host: "pg.example.com", port: 6432, adminUsername: "admin", sslMode: "verify-full", databaseName: "identity_service", username: "identity_service" },
+      adminPassword: "admin-pw",
+      password: PASSWORD,
+      takeBack: false,
+    });
+    expect([...check.secretInputs].sort()).toEqual(["adminPassword", "password"]);
+    expect([...check.options.additionalSecretOutputs].sort()).toEqual(["adminPassword", "password"]);
+    // The role and the database wait for it, and import nothing.
+    for (const type of ["postgresql:index/role:Role", "postgresql:index/database:Database"]) {
+      const r = only(children, type);
+      expect(dependencies(r)).toContain("db-kept-check");
+      expect(r.options.importId).toBe("");
+    }
+  });
+
+  test("server mode, takeBack: the role and the database are imported by their names (a no-op for a stack that has them)", async () => {
+    const { children } = await build({ server: { ...server, databaseName: "ids", username: "ids_login" }, takeBack: true });
+    expect(only(children, CHECK).inputs.takeBack).toBe(true);
+    expect(only(children, "postgresql:index/role:Role").options.importId).toBe("ids_login");
+    expect(only(children, "postgresql:index/database:Database").options.importId).toBe("ids");
+    // The role keeps this stack's password as an input: after the import, the engine updates the kept role to it.
+    expect(only(children, "postgresql:index/role:Role").inputs.password).toBe(PASSWORD);
+  });
+
+  test("server mode, takeBack with a name only known later: refused, naming the setting", () => {
+    installMocks();
+    expect(messageOf(() => new IdentityDatabase("db", { server: { ...server, username: pulumi.output("later") }, takeBack: true }))).toMatch(
+      /with takeBack, server\.username must be a plain string/,
+    );
+  });
+
+  test("container mode: the check looks for the volume on the stack's Docker engine before the volume is made; no password step", async () => {
+    const connection = { sshOpts: ["-i", "/k"] };
+    const { children } = await build({ container: { volumeName: "stack-data", dockerHost: "ssh://me@h", dockerConnection: connection } });
+    const check = only(children, CHECK);
+    expect(check.inputs).toMatchObject({ volumeName: "stack-data", dockerHost: "ssh://me@h", dockerConnection: connection, takeBack: false });
+    expect(check.inputs.server).toBeUndefined();
+    // The connection settings may hold a key: stored encrypted.
+    expect(check.options.additionalSecretOutputs).toEqual(["dockerConnection"]);
+    expect(dependencies(only(children, "docker:index/volume:Volume"))).toContain("db-kept-check");
+    expect(children.filter((c) => c.type === PASSWORD_SET)).toEqual([]);
+  });
+
+  test("container mode, takeBack: the password step runs in the new container, and the strings wait for it", async () => {
+    const { children, outputs } = await build({ container: {}, takeBack: true });
+    const step = only(children, PASSWORD_SET);
+    expect(step.inputs).toMatchObject({ containerName: "db-postgres", containerId: expect.any(String) });
+    expect(dependencies(step)).toContain("db-postgres");
+    expect(outputs.connectionString.value).toMatch(/^Host=db-postgres;Port=5432;/);
   });
 });
 

@@ -281,6 +281,7 @@ describe("the Creatio integration", () => {
       "pulumi-nodejs:dynamic/creatio-identity:IdentityClientSync",
       "pulumi-nodejs:dynamic/creatio-identity:IdentityDatabaseSnapshot",
       "pulumi-nodejs:dynamic/creatio-identity:IdentityServiceHealthGate",
+      "pulumi-nodejs:dynamic/creatio-identity:KeptDatabaseCheck",
       "pulumi-nodejs:dynamic/creatio-identity:PfxBundle",
     ]);
     // The output for Creatio's settings names the same URL the integration writes.
@@ -293,6 +294,29 @@ describe("the Creatio integration", () => {
       defaultResource: "ApplicationAccess_1",
       createdDefaultResource: "ApplicationAccess_1",
     });
+  });
+});
+
+describe("databaseTakeBack", () => {
+  it("adds the step that gives a kept volume's role the stack's password; its provider serializes", async () => {
+    const { resources } = await runStack({ databaseTakeBack: "true" });
+    expect(only(resources, "pulumi-nodejs:dynamic/creatio-identity:KeptDatabaseCheck").inputs).toMatchObject({ volumeName: "creatio-identity-db-data", takeBack: true });
+    expect(expectSerializedProviders(resources)).toContain("pulumi-nodejs:dynamic/creatio-identity:ContainerDatabasePassword");
+  });
+
+  it("is refused with a supplied connection string, which has nothing to take back", () => {
+    expect(() =>
+      parseStackConfig({
+        values: {
+          [`${PROJECT}:databaseMode`]: "connectionString",
+          [`${PROJECT}:databaseConnectionString`]: "Host=h;Database=d;Username=u;Password=p",
+          [`${PROJECT}:databaseTakeBack`]: "true",
+        },
+        secretKeys: new Set([`${PROJECT}:databaseConnectionString`]),
+        projectDir,
+        env: {},
+      }),
+    ).toThrow(/databaseTakeBack/);
   });
 });
 

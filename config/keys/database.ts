@@ -68,6 +68,13 @@ export const DATABASE_KEYS = {
     description:
       "databaseMode server/container: `pulumi destroy` (or a change that would replace them) keeps the Identity Service database and its role (server) or its data volume (container), with the snapshots in it, and says how to remove them; false deletes them with the stack.",
   },
+  databaseTakeBack: {
+    type: "boolean",
+    default: DEFAULTS.databaseTakeBack,
+    example: "true",
+    description:
+      "databaseMode server/container: when the stack creates its database and finds one an earlier `pulumi destroy` kept under the same names, take it back (with its clients, keys and snapshots, under this stack's password) instead of stopping. Only read then; set it when an `up` says so.",
+  },
   databaseName: {
     type: "string",
     default: DEFAULTS.databaseName,

@@ -33,11 +33,12 @@ export function databaseConfig(ctx: ConfigContext, service: StackConfig["service
           username: typed.databaseUsername,
         },
         retainOnDelete: typed.databaseRetainOnDelete,
+        takeBack: typed.databaseTakeBack,
       };
       break;
     case "connectionString":
       ctx.need("databaseConnectionString", "when databaseMode is connectionString");
-      ctx.onlyWith([...CONTAINER_KEYS, ...SERVER_KEYS, "databaseName", "databaseUsername", "databaseRetainOnDelete"], "with another databaseMode");
+      ctx.onlyWith([...CONTAINER_KEYS, ...SERVER_KEYS, "databaseName", "databaseUsername", "databaseRetainOnDelete", "databaseTakeBack"], "with another databaseMode");
       dbProvider = typed.databaseProvider;
       if (typed.databaseConnectionString !== undefined) {
         try {
@@ -72,8 +73,11 @@ export function databaseConfig(ctx: ConfigContext, service: StackConfig["service
           databaseName: typed.databaseName,
           username: typed.databaseUsername,
           containerName: `${service.containerName}-db`,
+          dockerHost: docker.host,
+          dockerConnection: docker.connection,
         },
         retainOnDelete: typed.databaseRetainOnDelete,
+        takeBack: typed.databaseTakeBack,
       };
   }
   if (!DATABASE_SUPPORT[dbProvider].snapshots) {

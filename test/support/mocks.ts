@@ -19,6 +19,12 @@ export interface RecordedResource {
     readonly retainOnDelete: boolean;
     /** Input name → URNs of the resources its value came from (what orders replacements in the engine). */
     readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+    /** The URNs of every resource it depends on (dependsOn and its inputs' resources). */
+    readonly dependencies: readonly string[];
+    /** The `import` option: the id of the existing resource the engine adopts; "" when not set. */
+    readonly importId: string;
+    /** Outputs the engine must store encrypted whatever their inputs were. */
+    readonly additionalSecretOutputs: readonly string[];
   };
 }
 
@@ -142,7 +148,15 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
           secretInputs,
           aliases: aliasesByName.get(args.name) ?? [],
           parent: parentByName.get(args.name) || undefined,
-          options: optionsByName.get(args.name) ?? { ignoreChanges: [], deleteBeforeReplace: false, retainOnDelete: false, propertyDependencies: {} },
+          options: optionsByName.get(args.name) ?? {
+            ignoreChanges: [],
+            deleteBeforeReplace: false,
+            retainOnDelete: false,
+            propertyDependencies: {},
+            dependencies: [],
+            importId: "",
+            additionalSecretOutputs: [],
+          },
         });
         const faker = fakers[args.type];
         const state = { ...args.inputs, ...(faker ? faker({ ...args, inputs }) : {}) };
@@ -169,6 +183,9 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
       deleteBeforeReplace: req.getDeletebeforereplace(),
       retainOnDelete: req.getRetainondelete?.() ?? false,
       propertyDependencies,
+      dependencies: req.getDependenciesList(),
+      importId: req.getImportid?.() ?? "",
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
     });
     return register(req, callback);
   };
