@@ -29,6 +29,7 @@
  * service that accepts connections but never answers, HTTPS with a self-signed certificate (its PEM
  * is `caPem`, to test trusting one CA for one client only). Reusable outside jest.
  */
+import { performance } from "node:perf_hooks";
 import { generateKeyPairSync, randomBytes, randomUUID, sign } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
@@ -81,7 +82,8 @@ export interface IdentityServiceStandIn {
   /** With `https`: the self-signed certificate (PEM), which is its own CA. */
   readonly caPem?: string;
   readonly options: IdentityServiceStandInOptions;
-  readonly requests: Array<{ method: string; path: string; status: number }>;
+  /** Every request, with the time the stand-in took to answer it (ms, set when the answer was sent). */
+  readonly requests: Array<{ method: string; path: string; status: number; ms?: number }>;
   /** How many tokens were issued. */
   tokensIssued(): number;
   /** Resources registered through the API (Creatio's default resource), by Name. */
@@ -111,7 +113,7 @@ export function selfSignedCertificate(commonName = "identity-service-stand-in"):
 
 export async function startIdentityServiceStandIn(options: IdentityServiceStandInOptions = {}): Promise<IdentityServiceStandIn> {
   const started = Date.now();
-  const requests: Array<{ method: string; path: string; status: number }> = [];
+  const requests: Array<{ method: string; path: string; status: number; ms?: number }> = [];
   let issued = 0;
   const tokens = new Map<string, string>();
   const resources: Array<{ Name: string; DisplayName?: string; registeredBy: string }> = [];
@@ -177,8 +179,10 @@ export async function startIdentityServiceStandIn(options: IdentityServiceStandI
   };
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const record = { method: req.method ?? "", path: (req.url ?? "/").split("?")[0], status: 0 };
+    const record: (typeof requests)[number] = { method: req.method ?? "", path: (req.url ?? "/").split("?")[0], status: 0 };
     requests.push(record);
+    const answering = performance.now();
+    res.on("finish", () => (record.ms = performance.now() - answering));
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
