@@ -202,13 +202,15 @@ describe("databaseRetainOnDelete: what pulumi destroy keeps, and says it keeps",
       ),
     });
     expect(outputs.keptOnDelete.value).not.toContain("admin-pw");
+    // And how the next `up` gets it back.
+    expect(outputs.keptOnDelete.value).toContain("`pulumi config set databaseTakeBack true`, then `pulumi up`");
   });
 
   test("container mode keeps the data volume by default; false deletes everything with the stack", async () => {
     const kept = await build({ container: {} });
     expect(only(kept.children, "docker:index/volume:Volume").options.retainOnDelete).toBe(true);
     expect(only(kept.children, "docker:index/container:Container").options.retainOnDelete).toBe(false);
-    expect(kept.outputs.keptOnDelete.value).toMatch(/^pulumi destroy kept the Docker volume "db-data" .*docker volume rm db-data/);
+    expect(kept.outputs.keptOnDelete.value).toMatch(/^pulumi destroy kept the Docker volume "db-data" .*docker volume rm db-data.*`pulumi config set databaseTakeBack true`/);
     const gone = await build({ container: {}, retainOnDelete: false });
     expect(only(gone.children, "docker:index/volume:Volume").options.retainOnDelete).toBe(false);
     expect(gone.outputs.keptOnDelete.value).toBeUndefined();
