@@ -4,6 +4,7 @@ import { isUnknownValue } from "../lib/unknownValues";
 import { CLIENT_SYNC_UNSUPPORTED, DATABASE_SUPPORT } from "../lib/databaseSupport";
 import { DYNAMIC_TYPE_NAMES, DYNAMIC_TYPES } from "../lib/typeTokens";
 import { pgClientConfig, postgresDatabaseIdentity } from "../lib/connectionString";
+import { INVALID_PASSWORD_SQLSTATE, postgresErrorText } from "../lib/postgresErrors";
 import { clientIdsToReseed, clientRowDeletionStatements, CLIENT_TABLES, EXISTING_TABLES_SQL, parseClientsJson } from "../lib/identityClientSql";
 import { changedInputs, DynamicOutputs, DynamicResourceSpec } from "../lib/dynamicResource";
 
@@ -115,9 +116,6 @@ function assertValidInputs(inputs: IdentityClientSyncInputs): void {
   if (failures.length > 0) throw new Error(failures[0].reason);
 }
 
-/** PostgreSQL's SQLSTATE for a password it refuses. */
-const INVALID_PASSWORD = "28P01";
-
 /**
  * Why a new stack's password can be refused, and the fix: the database an earlier `pulumi destroy`
  * kept (databaseRetainOnDelete) still has the password of the stack that made it, which went with
@@ -138,10 +136,9 @@ async function deleteClientRows(connectionString: string, clientIds: readonly st
   const config = pgClientConfig(connectionString);
   const where = `${config.host}:${config.port}/${config.database}`;
   const fail = (action: string, e: unknown): never => {
-    const err = e as { message?: string; code?: string };
     throw new Error(
-      `IdentityClientSync could not ${action} on the Identity Service database ${where}: ${err.message ?? String(e)}${err.code ? ` (SQLSTATE ${err.code})` : ""}` +
-        (err.code === INVALID_PASSWORD ? `. ${KEPT_DATABASE_HINT}` : ""),
+      `IdentityClientSync could not ${action} on the Identity Service database ${where}: ${postgresErrorText(e)}` +
+        ((e as { code?: string }).code === INVALID_PASSWORD_SQLSTATE ? `. ${KEPT_DATABASE_HINT}` : ""),
     );
   };
   // Built here, not at module load: the provider runs in another process after serialization.

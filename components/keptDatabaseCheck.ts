@@ -7,6 +7,7 @@ import { npgsqlConnectionString, pgClientConfig, sslModeSettings } from "../lib/
 import { DockerConnectionSettings, dockerTarget } from "../lib/dockerHost";
 import { volumeUsage, withDockerEngine } from "../lib/dockerEngine";
 import { providerLog } from "../lib/providerLog";
+import { INVALID_PASSWORD_SQLSTATE, postgresErrorText } from "../lib/postgresErrors";
 
 /**
  * KeptDatabaseCheck: before a stack creates its Identity Service database, looks for one that an
@@ -66,9 +67,6 @@ export const KEPT_DATABASE_CHECK_PROPERTIES = {
   outputs: { tookBack: {} },
 } satisfies DynamicResourceSpec<KeptDatabaseCheckInputs, KeptDatabaseCheckOutputs>;
 
-/** PostgreSQL's SQLSTATE for a password it refuses. */
-const INVALID_PASSWORD = "28P01";
-
 const SERVER_OBJECTS_SQL = `SELECT
   EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS "roleExists",
   (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $2) AS "databaseOwner",
@@ -92,9 +90,8 @@ export async function findOnServer(inputs: KeptDatabaseCheckInputs): Promise<Ser
     await admin.connect();
     row = (await admin.query(SERVER_OBJECTS_SQL, [s.username, s.databaseName])).rows[0];
   } catch (e) {
-    const err = e as { message?: string; code?: string };
     throw new Error(
-      `Could not look for a kept Identity Service database on the PostgreSQL server ${where} as "${s.adminUsername}": ${err.message ?? String(e)}${err.code ? ` (SQLSTATE ${err.code})` : ""}. ` +
+      `Could not look for a kept Identity Service database on the PostgreSQL server ${where} as "${s.adminUsername}": ${postgresErrorText(e)}. ` +
         "Fix: check databaseHost, databasePort, databaseAdminUsername, databaseAdminPassword and databaseSslMode (`pulumi config set …`), then run `pulumi up` again.",
     );
   } finally {
@@ -117,7 +114,7 @@ export async function findOnServer(inputs: KeptDatabaseCheckInputs): Promise<Ser
   } catch (e) {
     // Refused for its password: not this stack's. Any other refusal (pg_hba.conf, no CONNECT
     // privilege) says nothing about whose it is.
-    return (e as { code?: string }).code === INVALID_PASSWORD ? { ...found, passwordOpensRole: false } : found;
+    return (e as { code?: string }).code === INVALID_PASSWORD_SQLSTATE ? { ...found, passwordOpensRole: false } : found;
   } finally {
     await login.end().catch(() => undefined);
   }

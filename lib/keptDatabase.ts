@@ -52,6 +52,7 @@ export type KeptDatabaseDecision =
   | { readonly outcome: "refuse"; readonly message: string };
 
 const AGAIN = "Nothing of the database was created; choose one, then run `pulumi up` again:";
+const OTHER_NAMES = "`pulumi config set databaseName <name>` and `pulumi config set databaseUsername <name>`";
 
 export function decideKeptDatabase(found: KeptDatabaseFindings, takeBack: boolean): KeptDatabaseDecision {
   return found.kind === "server" ? decideServer(found, takeBack) : decideContainer(found, takeBack);
@@ -73,7 +74,7 @@ function decideServer(f: ServerFindings, takeBack: boolean): KeptDatabaseDecisio
       message:
         `databaseTakeBack is set, but ${f.where} has ${what}: taking back needs the role and a database it owns, both. ` +
         `Remove what is there, as the admin role: ${drop} (then \`pulumi config rm databaseTakeBack\`), ` +
-        "or use other names: `pulumi config set databaseName <name>` and `pulumi config set databaseUsername <name>`.",
+        `or use other names: ${OTHER_NAMES}.`,
     };
   }
   const lines = [
@@ -83,7 +84,7 @@ function decideServer(f: ServerFindings, takeBack: boolean): KeptDatabaseDecisio
       AGAIN,
   ];
   if (complete) lines.push("- take them back, with their clients, keys and snapshots (this stack gives the role its own password): `pulumi config set databaseTakeBack true`");
-  lines.push("- use new ones beside them: `pulumi config set databaseName <name>` and `pulumi config set databaseUsername <name>`", `- remove them, as the admin role: ${drop}`);
+  lines.push(`- use new ones beside them: ${OTHER_NAMES}`, `- remove them, as the admin role: ${drop}`);
   return { outcome: "refuse", message: lines.join("\n") };
 }
 
